@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { TributaryError } from '../errors.js';
+import {
+  type Config,
+  type ConfigKey,
+  type Option,
+  configSchema,
+  envName,
+  flagName,
+  isConfigKey,
+} from './options.js';
+
+export type Source = 'default' | 'file' | 'env' | 'flag' | 'override';
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Where each key's value came from; `dev` uses it to know whether the user chose a broker. */
+  readonly sources: Readonly<Record<ConfigKey, Source>>;
+}
+
+export interface LoadInput {
+  /** `--key value` / `--key=value` pairs already split off the command line (no positional args). */
+  readonly flags?: Readonly<Record<string, string>>;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Programmatic values (tests); they win over everything. */
+  readonly overrides?: Partial<Record<ConfigKey, unknown>>;
+  /** Keys a command accepts from flags; others are rejected by name. Default: all. */
+  readonly allowedKeys?: readonly ConfigKey[];
+}
+
+function invalid(key: string, message: string): TributaryError {
+  return new TributaryError('CONFIG_INVALID', `config ${key}: ${message}`);
+}
+
+function describeAllowed(option: Option): string {
+  switch (option.type) {
+    case 'int':
+      return `an integer from ${option.min} to ${option.max}`;
+    case 'bool':
+      return 'true or false';
+    case 'enum':
+      return `one of ${option.values.join(', ')}`;
+    case 'list':
+      return 'a comma-separated list';
+    case 'string':
+      return 'a string';
+  }
+}
+
+/** Turns a raw value (a string from flags/env, or a JSON/YAML value from a file) into the typed value. */
+export function coerce(key: ConfigKey, raw: unknown): Config[ConfigKey] {
+  const option: Option = configSchema[key];
+  const bad = (): TributaryError =>
+    invalid(key, `${JSON.stringify(raw)} is not allowed; expected ${describeAllowed(option)}`);
+  switch (option.type) {
+    case 'string':
+      if (typeof raw === 'string') return raw;
+      if (typeof raw === 'number') return String(raw);
+      throw bad();
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n < option.min || n > option.max) throw bad();
+      return n;
+    }
+    case 'bool':
+      if (raw === true || raw === 'true' || raw === '1') return true;
+      if (raw === false || raw === 'false' || raw === '0') return false;
+      throw bad();
+    case 'enum':
+      if (typeof raw === 'string' && option.values.includes(raw)) return raw as Config[ConfigKey];
+      throw bad();
+    case 'list':
+      if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return raw as string[];
+      if (typeof raw === 'string')
+        return raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0);
+      throw bad();
+  }
+}
+
+/** Flattens `{kafka: {brokers: [...]}}` into `{'kafka.brokers': [...]}`; leaves dotted keys as they are. */
+function flatten(obj: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isConfigKey(key)) {
+      Object.assign(out, flatten(v as Record<string, unknown>, key));
+    } else {
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw invalid('config', `cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text) as unknown; // YAML is a superset of JSON: both work.
+  } catch (err) {
+    throw invalid('config', `config file ${path} is not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid('config', `config file ${path} must hold an object`);
+  return flatten(parsed as Record<string, unknown>);
+}
+
+const flagToKey = new Map<string, ConfigKey>(
+  (Object.keys(configSchema) as ConfigKey[]).map((k) => [flagName(k), k]),
+);
+const envToKey = new Map<string, ConfigKey>((Object.keys(configSchema) as ConfigKey[]).map((k) => [envName(k), k]));
+
+/** Reads the whole configuration: overrides > flags > env (TRIBUTARY_*) > config file > defaults. */
+export function loadConfig(input: LoadInput = {}): LoadedConfig {
+  const env = input.env ?? process.env;
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, Source> = {};
+  for (const key of Object.keys(configSchema) as ConfigKey[]) {
+    values[key] = configSchema[key].default;
+    sources[key] = 'default';
+  }
+  const flags = { ...(input.flags ?? {}) };
+  const configPath = flags['--config'] ?? env['TRIBUTARY_CONFIG'];
+  delete flags['--config'];
+
+  if (configPath) {
+    for (const [key, raw] of Object.entries(readConfigFile(configPath))) {
+      if (!isConfigKey(key)) throw invalid(key, `unknown key in ${configPath}; see \`tributary --help\` for the keys`);
+      values[key] = coerce(key, raw);
+      sources[key] = 'file';
+    }
+  }
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('TRIBUTARY_') || name === 'TRIBUTARY_CONFIG' || raw === undefined) continue;
+    const key = envToKey.get(name);
+    if (!key) throw invalid(name, 'unknown environment variable; see `tributary --help` for the keys');
+    values[key] = coerce(key, raw);
+    sources[key] = 'env';
+  }
+  for (const [flag, raw] of Object.entries(flags)) {
+    const key = flagToKey.get(flag);
+    if (!key) throw invalid(flag, 'unknown option; see `--help` for the options of this command');
+    if (input.allowedKeys && !input.allowedKeys.includes(key))
+      throw invalid(flag, 'is not an option of this command; see `--help`');
+    values[key] = coerce(key, raw);
+    sources[key] = 'flag';
+  }
+  for (const [key, raw] of Object.entries(input.overrides ?? {})) {
+    if (!isConfigKey(key)) throw invalid(key, 'unknown key');
+    values[key] = coerce(key, raw);
+    sources[key] = 'override';
+  }
+  const config = values as Config;
+  if (config['kafka.replicationFactor'] > config['kafka.brokerCount'] && sources['kafka.brokers'] === 'default')
+    throw invalid('kafka.replicationFactor', `${config['kafka.replicationFactor']} is larger than kafka.brokerCount (${config['kafka.brokerCount']})`);
+  return { config, sources: sources as Record<ConfigKey, Source> };
+}
+
+/** A copy safe to log: secrets replaced. */
+export function redact(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(configSchema) as ConfigKey[]) {
+    const option: Option = configSchema[key];
+    const secret = (option.type === 'string' || option.type === 'list') && option.secret === true;
+    out[key] = secret ? '<redacted>' : config[key];
+  }
+  return out;
+}
