@@ -1,0 +1,61 @@
+/**
+ * Resolves the local Kafka broker's classpath with Maven (deploy/kafka/pom.xml) and caches it per
+ * version, so only the first start pays for `mvn` (and the download into ~/.m2).
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TributaryError } from '../../../core/errors.js';
+import { fromRoot } from '../../../core/paths.js';
+
+const run = promisify(execFile);
+
+function hasCommand(name: string, versionArg: string): boolean {
+  return spawnSync(name, [versionArg], { stdio: 'ignore' }).status === 0;
+}
+
+const missingHelp =
+  'the local Kafka broker needs Java 17+ and Maven (Debian/Ubuntu: apt-get install openjdk-17-jre-headless maven). ' +
+  'Alternatively point TRIBUTARY_KAFKA_BROKERS at an existing Kafka cluster, or use docker-compose.yml.';
+
+export function checkJavaAndMaven(): void {
+  if (!hasCommand('java', '-version')) throw new TributaryError('DEPENDENCY_MISSING', `java not found: ${missingHelp}`);
+  if (!hasCommand('mvn', '-v')) throw new TributaryError('DEPENDENCY_MISSING', `mvn not found: ${missingHelp}`);
+}
+
+export function classpathCacheDir(): string {
+  return process.env['TRIBUTARY_CACHE_DIR'] ?? join(homedir(), '.cache', 'tributary');
+}
+
+/** The broker's runtime classpath for `version`, resolving it with Maven on the first call. */
+export async function kafkaClasspath(version: string, onProgress: (line: string) => void = () => undefined): Promise<string> {
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new TributaryError('CONFIG_INVALID', `config kafka.version: "${version}" is not a version like 4.1.1`);
+  const cacheDir = classpathCacheDir();
+  const cacheFile = join(cacheDir, `kafka-${version}.classpath`);
+  if (existsSync(cacheFile)) {
+    const classpath = readFileSync(cacheFile, 'utf8').trim();
+    // A cleaned ~/.m2 invalidates the cache: check the jars are still there.
+    if (classpath.split(':').every((jar) => existsSync(jar))) return classpath;
+  }
+  checkJavaAndMaven();
+  mkdirSync(cacheDir, { recursive: true });
+  onProgress(`resolving Kafka ${version} jars with Maven (the first run downloads ~40 MB into ~/.m2)...`);
+  const started = Date.now();
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    await run(
+      'mvn',
+      ['-B', '-q', '-f', fromRoot('deploy', 'kafka', 'pom.xml'), 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`, `-Dkafka.version=${version}`],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+  } catch (err) {
+    const output = err as { stdout?: string; stderr?: string };
+    const tail = `${output.stdout ?? ''}${output.stderr ?? ''}`.split('\n').slice(-15).join('\n');
+    throw new TributaryError('DEPENDENCY_MISSING', `Maven could not resolve Kafka ${version}:\n${tail}`, { cause: err });
+  }
+  renameSync(tmp, cacheFile); // atomic: concurrent starts never read a half-written file
+  onProgress(`Kafka ${version} jars resolved in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return readFileSync(cacheFile, 'utf8').trim();
+}
