@@ -85,7 +85,7 @@ export const configSchema = {
   'clickhouse.user': str('default', 'ClickHouse user.'),
   'clickhouse.password': str('', 'ClickHouse password (prefer the environment or a file).', true),
   'clickhouse.database': str('default', 'Database holding the tables.'),
-  'clickhouse.port': int(8123, 'Port of the local ClickHouse server (`tributary clickhouse`, `dev`).', 1, PORT_MAX),
+  'clickhouse.port': int(8123, 'Port of the local ClickHouse server (`tributary clickhouse`, `dev`; 0 = any free port).', 0, PORT_MAX),
   'clickhouse.host': str('127.0.0.1', 'Listen address of the local ClickHouse server.'),
   'clickhouse.dataDir': str('', 'Data directory of the local ClickHouse server (default: <stateDir>/clickhouse).'),
   'clickhouse.dedupWindow': int(10000, 'non_replicated_deduplication_window the local server and migrations set: inserts remembered for dedup.', 1, 10_000_000),

@@ -1,0 +1,186 @@
+/**
+ * The chdb engine behind the local ClickHouse server. One session per process, hosted on the main
+ * thread (chdb in a worker thread crashes the process on exit) and queried only through the async
+ * API, so the HTTP event loop never waits for a query.
+ *
+ * Settings: chdb applies `SET` to the whole session, so a per-request setting would leak into every
+ * later request (an insert_deduplication_token leaking would silently drop later inserts). Requests
+ * therefore run one at a time: SET the request's settings, run, then restore every touched setting
+ * to the server baseline before the next request starts.
+ */
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { TributaryError } from '../../../core/errors.js';
+
+interface ChdbResult {
+  readonly elapsed: number;
+  readonly rowsRead: number;
+  readonly bytesRead: number;
+  bytes(): Uint8Array;
+}
+interface ChdbSession {
+  queryAsync(query: string, opts?: { format?: string }): Promise<ChdbResult>;
+  queryBindAsync(query: string, params: object, opts?: { format?: string }): Promise<ChdbResult>;
+  close(): void;
+}
+type SessionConstructor = new (path: string, opts?: { connectionArgs?: string[] }) => ChdbSession;
+
+/** Server-like defaults, so code that passes here passes against clickhouse-server (chdb-facts.md). */
+export const BASELINE_SETTINGS: Readonly<Record<string, string>> = {
+  date_time_input_format: 'basic',
+  async_insert: '0',
+  output_format_json_quote_64bit_integers: '1',
+};
+
+export interface EngineRequest {
+  readonly sql: string;
+  readonly format: string;
+  readonly database: string;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export interface EngineResult {
+  readonly body: Uint8Array;
+  readonly elapsedSeconds: number;
+  readonly rowsRead: number;
+  readonly bytesRead: number;
+}
+
+/** A ClickHouse exception as the engine reported it: code + text. */
+export class EngineError extends Error {
+  readonly code: number;
+  readonly type: string;
+  constructor(message: string, code: number, type: string) {
+    super(message);
+    this.name = 'EngineError';
+    this.code = code;
+    this.type = type;
+  }
+}
+
+export function toEngineError(err: unknown): EngineError {
+  if (err instanceof EngineError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const code = /Code:\s*(\d+)/.exec(message)?.[1];
+  const type = /\(([A-Z_]+)\)\s*(\(version[^)]*\))?\s*$/.exec(message.trim())?.[1];
+  return new EngineError(message, code ? Number(code) : 1001, type ?? 'STD_EXCEPTION');
+}
+
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export class Engine {
+  private readonly session: ChdbSession;
+  private chain: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+  private currentDatabase = 'default';
+  private closed = false;
+
+  private constructor(session: ChdbSession) {
+    this.session = session;
+  }
+
+  /** Opens the data directory. Throws a clear error when another process holds it. */
+  static async open(dataDir: string, options: { dedupWindow: number; maxPending: number }): Promise<Engine> {
+    const require = createRequire(import.meta.url);
+    let Session: SessionConstructor;
+    try {
+      ({ Session } = require('chdb') as { Session: SessionConstructor });
+    } catch (err) {
+      throw new TributaryError(
+        'DEPENDENCY_MISSING',
+        'the local ClickHouse needs the optional npm package chdb (npm ci installs it); or point TRIBUTARY_CLICKHOUSE_URL at a ClickHouse server',
+        { cause: err },
+      );
+    }
+    // MergeTree defaults are server configuration, not settings: give them as a config file.
+    const configFile = join(dataDir, 'tributary-local.xml');
+    writeFileSync(
+      configFile,
+      `<clickhouse>\n  <merge_tree>\n    <non_replicated_deduplication_window>${options.dedupWindow}</non_replicated_deduplication_window>\n  </merge_tree>\n</clickhouse>\n`,
+    );
+    let session: ChdbSession;
+    try {
+      session = new Session(dataDir, { connectionArgs: [`--config-file=${configFile}`] });
+    } catch (err) {
+      throw new TributaryError(
+        'DEPENDENCY_MISSING',
+        `cannot open the ClickHouse data directory ${dataDir}: another tributary clickhouse/dev probably uses it (stop it or choose another --clickhouse-data-dir). ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+    const engine = new Engine(session);
+    engine.maxPending = options.maxPending;
+    for (const [name, value] of Object.entries(BASELINE_SETTINGS)) await session.queryAsync(`SET ${name} = ${quote(value)}`);
+    return engine;
+  }
+
+  private maxPending = 1000;
+
+  /** Queued requests; the HTTP layer answers 503 above the bound instead of queueing forever. */
+  get queued(): number {
+    return this.pending;
+  }
+
+  run(request: EngineRequest): Promise<EngineResult> {
+    if (this.closed) return Promise.reject(new EngineError('the server is shutting down', 1002, 'ABORTED'));
+    if (this.pending >= this.maxPending)
+      return Promise.reject(new EngineError(`too many queued queries (${this.pending})`, 202, 'TOO_MANY_SIMULTANEOUS_QUERIES'));
+    this.pending++;
+    const result = this.chain.then(() => this.execute(request));
+    this.chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result.finally(() => {
+      this.pending--;
+    });
+  }
+
+  private async execute(request: EngineRequest): Promise<EngineResult> {
+    const touched: string[] = [];
+    try {
+      if (request.database !== this.currentDatabase) {
+        await this.session.queryAsync(`USE \`${request.database.replace(/`/g, '``')}\``);
+        this.currentDatabase = request.database;
+      }
+      for (const [name, value] of Object.entries(request.settings)) {
+        if (!SETTING_NAME.test(name)) throw new EngineError(`Setting name ${JSON.stringify(name)} is invalid`, 115, 'UNKNOWN_SETTING');
+        touched.push(name);
+        await this.session.queryAsync(`SET ${name} = ${quote(value)}`);
+      }
+      const hasParams = Object.keys(request.params).length > 0;
+      const result = hasParams
+        ? await this.session.queryBindAsync(request.sql, request.params, { format: request.format })
+        : await this.session.queryAsync(request.sql, { format: request.format });
+      return { body: result.bytes(), elapsedSeconds: result.elapsed, rowsRead: result.rowsRead, bytesRead: result.bytesRead };
+    } catch (err) {
+      throw toEngineError(err);
+    } finally {
+      await this.restore(touched);
+    }
+  }
+
+  private async restore(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const baseline = BASELINE_SETTINGS[name];
+      try {
+        await this.session.queryAsync(baseline === undefined ? `SET ${name} = DEFAULT` : `SET ${name} = ${quote(baseline)}`);
+      } catch {
+        // A setting that failed to SET was never applied; nothing to restore.
+      }
+    }
+  }
+
+  /** Waits for queued requests, then closes the session. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.chain;
+    this.session.close();
+  }
+}

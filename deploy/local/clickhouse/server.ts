@@ -1,0 +1,219 @@
+/**
+ * The ClickHouse HTTP interface in front of the chdb engine: enough of it for @clickhouse/client,
+ * curl and query tools. Each request's URL settings apply to that request only (see engine.ts).
+ */
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { join } from 'node:path';
+import { gzipSync, createGunzip, createInflate } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import type { Logger } from '../../../core/log.js';
+import { type Engine, EngineError } from './engine.js';
+import { fromInfile, parseInsert, splitInsertBody } from './insert-sql.js';
+
+export interface ServerOptions {
+  readonly engine: Engine;
+  readonly tmpDir: string;
+  readonly user: string;
+  readonly password: string;
+  readonly maxBodyBytes: number;
+  readonly log: Logger;
+}
+
+/** URL parameters that are part of the HTTP protocol, not engine settings. */
+const PROTOCOL_PARAMS = new Set([
+  'query',
+  'database',
+  'default_format',
+  'query_id',
+  'session_id',
+  'session_timeout',
+  'session_check',
+  'user',
+  'password',
+  'compress',
+  'decompress',
+  'quota_key',
+  'role',
+]);
+/** Settings of the HTTP layer itself; chdb has no use for them. */
+const HTTP_ONLY_SETTINGS = new Set([
+  'enable_http_compression',
+  'http_zlib_compression_level',
+  'wait_end_of_query',
+  'send_progress_in_http_headers',
+  'http_headers_progress_interval_ms',
+  'add_http_cors_header',
+  'buffer_size',
+  'http_response_buffer_size',
+  'cancel_http_readonly_queries_on_client_close',
+  'http_native_compression_disable_checksumming_on_decompress',
+]);
+
+const VERSION = '26.7 (tributary local, chdb)';
+
+function httpStatusFor(code: number): number {
+  if (code === 516) return 401;
+  if (code === 60 || code === 81) return 404;
+  if ([62, 46, 47, 16, 27, 41, 6, 53, 115, 36, 43, 44, 26, 33, 117, 72, 69].includes(code)) return 400;
+  if (code === 202) return 503;
+  return 500;
+}
+
+function contentTypeFor(format: string): string {
+  if (/^JSON(EachRow|CompactEachRow|StringsEachRow|Lines)/i.test(format)) return 'application/x-ndjson; charset=UTF-8';
+  if (/^JSON/i.test(format)) return 'application/json; charset=UTF-8';
+  if (/^(CSV|TSV|TabSeparated|Pretty|Values|Markdown|Vertical)/i.test(format)) return 'text/plain; charset=UTF-8';
+  return 'application/octet-stream';
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
+  let stream: Readable = req;
+  if (encoding === 'gzip') stream = req.pipe(createGunzip());
+  else if (encoding === 'deflate') stream = req.pipe(createInflate());
+  else if (encoding && encoding !== 'identity')
+    return Promise.reject(new EngineError(`Unknown Content-Encoding ${encoding}`, 73, 'UNKNOWN_FORMAT'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stream.destroy();
+        reject(new EngineError(`Request body larger than ${limit} bytes`, 307, 'TOO_MANY_BYTES'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', (err) => reject(new EngineError(`Cannot read the request body: ${err.message}`, 33, 'CANNOT_READ_ALL_DATA')));
+  });
+}
+
+function credentials(req: IncomingMessage, url: URL): { user: string; password: string } {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Basic ')) {
+    const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return { user: decoded.slice(0, colon < 0 ? undefined : colon), password: colon < 0 ? '' : decoded.slice(colon + 1) };
+  }
+  const user = (req.headers['x-clickhouse-user'] as string | undefined) ?? url.searchParams.get('user') ?? 'default';
+  const password = (req.headers['x-clickhouse-key'] as string | undefined) ?? url.searchParams.get('password') ?? '';
+  return { user, password };
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createClickHouseHttpServer(options: ServerOptions): Server {
+  const { engine, log } = options;
+  mkdirSync(options.tmpDir, { recursive: true });
+
+  const sendError = (res: ServerResponse, err: EngineError, queryId: string): void => {
+    const text = err.message.startsWith('Code:') ? err.message : `Code: ${err.code}. DB::Exception: ${err.message}. (${err.type}) (version ${VERSION})`;
+    res.writeHead(httpStatusFor(err.code), {
+      'Content-Type': 'text/plain; charset=UTF-8',
+      'X-ClickHouse-Exception-Code': String(err.code),
+      'X-ClickHouse-Query-Id': queryId,
+    });
+    res.end(text + '\n');
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const queryId = url.searchParams.get('query_id') ?? randomUUID();
+    if ((url.pathname === '/ping' || url.pathname === '/') && !url.searchParams.has('query') && req.method !== 'POST') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' });
+      res.end('Ok.\n');
+      return;
+    }
+    if (url.pathname !== '/') {
+      sendError(res, new EngineError(`There is no handle ${url.pathname}`, 1003, 'NOT_FOUND'), queryId);
+      return;
+    }
+    const who = credentials(req, url);
+    if (who.user !== options.user || !sameSecret(who.password, options.password)) {
+      sendError(res, new EngineError(`${who.user}: Authentication failed: password is incorrect, or there is no user with such name`, 516, 'AUTHENTICATION_FAILED'), queryId);
+      return;
+    }
+
+    const settings: Record<string, string> = {};
+    const params: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) {
+      if (name.startsWith('param_')) params[name.slice(6)] = value;
+      else if (!PROTOCOL_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name)) settings[name] = value;
+    }
+    const body = req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
+    const queryParam = url.searchParams.get('query') ?? '';
+
+    let sql: string;
+    let dataFile: string | undefined;
+    const insert = queryParam ? parseInsert(queryParam) : undefined;
+    const bodyInsert = !queryParam ? splitInsertBody(body) : undefined;
+    if (insert || bodyInsert) {
+      const target = insert ?? parseInsert(bodyInsert!.sql);
+      if (!target) throw new EngineError('Cannot parse the INSERT statement', 62, 'SYNTAX_ERROR');
+      dataFile = join(options.tmpDir, `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}.data`);
+      writeFileSync(dataFile, insert ? body : bodyInsert!.data);
+      sql = fromInfile(target, dataFile);
+    } else {
+      sql = queryParam && body.length > 0 ? `${queryParam}\n${body.toString('utf8')}` : queryParam || body.toString('utf8');
+    }
+    if (sql.trim() === '') throw new EngineError('Empty query', 62, 'SYNTAX_ERROR');
+
+    const format = url.searchParams.get('default_format') ?? 'TabSeparated';
+    const started = process.hrtime.bigint();
+    try {
+      const result = await engine.run({
+        sql,
+        format,
+        database: url.searchParams.get('database') ?? 'default',
+        settings,
+        params,
+      });
+      const elapsedNs = process.hrtime.bigint() - started;
+      const summary = {
+        read_rows: String(result.rowsRead),
+        read_bytes: String(result.bytesRead),
+        written_rows: '0',
+        written_bytes: '0',
+        total_rows_to_read: String(result.rowsRead),
+        result_rows: '0',
+        result_bytes: String(result.body.length),
+        elapsed_ns: String(elapsedNs),
+      };
+      const headers: Record<string, string> = {
+        'Content-Type': contentTypeFor(format),
+        'X-ClickHouse-Query-Id': queryId,
+        'X-ClickHouse-Format': format,
+        'X-ClickHouse-Summary': JSON.stringify(summary),
+        'X-ClickHouse-Server-Display-Name': 'tributary-local',
+      };
+      const wantsGzip =
+        url.searchParams.get('enable_http_compression') === '1' && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+      let payload: Uint8Array = result.body;
+      if (wantsGzip) {
+        payload = gzipSync(result.body);
+        headers['Content-Encoding'] = 'gzip';
+      }
+      res.writeHead(200, headers);
+      res.end(payload);
+    } finally {
+      if (dataFile) rmSync(dataFile, { force: true });
+    }
+  };
+
+  return createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const engineError = err instanceof EngineError ? err : new EngineError(err instanceof Error ? err.message : String(err), 1001, 'STD_EXCEPTION');
+      if (engineError.code >= 1001) log.warn('request failed', { err: engineError });
+      if (!res.headersSent) sendError(res, engineError, 'unknown');
+      else res.destroy();
+    });
+  });
+}
