@@ -1,5 +1,152 @@
+/**
+ * `tributary dev`: the embedded default stack on one machine. Starts what the user did not point
+ * elsewhere (Kafka unless kafka.brokers is set, the local ClickHouse unless clickhouse.url is set),
+ * creates topics and tables, then runs a receiver and a writer as child processes. Ctrl-C, or any
+ * child dying, stops everything: no process outlives `dev`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { LoadedConfig } from '../../core/config/load.js';
-// STUB — to be implemented: `tributary dev`.
-export function runDev(_loaded: LoadedConfig): Promise<void> {
-  return Promise.reject(new Error('not implemented yet'));
+import { type ConfigKey, configSchema, envName } from '../../core/config/options.js';
+import { createClickHouse } from '../../core/clickhouse.js';
+import { selfCommand } from '../../core/cli/self.js';
+import { createLogger } from '../../core/log.js';
+import { migrate } from '../../schemas/migrate.js';
+import { type LocalClickHouse, startClickHouse } from './clickhouse/process.js';
+import { type LocalKafka, startKafka } from './kafka/runner.js';
+import { ensureTopics, topicNames } from './kafka/topics.js';
+
+const say = (line: string): void => {
+  process.stdout.write(`[dev] ${line}\n`);
+};
+
+/** Environment for the children: the user's explicit choices (flags too) plus the local endpoints. */
+function childEnv(loaded: LoadedConfig, brokers: readonly string[], clickhouseUrl: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(configSchema) as ConfigKey[]) {
+    if (loaded.sources[key] === 'flag' || loaded.sources[key] === 'override') {
+      const value = loaded.config[key];
+      env[envName(key)] = Array.isArray(value) ? value.join(',') : String(value);
+    }
+  }
+  env[envName('kafka.brokers')] = brokers.join(',');
+  env[envName('clickhouse.url')] = clickhouseUrl;
+  return env;
+}
+
+export async function runDev(loaded: LoadedConfig): Promise<void> {
+  const { config, sources } = loaded;
+  const log = createLogger({ component: 'dev' });
+  const stateDir = resolve(config.stateDir);
+  const started = Date.now();
+  let kafka: LocalKafka | undefined;
+  let clickhouse: LocalClickHouse | undefined;
+  const children: ChildProcess[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const stopAll = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      say(`stopping (${reason})`);
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+              setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+            }),
+        ),
+      );
+      await Promise.allSettled([clickhouse?.stop(), kafka?.stop()]);
+      say('stopped');
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void stopAll(signal).then(() => process.exit(0));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    let brokers = config['kafka.brokers'];
+    if (sources['kafka.brokers'] === 'default') {
+      say(`starting Kafka ${config['kafka.version']} (${config['kafka.brokerCount']} broker(s)) in ${stateDir}/kafka`);
+      kafka = await startKafka({
+        dataDir: resolve(stateDir, 'kafka'),
+        port: config['kafka.port'],
+        brokerCount: config['kafka.brokerCount'],
+        version: config['kafka.version'],
+        onProgress: (line) => say(`kafka: ${line}`),
+      });
+      brokers = kafka.brokers;
+    } else {
+      say(`using Kafka at ${brokers.join(',')}`);
+    }
+    await ensureTopics(brokers, topicNames(config, { withDlq: true }), config['kafka.partitions'], config['kafka.replicationFactor']);
+    say(`topics ready: ${topicNames(config, { withDlq: false }).join(', ')} (+ .dlq)`);
+
+    let clickhouseUrl = config['clickhouse.url'];
+    if (sources['clickhouse.url'] === 'default') {
+      say(`starting the local ClickHouse (chdb) on ${config['clickhouse.host']}:${config['clickhouse.port']}`);
+      clickhouse = await startClickHouse({
+        dataDir: config['clickhouse.dataDir'] || resolve(stateDir, 'clickhouse'),
+        port: config['clickhouse.port'],
+        host: config['clickhouse.host'],
+        dedupWindow: config['clickhouse.dedupWindow'],
+      });
+      clickhouseUrl = clickhouse.url;
+    } else {
+      say(`using ClickHouse at ${clickhouseUrl}`);
+    }
+    const client = createClickHouse({
+      url: clickhouseUrl,
+      user: config['clickhouse.user'],
+      password: config['clickhouse.password'],
+      database: 'default',
+    });
+    try {
+      await migrate(client, {
+        database: config['clickhouse.database'],
+        ttlDays: config['schema.ttlDays'],
+        cluster: config['schema.cluster'],
+        dedupWindow: config['clickhouse.dedupWindow'],
+        log,
+      });
+    } finally {
+      await client.close();
+    }
+    say(`tables ready in database ${config['clickhouse.database']}`);
+
+    const env = childEnv(loaded, brokers, clickhouseUrl);
+    const self = selfCommand();
+    for (const role of ['receiver', 'writer'] as const) {
+      const child = spawn(self.command, [...self.args, role], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+      child.once('exit', (code, signal) => {
+        if (!stopping) void stopAll(`${role} exited (${signal ?? code ?? 'unknown'})`).then(() => process.exit(1));
+      });
+      children.push(child);
+    }
+    process.once('exit', () => {
+      for (const child of children) child.kill('SIGKILL');
+    });
+
+    const host = config['receiver.host'] === '0.0.0.0' ? '127.0.0.1' : config['receiver.host'];
+    say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    say(`  OTLP/gRPC   ${host}:${config['receiver.grpcPort']}`);
+    say(`  OTLP/HTTP   http://${host}:${config['receiver.httpPort']}/v1/{traces,metrics,logs}`);
+    say(`  Kafka       ${brokers.join(',')}`);
+    say(`  ClickHouse  ${clickhouseUrl} (database ${config['clickhouse.database']})`);
+    say('try:');
+    say(
+      `  curl -s http://${host}:${config['receiver.httpPort']}/v1/logs -H 'content-type: application/json' -d '{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"demo"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"${Date.now()}000000","body":{"stringValue":"hello"}}]}]}]}'`,
+    );
+    say(`  curl -s '${clickhouseUrl}/?query=SELECT+ServiceName,Body+FROM+${config['clickhouse.database']}.otel_logs+FORMAT+PrettyCompact'`);
+    say('Ctrl-C stops everything.');
+  } catch (err) {
+    await stopAll('start-up failed');
+    throw err;
+  }
+  await new Promise<never>(() => undefined); // run until a signal or a child exit ends the process
 }

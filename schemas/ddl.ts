@@ -1,0 +1,124 @@
+/**
+ * Renders the numbered DDL files in schemas/clickhouse/ for one deployment: database, TTL, cluster
+ * (ON CLUSTER + Replicated engines) and the insert-dedup window the writer's tokens rely on.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { fromRoot } from '../core/paths.js';
+
+export interface DdlOptions {
+  readonly database: string;
+  /** 0 = keep forever. */
+  readonly ttlDays: number;
+  /** Empty = a single server. */
+  readonly cluster: string;
+  /** Inserts remembered per table for insert_deduplication_token. */
+  readonly dedupWindow: number;
+}
+
+export interface DdlFile {
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+/** The tables the writer inserts into (the MV target is filled by ClickHouse itself). */
+export const TABLES = {
+  logs: 'otel_logs',
+  traces: 'otel_traces',
+  traceIdTs: 'otel_traces_trace_id_ts',
+  gauge: 'otel_metrics_gauge',
+  sum: 'otel_metrics_sum',
+  histogram: 'otel_metrics_histogram',
+  exponentialHistogram: 'otel_metrics_exponential_histogram',
+  summary: 'otel_metrics_summary',
+  sessions: 'hyperdx_sessions',
+} as const;
+
+const MAP = 'Map(LowCardinality(String), String)';
+
+const METRICS_COMMON_COLUMNS = [
+  `ResourceAttributes ${MAP} COMMENT 'Resource attributes as text' CODEC(ZSTD(1))`,
+  `ResourceSchemaUrl String COMMENT 'Schema URL of the resource' CODEC(ZSTD(1))`,
+  `ScopeName String COMMENT 'Instrumentation scope name' CODEC(ZSTD(1))`,
+  `ScopeVersion String COMMENT 'Instrumentation scope version' CODEC(ZSTD(1))`,
+  `ScopeAttributes ${MAP} COMMENT 'Instrumentation scope attributes as text' CODEC(ZSTD(1))`,
+  `ScopeDroppedAttrCount UInt32 COMMENT 'Attributes the scope dropped' CODEC(ZSTD(1))`,
+  `ScopeSchemaUrl String COMMENT 'Schema URL of the instrumentation scope' CODEC(ZSTD(1))`,
+  `ServiceName LowCardinality(String) COMMENT 'Resource attribute service.name' CODEC(ZSTD(1))`,
+  `MetricName LowCardinality(String) COMMENT 'Metric name' CODEC(ZSTD(1))`,
+  `MetricDescription String COMMENT 'Metric description' CODEC(ZSTD(1))`,
+  `MetricUnit String COMMENT 'Metric unit' CODEC(ZSTD(1))`,
+  `Attributes ${MAP} COMMENT 'Data point attributes as text' CODEC(ZSTD(1))`,
+  `StartTimeUnix DateTime COMMENT 'Start of the aggregation interval, s' CODEC(Delta(4), ZSTD(1))`,
+  `TimeUnix DateTime COMMENT 'Time of the data point, s' CODEC(Delta(4), ZSTD(1))`,
+].join(',\n    ');
+
+const METRICS_COMMON_INDEXES = [
+  'INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+  'INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+  'INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+  'INDEX idx_scope_attr_value mapValues(ScopeAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+  'INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+  'INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1',
+  'INDEX idx_time_minmax TimeUnix TYPE minmax GRANULARITY 1',
+].join(',\n    ');
+
+const EXEMPLARS = `Exemplars Nested
+    (
+        FilteredAttributes ${MAP},
+        TimeUnix DateTime,
+        Value Float64,
+        SpanId String,
+        TraceId String
+    ) COMMENT 'Exemplars of the data point' CODEC(ZSTD(1))`;
+
+function identifier(name: string): string {
+  return '`' + name.replace(/`/g, '``') + '`';
+}
+
+export function validateDdlOptions(options: DdlOptions): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.database))
+    throw new Error(`database name "${options.database}" must be letters, digits and _`);
+  if (options.cluster && !/^[A-Za-z0-9_.-]+$/.test(options.cluster))
+    throw new Error(`cluster name "${options.cluster}" must be letters, digits, _, . and -`);
+}
+
+export function renderDdl(template: string, options: DdlOptions): string {
+  validateDdlOptions(options);
+  const db = identifier(options.database);
+  const dedup = options.cluster
+    ? `replicated_deduplication_window = ${options.dedupWindow}`
+    : `non_replicated_deduplication_window = ${options.dedupWindow}`;
+  return template
+    .replace(/^--.*$/gm, '')
+    .replace(/\{\{metrics_common_columns\}\}/g, METRICS_COMMON_COLUMNS)
+    .replace(/\{\{metrics_common_indexes\}\}/g, METRICS_COMMON_INDEXES)
+    .replace(/\{\{exemplars\}\}/g, EXEMPLARS)
+    .replace(/\{\{db\}\}/g, db)
+    .replace(/\{\{on_cluster\}\}/g, options.cluster ? `ON CLUSTER ${identifier(options.cluster)}` : '')
+    .replace(/\{\{engine:([a-z_]+)\}\}/g, (_m, table: string) =>
+      options.cluster
+        ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${options.database}/${table}', '{replica}')`
+        : 'MergeTree',
+    )
+    .replace(/\{\{ttl:([^}]+)\}\}/g, (_m, expr: string) =>
+      options.ttlDays > 0 ? `TTL ${expr} + toIntervalDay(${options.ttlDays})` : '',
+    )
+    .replace(/\{\{dedup_settings\}\}/g, dedup)
+    .replace(/\n{2,}/g, '\n')
+    .trim();
+}
+
+/** Every DDL file in order, rendered and split into statements. */
+export function loadDdl(options: DdlOptions): DdlFile[] {
+  const dir = fromRoot('schemas', 'clickhouse');
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
+    .sort()
+    .map((name) => ({
+      name,
+      statements: renderDdl(readFileSync(`${dir}/${name}`, 'utf8'), options)
+        .split(/;\s*(?:\n|$)/)
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    }));
+}
