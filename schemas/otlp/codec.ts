@@ -1,63 +1,26 @@
-// STUB — the OTLP codec contract (to be implemented). Receiver code may import these signatures now.
-export type Signal = 'traces' | 'metrics' | 'logs';
-
-/** Counts found by the wire-level walk of an Export*ServiceRequest. */
-export interface RequestShape {
-  readonly resources: number;
-  readonly scopes: number;
-  /** spans, metric data points, or log records */
-  readonly items: number;
-}
-
 /**
- * Walks the protobuf wire format of an Export*ServiceRequest without building objects and checks
- * it is well-formed for the signal (field numbers, wire types, lengths, nesting, ids of 16/8 bytes,
- * valid UTF-8 in strings). Throws TributaryError('BAD_REQUEST', message naming the field) if not.
+ * The OTLP codec: the one module the receiver (and tools) use for OTLP bytes. Validation and
+ * splitting work on the wire format; JSON conversion and decoding use the .proto files.
  */
-export function validateRequest(_signal: Signal, _bytes: Uint8Array): RequestShape {
-  throw new Error('not implemented yet');
+import { requestType } from './proto-loader.js';
+import type { Signal } from './shapes.js';
+
+export type { Signal } from './shapes.js';
+export type { RequestShape } from './validate.js';
+export { validateRequest } from './validate.js';
+export { jsonToProtobuf } from './json.js';
+export { encodeResponse, encodeResponseJson, encodeStatus, encodeStatusJson } from './response.js';
+export { splitRequest, type SplitMode, type SplitPart } from './split.js';
+
+/** Plain-object view of a request (tests, tooling): 64-bit ints as strings, enums as numbers, bytes as Buffers. */
+export function decodeRequest(signal: Signal, bytes: Uint8Array): Record<string, unknown> {
+  const type = requestType(signal);
+  // Decoding from a Buffer gives Buffer-typed bytes fields whatever the caller passed in.
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return type.toObject(type.decode(buffer), { longs: String, enums: Number, bytes: Buffer, defaults: true, arrays: true });
 }
 
-/**
- * OTLP/JSON (the OTLP spec's JSON mapping: hex ids, lowerCamelCase, enums as numbers, 64-bit ints as
- * strings or numbers) → protobuf bytes of the same Export*ServiceRequest.
- * Throws TributaryError('BAD_REQUEST', ...) with a message naming what is wrong.
- */
-export function jsonToProtobuf(_signal: Signal, _json: string): Uint8Array {
-  throw new Error('not implemented yet');
-}
-
-/** Encodes an Export*ServiceResponse (partial_success when rejected > 0) as protobuf. */
-export function encodeResponse(_signal: Signal, _rejected: number, _errorMessage: string): Uint8Array {
-  throw new Error('not implemented yet');
-}
-
-/** The same response as OTLP/JSON text. */
-export function encodeResponseJson(_signal: Signal, _rejected: number, _errorMessage: string): string {
-  throw new Error('not implemented yet');
-}
-
-export interface SplitPart {
-  readonly bytes: Uint8Array;
-  /** lowercase 32-hex trace id when split per trace, otherwise undefined */
-  readonly traceId?: string;
-  /** 16-byte hash of the resource attributes (order-independent) when split per resource */
-  readonly resourceHash?: Uint8Array;
-}
-
-/**
- * Splits a valid request so every part's encoded size is <= maxBytes, along Resource → Scope → item,
- * keeping each part a complete Export*ServiceRequest; no item is lost or duplicated. A request that
- * already fits is returned as-is (same bytes). A single item larger than maxBytes throws
- * TributaryError('PAYLOAD_TOO_LARGE', message naming the item: resource/scope/index, size, limit).
- * mode 'trace' (traces only) additionally puts each trace in its own part(s) with traceId set;
- * mode 'resource' puts each resource in its own part(s) with resourceHash set.
- */
-export function splitRequest(
-  _signal: Signal,
-  _bytes: Uint8Array,
-  _maxBytes: number,
-  _mode: 'none' | 'trace' | 'resource' = 'none',
-): SplitPart[] {
-  throw new Error('not implemented yet');
+export function encodeRequest(signal: Signal, object: Record<string, unknown>): Uint8Array {
+  const type = requestType(signal);
+  return type.encode(type.fromObject(object)).finish();
 }

@@ -1,0 +1,328 @@
+/**
+ * Size-bounded splitting of a (validated) Export*ServiceRequest directly on its wire bytes, along
+ * resource → scope → item. Every part is a complete request carrying its resource's and scope's
+ * own fields; items keep their order; nothing is lost or duplicated. Items are spans, log records
+ * or metrics (a metric's data points stay together).
+ */
+import { createHash } from 'node:crypto';
+import { TributaryError } from '../../core/errors.js';
+import type { Signal } from './shapes.js';
+import { WIRE_LEN, WireReader, lenFieldSize, toHex, writeVarint } from './wire.js';
+
+export interface SplitPart {
+  readonly bytes: Uint8Array;
+  /** lowercase 32-hex trace id when split per trace */
+  readonly traceId?: string;
+  /** 16-byte hash of the resource attributes (order-independent) when split per resource */
+  readonly resourceHash?: Uint8Array;
+}
+
+export type SplitMode = 'none' | 'trace' | 'resource';
+
+interface ScopeGroup {
+  /** Encoded fields of the scope container other than its items (scope, schema_url, unknown). */
+  readonly header: Uint8Array[];
+  readonly headerSize: number;
+  readonly items: Uint8Array[];
+}
+
+interface ResourceGroup {
+  readonly header: Uint8Array[];
+  readonly headerSize: number;
+  readonly scopes: ScopeGroup[];
+}
+
+const ITEM_NAMES: Record<Signal, string> = { traces: 'span', metrics: 'metric', logs: 'log record' };
+
+function parseContainer(bytes: Uint8Array, start: number, end: number): { header: Uint8Array[]; headerSize: number; children: Uint8Array[] } {
+  const reader = new WireReader(bytes, start, end);
+  const header: Uint8Array[] = [];
+  const children: Uint8Array[] = [];
+  let headerSize = 0;
+  while (!reader.done) {
+    const fieldStart = reader.pos;
+    const { field, wire } = reader.tag();
+    if (field === 2 && wire === WIRE_LEN) {
+      const body = reader.lengthDelimited();
+      children.push(bytes.subarray(body.start, body.end));
+    } else {
+      reader.skip(wire);
+      header.push(bytes.subarray(fieldStart, reader.pos));
+      headerSize += reader.pos - fieldStart;
+    }
+  }
+  return { header, headerSize, children };
+}
+
+function parseRequest(bytes: Uint8Array): ResourceGroup[] {
+  const resources: ResourceGroup[] = [];
+  const top = new WireReader(bytes);
+  while (!top.done) {
+    const { field, wire } = top.tag();
+    if (field !== 1 || wire !== WIRE_LEN) {
+      top.skip(wire); // nothing else is defined at the top level
+      continue;
+    }
+    const r = top.lengthDelimited();
+    const resource = parseContainer(bytes, r.start, r.end);
+    resources.push({
+      header: resource.header,
+      headerSize: resource.headerSize,
+      scopes: resource.children.map((scopeBytes) => {
+        const scope = parseContainer(scopeBytes, 0, scopeBytes.length);
+        return { header: scope.header, headerSize: scope.headerSize, items: scope.children };
+      }),
+    });
+  }
+  return resources;
+}
+
+function scopeBodySize(scope: ScopeGroup): number {
+  let size = scope.headerSize;
+  for (const item of scope.items) size += lenFieldSize(item.length);
+  return size;
+}
+
+function resourceBodySize(resource: ResourceGroup): number {
+  let size = resource.headerSize;
+  for (const scope of resource.scopes) size += lenFieldSize(scopeBodySize(scope));
+  return size;
+}
+
+function encodedSize(resources: readonly ResourceGroup[]): number {
+  let size = 0;
+  for (const resource of resources) size += lenFieldSize(resourceBodySize(resource));
+  return size;
+}
+
+function writeLenField(out: Uint8Array, pos: number, field: number, bodySize: number): number {
+  out[pos++] = (field << 3) | WIRE_LEN;
+  return writeVarint(out, pos, bodySize);
+}
+
+function encode(resources: readonly ResourceGroup[]): Uint8Array {
+  const out = new Uint8Array(encodedSize(resources));
+  let pos = 0;
+  for (const resource of resources) {
+    pos = writeLenField(out, pos, 1, resourceBodySize(resource));
+    for (const h of resource.header) {
+      out.set(h, pos);
+      pos += h.length;
+    }
+    for (const scope of resource.scopes) {
+      pos = writeLenField(out, pos, 2, scopeBodySize(scope));
+      for (const h of scope.header) {
+        out.set(h, pos);
+        pos += h.length;
+      }
+      for (const item of scope.items) {
+        pos = writeLenField(out, pos, 2, item.length);
+        out.set(item, pos);
+        pos += item.length;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Greedy packing in order: items go into the current part until the next one would overflow it.
+ * Sizes are tracked incrementally so packing stays linear in the number of items.
+ */
+function pack(signal: Signal, resources: readonly ResourceGroup[], maxBytes: number): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let current: ResourceGroup[] = [];
+  let closedSize = 0; // encoded size of the finished resources of the current part
+  let openResource: ResourceGroup | undefined;
+  let openScopesSize = 0; // encoded size of the finished scopes of the open resource
+  let openScope: ScopeGroup | undefined;
+  let openItemsSize = 0;
+
+  const sizeWith = (extraItem: number): number => {
+    if (!openResource) return closedSize;
+    const scopeBody = openScope ? openScope.headerSize + openItemsSize + extraItem : 0;
+    const resourceBody = openResource.headerSize + openScopesSize + (openScope ? lenFieldSize(scopeBody) : 0);
+    return closedSize + lenFieldSize(resourceBody);
+  };
+  const closeScope = (): void => {
+    if (openScope) openScopesSize += lenFieldSize(openScope.headerSize + openItemsSize);
+    openScope = undefined;
+    openItemsSize = 0;
+  };
+  const closeResource = (): void => {
+    closeScope();
+    if (openResource) closedSize += lenFieldSize(openResource.headerSize + openScopesSize);
+    openResource = undefined;
+    openScopesSize = 0;
+  };
+  const openGroups = (resource: ResourceGroup, scope: ScopeGroup | undefined): void => {
+    openResource = { header: resource.header, headerSize: resource.headerSize, scopes: [] };
+    current.push(openResource);
+    if (scope) {
+      openScope = { header: scope.header, headerSize: scope.headerSize, items: [] };
+      openResource.scopes.push(openScope);
+    }
+  };
+  const flush = (): void => {
+    closeResource();
+    if (current.length > 0) parts.push(encode(current));
+    current = [];
+    closedSize = 0;
+  };
+
+  /** Ends the current part before `resource`/`scope` continue in a new one, dropping empty containers. */
+  const restartIn = (resource: ResourceGroup, scope: ScopeGroup | undefined): void => {
+    if (openScope && openScope.items.length === 0) {
+      openResource!.scopes.pop();
+      openScope = undefined;
+    }
+    if (openResource && openResource.scopes.length === 0) {
+      current.pop();
+      openResource = undefined;
+      openScopesSize = 0;
+    }
+    flush();
+    openGroups(resource, scope);
+  };
+  const partHasContent = (): boolean => closedSize > 0 || openScopesSize > 0 || openItemsSize > 0;
+
+  resources.forEach((resource, r) => {
+    openGroups(resource, undefined);
+    if (sizeWith(0) > maxBytes && closedSize > 0) restartIn(resource, undefined);
+    if (sizeWith(0) > maxBytes) throw tooLarge(signal, `resource ${r} (its own fields)`, sizeWith(0), maxBytes);
+    resource.scopes.forEach((scope, s) => {
+      closeScope();
+      openScope = { header: scope.header, headerSize: scope.headerSize, items: [] };
+      openResource!.scopes.push(openScope);
+      if (sizeWith(0) > maxBytes && partHasContent()) restartIn(resource, scope);
+      if (sizeWith(0) > maxBytes) throw tooLarge(signal, `resource ${r}, scope ${s} (its own fields)`, sizeWith(0), maxBytes);
+      scope.items.forEach((item, i) => {
+        const itemSize = lenFieldSize(item.length);
+        if (sizeWith(itemSize) > maxBytes && partHasContent()) restartIn(resource, scope);
+        if (sizeWith(itemSize) > maxBytes)
+          throw tooLarge(signal, `resource ${r}, scope ${s}, ${ITEM_NAMES[signal]} ${i}`, sizeWith(itemSize), maxBytes);
+        openScope!.items.push(item);
+        openItemsSize += itemSize;
+      });
+    });
+    closeResource();
+  });
+  flush();
+  return parts;
+}
+
+function tooLarge(signal: Signal, what: string, size: number, maxBytes: number): TributaryError {
+  return new TributaryError(
+    'PAYLOAD_TOO_LARGE',
+    `OTLP ${signal}: ${what} needs ${size} bytes, more than the largest record (${maxBytes} bytes); it cannot be split further`,
+  );
+}
+
+function traceIdOf(span: Uint8Array): string {
+  const reader = new WireReader(span);
+  while (!reader.done) {
+    const { field, wire } = reader.tag();
+    if (field === 1 && wire === WIRE_LEN) {
+      const { start, end } = reader.lengthDelimited();
+      return end > start ? toHex(span, start, end) : '';
+    }
+    reader.skip(wire);
+  }
+  return '';
+}
+
+/** Regroups spans per trace id, keeping resource/scope context and first-seen order. */
+function groupByTrace(resources: readonly ResourceGroup[]): Map<string, ResourceGroup[]> {
+  const traces = new Map<string, ResourceGroup[]>();
+  for (const resource of resources) {
+    const perTrace = new Map<string, ResourceGroup>();
+    for (const scope of resource.scopes) {
+      const scopePerTrace = new Map<string, ScopeGroup>();
+      for (const item of scope.items) {
+        const traceId = traceIdOf(item);
+        let resourceCopy = perTrace.get(traceId);
+        if (!resourceCopy) {
+          resourceCopy = { header: resource.header, headerSize: resource.headerSize, scopes: [] };
+          perTrace.set(traceId, resourceCopy);
+          const list = traces.get(traceId) ?? [];
+          list.push(resourceCopy);
+          traces.set(traceId, list);
+        }
+        let scopeCopy = scopePerTrace.get(traceId);
+        if (!scopeCopy) {
+          scopeCopy = { header: scope.header, headerSize: scope.headerSize, items: [] };
+          scopePerTrace.set(traceId, scopeCopy);
+          resourceCopy.scopes.push(scopeCopy);
+        }
+        scopeCopy.items.push(item);
+      }
+    }
+  }
+  return traces;
+}
+
+/**
+ * 16 bytes of SHA-256 over the resource's attributes sorted by key (each key and encoded value
+ * length-prefixed), so equal attribute sets hash equally whatever their order.
+ */
+export function resourceAttributesHash(resource: ResourceGroup): Uint8Array {
+  const pairs: { key: string; value: Uint8Array }[] = [];
+  for (const field of resource.header) {
+    const reader = new WireReader(field);
+    const { field: number, wire } = reader.tag();
+    if (number !== 1 || wire !== WIRE_LEN) continue;
+    const body = reader.lengthDelimited();
+    const attrs = new WireReader(field, body.start, body.end);
+    while (!attrs.done) {
+      const tag = attrs.tag();
+      if (tag.field !== 1 || tag.wire !== WIRE_LEN) {
+        attrs.skip(tag.wire);
+        continue;
+      }
+      const kv = attrs.lengthDelimited();
+      const kvReader = new WireReader(field, kv.start, kv.end);
+      let key = '';
+      let value: Uint8Array = new Uint8Array(0);
+      while (!kvReader.done) {
+        const t = kvReader.tag();
+        if (t.wire !== WIRE_LEN) {
+          kvReader.skip(t.wire);
+          continue;
+        }
+        const v = kvReader.lengthDelimited();
+        if (t.field === 1) key = Buffer.from(field.subarray(v.start, v.end)).toString('utf8');
+        else if (t.field === 2) value = field.subarray(v.start, v.end);
+      }
+      pairs.push({ key, value });
+    }
+  }
+  pairs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const hash = createHash('sha256');
+  for (const { key, value } of pairs) {
+    const k = Buffer.from(key, 'utf8');
+    hash.update(`${k.length}:`).update(k).update(`${value.length}:`).update(value);
+  }
+  return new Uint8Array(hash.digest().subarray(0, 16));
+}
+
+export function splitRequest(signal: Signal, bytes: Uint8Array, maxBytes: number, mode: SplitMode = 'none'): SplitPart[] {
+  if (mode === 'none' && bytes.length <= maxBytes) return [{ bytes }];
+  const resources = parseRequest(bytes);
+  if (mode === 'trace' && signal === 'traces') {
+    const parts: SplitPart[] = [];
+    for (const [traceId, groups] of groupByTrace(resources)) {
+      for (const part of pack(signal, groups, maxBytes)) parts.push({ bytes: part, traceId });
+    }
+    return parts;
+  }
+  if (mode === 'resource' && signal !== 'traces') {
+    const parts: SplitPart[] = [];
+    for (const resource of resources) {
+      const resourceHash = resourceAttributesHash(resource);
+      for (const part of pack(signal, [resource], maxBytes)) parts.push({ bytes: part, resourceHash });
+    }
+    return parts;
+  }
+  if (bytes.length <= maxBytes) return [{ bytes }];
+  return pack(signal, resources, maxBytes).map((part) => ({ bytes: part }));
+}

@@ -1,0 +1,147 @@
+/**
+ * Validation of an Export*ServiceRequest by walking its wire format against shapes.ts: no objects
+ * are built, so the receiver can check a request and forward its bytes unchanged.
+ */
+import { isUtf8 } from 'node:buffer';
+import { TributaryError } from '../../core/errors.js';
+import { type FieldShape, type MessageShape, type Signal, requestShapes } from './shapes.js';
+import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireError, WireReader } from './wire.js';
+
+export interface RequestShape {
+  readonly resources: number;
+  readonly scopes: number;
+  /** spans, metric data points, or log records */
+  readonly items: number;
+}
+
+/** Nesting deeper than this (AnyValue inside AnyValue...) is refused: a stack-exhaustion guard. */
+export const MAX_DEPTH = 64;
+
+interface Counts {
+  items: number;
+}
+
+class PathError extends Error {
+  readonly path: string[];
+  constructor(message: string, path: string[]) {
+    super(message);
+    this.path = path;
+  }
+}
+
+function expectedWire(field: FieldShape): number {
+  switch (field.kind.t) {
+    case 'varint':
+      return WIRE_VARINT;
+    case 'i64':
+      return WIRE_I64;
+    case 'i32':
+      return WIRE_I32;
+    default:
+      return WIRE_LEN;
+  }
+}
+
+function walk(reader: WireReader, shape: MessageShape, depth: number, counts: Counts, path: string[] | undefined): void {
+  if (depth > MAX_DEPTH) throw new WireError(`nesting deeper than ${MAX_DEPTH}`);
+  const index = new Map<number, number>();
+  while (!reader.done) {
+    const { field: number, wire } = reader.tag();
+    const field = shape.get(number);
+    if (!field) {
+      reader.skip(wire);
+      continue;
+    }
+    let label = field.name;
+    if (path) {
+      const i = index.get(number) ?? 0;
+      index.set(number, i + 1);
+      if (field.kind.t === 'message') label = `${field.name}[${i}]`;
+    }
+    const kind = field.kind;
+    if (kind.t === 'packed' && wire !== WIRE_LEN) {
+      // proto3 allows unpacked encoding of a packed field too.
+      const element = kind.element === 'varint' ? WIRE_VARINT : WIRE_I64;
+      if (wire !== element) throw new PathError(`wrong wire type ${wire}`, [...(path ?? []), label]);
+      reader.skip(wire);
+      continue;
+    }
+    if (wire !== expectedWire(field)) throw new PathError(`wrong wire type ${wire}, expected ${expectedWire(field)}`, [...(path ?? []), label]);
+    if (wire !== WIRE_LEN) {
+      reader.skip(wire);
+      continue;
+    }
+    const { start, end } = reader.lengthDelimited();
+    switch (kind.t) {
+      case 'string':
+        if (!isUtf8(reader.bytes.subarray(start, end))) throw new PathError('invalid UTF-8', [...(path ?? []), label]);
+        break;
+      case 'id':
+        if (end - start !== kind.n && end !== start)
+          throw new PathError(`length ${end - start}, expected ${kind.n} or 0`, [...(path ?? []), label]);
+        break;
+      case 'packed': {
+        const sub = new WireReader(reader.bytes, start, end);
+        const element = kind.element === 'varint' ? WIRE_VARINT : WIRE_I64;
+        try {
+          while (!sub.done) sub.skip(element);
+        } catch (err) {
+          throw new PathError((err as Error).message, [...(path ?? []), label]);
+        }
+        break;
+      }
+      case 'message': {
+        if (kind.item) counts.items++;
+        if (path) path.push(label);
+        walk(new WireReader(reader.bytes, start, end), kind.shape(), depth + 1, counts, path);
+        if (path) path.pop();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+function countTopLevel(bytes: Uint8Array): { resources: number; scopes: number } {
+  let resources = 0;
+  let scopes = 0;
+  const top = new WireReader(bytes);
+  while (!top.done) {
+    const { field, wire } = top.tag();
+    if (field !== 1 || wire !== WIRE_LEN) {
+      top.skip(wire);
+      continue;
+    }
+    resources++;
+    const { start, end } = top.lengthDelimited();
+    const inner = new WireReader(bytes, start, end);
+    while (!inner.done) {
+      const tag = inner.tag();
+      if (tag.field === 2 && tag.wire === WIRE_LEN) scopes++;
+      inner.skip(tag.wire);
+    }
+  }
+  return { resources, scopes };
+}
+
+/** Throws TributaryError('BAD_REQUEST') naming the first malformed field, e.g. `resource_spans[0].scope_spans[1].spans[3].trace_id: length 15, expected 16 or 0`. */
+export function validateRequest(signal: Signal, bytes: Uint8Array): RequestShape {
+  const counts: Counts = { items: 0 };
+  try {
+    walk(new WireReader(bytes), requestShapes[signal], 0, counts, undefined);
+  } catch (fastError) {
+    if (!(fastError instanceof WireError || fastError instanceof PathError)) throw fastError;
+    // Slow path, only for bad input: walk again keeping the path to name the broken field.
+    const path: string[] = [];
+    try {
+      walk(new WireReader(bytes), requestShapes[signal], 0, { items: 0 }, path);
+    } catch (err) {
+      const where = err instanceof PathError ? err.path.join('.') : path.join('.');
+      const message = err instanceof Error ? err.message : String(err);
+      throw new TributaryError('BAD_REQUEST', `invalid OTLP ${signal} protobuf at ${where || '(top level)'}: ${message}`);
+    }
+    throw new TributaryError('BAD_REQUEST', `invalid OTLP ${signal} protobuf: ${(fastError as Error).message}`);
+  }
+  return { ...countTopLevel(bytes), items: counts.items };
+}
