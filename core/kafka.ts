@@ -15,7 +15,8 @@ export type {
   Producer,
   RecordMetadata,
 } from 'kafkajs';
-export { CompressionTypes } from 'kafkajs';
+export { CompressionTypes, Partitioners } from 'kafkajs';
+export type { PartitionMetadata } from 'kafkajs';
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];

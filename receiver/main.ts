@@ -1,5 +1,98 @@
+/** `tributary receiver`: OTLP over gRPC and HTTP in, Kafka out. */
 import type { Config } from '../core/config/options.js';
-// STUB — to be implemented: `tributary receiver`.
-export function runReceiver(_config: Config): Promise<void> {
-  return Promise.reject(new Error('not implemented yet'));
+import { serveHealth } from '../core/health.js';
+import { stopOnSignals } from '../core/lifecycle.js';
+import { createKafka } from '../core/kafka.js';
+import { createLogger } from '../core/log.js';
+import { type SmallServer, serveMetrics } from '../core/metrics.js';
+import { createAuthenticator } from './auth.js';
+import { bindGrpc, createGrpcServer } from './grpc.js';
+import { createHttpServer } from './http.js';
+import { createReceiverMetrics } from './metrics.js';
+import { createPipeline } from './pipeline.js';
+import { Publisher } from './publish.js';
+
+export interface RunningReceiver {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly healthPort: number;
+  readonly metricsPort: number;
+  /** Stop accepting, let in-flight requests finish within the shutdown deadline, disconnect. */
+  stop(): Promise<void>;
+}
+
+export async function startReceiver(config: Config): Promise<RunningReceiver> {
+  const log = createLogger({ component: 'receiver' });
+  const metrics = createReceiverMetrics();
+  const kafka = createKafka({ brokers: config['kafka.brokers'], clientId: `${config['kafka.clientId']}-receiver`, log });
+  const topics = (['traces', 'metrics', 'logs'] as const).map((s) => config['topics.prefix'] + config[`topics.${s}`]);
+  const publisher = new Publisher({
+    kafka,
+    topics,
+    compression: config['receiver.compression'],
+    produceTimeoutMs: config['receiver.produceTimeoutMs'],
+    maxInflightBytes: config['receiver.maxInflightBytes'],
+    maxPartitionBatchBytes: config['receiver.maxRecordBytes'],
+    log,
+  });
+  await publisher.start();
+  let shuttingDown = false;
+  const deps = {
+    config,
+    pipeline: createPipeline(config, publisher),
+    auth: createAuthenticator(config['receiver.apiKeys']),
+    metrics,
+    log,
+    isShuttingDown: () => shuttingDown,
+  };
+  const host = config['receiver.host'];
+  const http = createHttpServer(deps);
+  await http.listen({ port: config['receiver.httpPort'], host });
+  const httpAddress = http.server.address();
+  const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config['receiver.httpPort'];
+  const grpc = createGrpcServer(deps);
+  const grpcPort = await bindGrpc(grpc, host, config['receiver.grpcPort']);
+  const health = await serveHealth(config['receiver.healthPort'], host, () => publisher.readiness());
+  let metricsServer: SmallServer | undefined;
+  const gaugeTimer = setInterval(() => metrics.inflightBytes.set(publisher.bytesInFlight), 1000);
+  gaugeTimer.unref();
+  if (config['receiver.metricsPort'] > 0) metricsServer = await serveMetrics(metrics.registry, config['receiver.metricsPort'], host);
+  log.info('receiver ready', { httpPort, grpcPort, healthPort: health.port, metricsPort: metricsServer?.port ?? 0, topics });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    httpPort,
+    grpcPort,
+    healthPort: health.port,
+    metricsPort: metricsServer?.port ?? 0,
+    stop() {
+      stopped ??= (async () => {
+        shuttingDown = true;
+        clearInterval(gaugeTimer);
+        const deadline = config['receiver.shutdownTimeoutMs'];
+        const grpcDone = new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            grpc.forceShutdown();
+            resolve();
+          }, deadline);
+          grpc.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        // fastify close waits for in-flight requests; bound it by the same deadline.
+        const httpDone = Promise.race([http.close(), new Promise<void>((r) => setTimeout(r, deadline).unref())]);
+        await Promise.all([grpcDone, httpDone]);
+        await publisher.close();
+        await Promise.allSettled([health.close(), metricsServer?.close()]);
+        log.info('receiver stopped');
+      })();
+      return stopped;
+    },
+  };
+}
+
+export async function runReceiver(config: Config): Promise<void> {
+  const receiver = await startReceiver(config);
+  stopOnSignals(() => receiver.stop(), createLogger({ component: 'receiver' }), config['receiver.shutdownTimeoutMs'] + 5_000);
 }

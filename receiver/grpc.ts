@@ -1,0 +1,96 @@
+/**
+ * OTLP/gRPC: the three Export services, defined by hand so request messages arrive as raw bytes:
+ * they are validated by the wire walk and forwarded unchanged when they fit a record.
+ */
+import { Metadata, Server, ServerCredentials, type ServiceDefinition, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import type { Config } from '../core/config/options.js';
+import { TributaryError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { type Signal, encodeResponse } from '../schemas/otlp/codec.js';
+import type { Authenticator } from './auth.js';
+import type { ReceiverMetrics } from './metrics.js';
+import type { Pipeline } from './pipeline.js';
+import { RETRY_AFTER_SECONDS, asTributaryError } from './respond.js';
+
+const SERVICES: Record<Signal, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+
+const identity = (b: Buffer): Buffer => b;
+
+function serviceFor(signal: Signal): ServiceDefinition {
+  return {
+    Export: {
+      path: SERVICES[signal],
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  };
+}
+
+export interface GrpcDeps {
+  readonly config: Config;
+  readonly pipeline: Pipeline;
+  readonly auth: Authenticator;
+  readonly metrics: ReceiverMetrics;
+  readonly log: Logger;
+  readonly isShuttingDown: () => boolean;
+}
+
+/** google.rpc.RetryInfo {retry_delay: Duration{seconds}} inside a google.rpc.Status, for the trailer. */
+function retryDetails(code: number, message: string, seconds: number): Buffer {
+  const duration = Buffer.from([0x08, seconds]);
+  const retryInfo = Buffer.concat([Buffer.from([0x0a, duration.length]), duration]);
+  const typeUrl = Buffer.from('type.googleapis.com/google.rpc.RetryInfo');
+  const any = Buffer.concat([Buffer.from([0x0a, typeUrl.length]), typeUrl, Buffer.from([0x12, retryInfo.length]), retryInfo]);
+  const text = Buffer.from(message.slice(0, 100));
+  return Buffer.concat([Buffer.from([0x08, code]), Buffer.from([0x12, text.length]), text, Buffer.from([0x1a, any.length]), any]);
+}
+
+export function createGrpcServer(deps: GrpcDeps): Server {
+  const { config, pipeline, auth, metrics, log } = deps;
+  const server = new Server({
+    'grpc.max_receive_message_length': config['receiver.maxBodyBytes'],
+    'grpc.max_send_message_length': 4 * 1024 * 1024,
+  });
+  for (const signal of Object.keys(SERVICES) as Signal[]) {
+    server.addService(serviceFor(signal), {
+      Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        const started = process.hrtime.bigint();
+        const run = async (): Promise<void> => {
+          if (deps.isShuttingDown()) throw new TributaryError('SHUTTING_DOWN', 'the receiver is shutting down');
+          const header = call.metadata.get('authorization')[0];
+          const keyId = auth.check(typeof header === 'string' ? header : header?.toString('utf8'));
+          const result = await pipeline.ingest(signal, call.request, { keyId });
+          metrics.requests.inc({ signal, transport: 'grpc', outcome: 'ok' });
+          metrics.items.inc({ signal, transport: 'grpc' }, result.items);
+          metrics.bytes.inc({ signal, transport: 'grpc' }, call.request.length);
+          metrics.records.inc({ signal }, result.records);
+          metrics.produceSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { signal });
+          callback(null, Buffer.from(encodeResponse(signal, 0, '')));
+        };
+        run().catch((err: unknown) => {
+          const error = asTributaryError(err, log);
+          metrics.requests.inc({ signal, transport: 'grpc', outcome: error.code });
+          const trailer = new Metadata();
+          const retryAfter = RETRY_AFTER_SECONDS[error.code];
+          if (retryAfter) trailer.set('grpc-status-details-bin', retryDetails(error.grpcStatus, error.message, retryAfter));
+          callback({ code: error.grpcStatus as status, details: error.message, metadata: trailer });
+        });
+      },
+    });
+  }
+  return server;
+}
+
+export function bindGrpc(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+}

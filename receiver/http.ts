@@ -1,0 +1,142 @@
+/**
+ * OTLP/HTTP: POST /v1/traces, /v1/metrics, /v1/logs with protobuf or JSON bodies, gzip/deflate,
+ * bounded before and after decompression, answered in the request's own encoding.
+ */
+import { promisify } from 'node:util';
+import { gunzip, inflate } from 'node:zlib';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from '../core/config/options.js';
+import { TributaryError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { type Signal, encodeResponse, encodeResponseJson, encodeStatus, encodeStatusJson, jsonToProtobuf } from '../schemas/otlp/codec.js';
+import type { Authenticator } from './auth.js';
+import type { ReceiverMetrics } from './metrics.js';
+import type { Pipeline } from './pipeline.js';
+import { RETRY_AFTER_SECONDS, asTributaryError } from './respond.js';
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+const PROTOBUF_TYPES = ['application/x-protobuf', 'application/protobuf'];
+const JSON_TYPE = 'application/json';
+const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
+const ALLOWED_HEADERS = 'content-type, content-encoding, authorization, accept, accept-encoding, user-agent, x-requested-with, traceparent, tracestate';
+
+export interface HttpDeps {
+  readonly config: Config;
+  readonly pipeline: Pipeline;
+  readonly auth: Authenticator;
+  readonly metrics: ReceiverMetrics;
+  readonly log: Logger;
+  readonly isShuttingDown: () => boolean;
+}
+
+function isJson(request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').toLowerCase().startsWith(JSON_TYPE);
+}
+
+async function decompress(body: Buffer, encoding: string | undefined, maxBytes: number): Promise<Buffer> {
+  const enc = (encoding ?? 'identity').toLowerCase().trim();
+  if (enc === 'identity' || enc === '') {
+    if (body.length > maxBytes) throw new TributaryError('PAYLOAD_TOO_LARGE', `body of ${body.length} bytes exceeds ${maxBytes}`);
+    return body;
+  }
+  if (enc !== 'gzip' && enc !== 'deflate') throw new TributaryError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${enc} is not supported (use gzip, deflate or none)`);
+  try {
+    // maxOutputLength stops inflating at the limit: a gzip bomb costs at most maxBytes.
+    return await (enc === 'gzip' ? gunzipAsync(body, { maxOutputLength: maxBytes }) : inflateAsync(body, { maxOutputLength: maxBytes }));
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes after decompression`);
+    throw new TributaryError('BAD_REQUEST', `cannot ${enc}-decompress the body: ${(err as Error).message}`);
+  }
+}
+
+export function createHttpServer(deps: HttpDeps): FastifyInstance {
+  const { config, pipeline, auth, metrics, log } = deps;
+  const origins = config['receiver.corsOrigins'];
+  const app = Fastify({ bodyLimit: config['receiver.maxCompressedBodyBytes'], logger: false, return503OnClosing: true });
+
+  app.removeAllContentTypeParsers();
+  for (const type of [...PROTOBUF_TYPES, JSON_TYPE]) app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const corsOrigin = (origin: string | undefined): string | undefined => {
+    if (!origin || origins.length === 0) return undefined;
+    if (origins.includes('*')) return origin;
+    return origins.includes(origin) ? origin : undefined;
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    const allowed = corsOrigin(request.headers.origin);
+    if (allowed) {
+      void reply.header('Access-Control-Allow-Origin', allowed).header('Vary', 'Origin');
+    }
+  });
+
+  const sendError = (request: FastifyRequest, reply: FastifyReply, error: TributaryError, signal: string): FastifyReply => {
+    metrics.requests.inc({ signal, transport: 'http', outcome: error.code });
+    const retryAfter = RETRY_AFTER_SECONDS[error.code];
+    if (retryAfter) void reply.header('Retry-After', String(retryAfter));
+    if (error.httpStatus >= 500 && !error.retryable) log.error('request failed', { err: error, signal });
+    if (isJson(request)) return reply.code(error.httpStatus).type(JSON_TYPE).send(encodeStatusJson(error.grpcStatus, error.message));
+    return reply.code(error.httpStatus).type(PROTOBUF_TYPES[0]!).send(Buffer.from(encodeStatus(error.grpcStatus, error.message)));
+  };
+
+  app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, request, reply) => {
+    const signal = PATHS[request.url.split('?')[0] ?? ''] ?? 'unknown';
+    let mapped: TributaryError;
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      mapped = new TributaryError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${request.headers['content-type'] ?? '(none)'} is not supported: use application/x-protobuf or application/json`);
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      mapped = new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${config['receiver.maxCompressedBodyBytes']} bytes`);
+    else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+      mapped = new TributaryError('BAD_REQUEST', error.message);
+    else mapped = asTributaryError(error, log);
+    return sendError(request, reply, mapped, signal);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new TributaryError('NOT_FOUND', `no endpoint ${request.method} ${request.url}; use POST /v1/traces, /v1/metrics or /v1/logs`), 'unknown'),
+  );
+
+  for (const [path, signal] of Object.entries(PATHS)) {
+    app.post(path, async (request, reply) => {
+      const started = process.hrtime.bigint();
+      try {
+        if (deps.isShuttingDown()) throw new TributaryError('SHUTTING_DOWN', 'the receiver is shutting down');
+        const keyId = auth.check(request.headers.authorization);
+        const raw = request.body;
+        if (!Buffer.isBuffer(raw)) throw new TributaryError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/x-protobuf or application/json');
+        const body = await decompress(raw, request.headers['content-encoding'], config['receiver.maxBodyBytes']);
+        const json = isJson(request);
+        const protobuf = json ? jsonToProtobuf(signal, body.toString('utf8')) : body;
+        const result = await pipeline.ingest(signal, protobuf, { keyId });
+        metrics.requests.inc({ signal, transport: 'http', outcome: 'ok' });
+        metrics.items.inc({ signal, transport: 'http' }, result.items);
+        metrics.bytes.inc({ signal, transport: 'http' }, protobuf.length);
+        metrics.records.inc({ signal }, result.records);
+        metrics.produceSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { signal });
+        if (json) return await reply.code(200).type(JSON_TYPE).send(encodeResponseJson(signal, 0, ''));
+        return await reply.code(200).type(PROTOBUF_TYPES[0]!).send(Buffer.from(encodeResponse(signal, 0, '')));
+      } catch (err) {
+        return sendError(request, reply, asTributaryError(err, log), signal);
+      }
+    });
+    app.route({
+      method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+      url: path,
+      handler: (_request, reply) => reply.code(405).header('Allow', 'POST, OPTIONS').send(),
+    });
+    app.options(path, (request, reply) => {
+      const allowed = corsOrigin(request.headers.origin);
+      if (!allowed) return reply.code(origins.length === 0 ? 405 : 403).send();
+      return reply
+        .code(204)
+        .header('Access-Control-Allow-Methods', 'POST, OPTIONS')
+        .header('Access-Control-Allow-Headers', request.headers['access-control-request-headers'] ?? ALLOWED_HEADERS)
+        .header('Access-Control-Max-Age', '7200')
+        .send();
+    });
+  }
+  return app;
+}

@@ -1,0 +1,60 @@
+/**
+ * The transport-independent path of one OTLP request: validate → (stamp region) → split to fit a
+ * record → key and headers → publish. HTTP and gRPC both call `ingest`.
+ */
+import type { Config } from '../core/config/options.js';
+import { type Signal, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
+import { stampResourceAttribute } from '../schemas/otlp/stamp.js';
+import type { OutgoingRecord, Publisher } from './publish.js';
+
+export const SIGNAL_HEADER = 'otelcol.signal';
+export const RECEIVED_AT_HEADER = 'tributary.received_at';
+export const REGION_HEADER = 'tributary.region';
+export const KEY_ID_HEADER = 'tributary.key_id';
+
+export interface IngestContext {
+  /** Non-secret id of the API key that authenticated the request. */
+  readonly keyId?: string;
+}
+
+export interface IngestResult {
+  readonly items: number;
+  readonly records: number;
+  readonly bytes: number;
+}
+
+export interface Pipeline {
+  ingest(signal: Signal, body: Uint8Array, context: IngestContext): Promise<IngestResult>;
+}
+
+export function createPipeline(config: Config, publisher: Publisher): Pipeline {
+  const topics: Record<Signal, string> = {
+    traces: config['topics.prefix'] + config['topics.traces'],
+    metrics: config['topics.prefix'] + config['topics.metrics'],
+    logs: config['topics.prefix'] + config['topics.logs'],
+  };
+  const region = config['receiver.region'];
+  const keyBy = config['receiver.keyBy'];
+  const maxRecordBytes = config['receiver.maxRecordBytes'];
+
+  return {
+    async ingest(signal, body, context) {
+      const shape = validateRequest(signal, body);
+      if (shape.items === 0) return { items: 0, records: 0, bytes: 0 };
+      const bytes = region && config['receiver.regionAttribute'] ? stampResourceAttribute(signal, body, 'cloud.region', region) : body;
+      const mode = keyBy === 'trace' && signal === 'traces' ? 'trace' : keyBy === 'resource' && signal !== 'traces' ? 'resource' : 'none';
+      const parts = splitRequest(signal, bytes, maxRecordBytes, mode);
+      const headers: Record<string, string> = { [SIGNAL_HEADER]: signal, [RECEIVED_AT_HEADER]: String(Date.now()) };
+      if (region) headers[REGION_HEADER] = region;
+      if (context.keyId) headers[KEY_ID_HEADER] = context.keyId;
+      const records: OutgoingRecord[] = parts.map((part) => ({
+        topic: topics[signal],
+        key: part.traceId ? Buffer.from(part.traceId) : part.resourceHash ? Buffer.from(part.resourceHash) : null,
+        value: part.bytes,
+        headers,
+      }));
+      await publisher.publish(records);
+      return { items: shape.items, records: records.length, bytes: bytes.length };
+    },
+  };
+}
