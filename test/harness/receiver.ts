@@ -11,8 +11,8 @@ export interface TestReceiver extends RunningReceiver {
   readonly httpUrl: string;
 }
 
-export async function startTestReceiver(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<TestReceiver> {
-  const topics = await freshTopics();
+export async function startTestReceiver(overrides: Partial<Record<ConfigKey, unknown>> = {}, partitions = 3): Promise<TestReceiver> {
+  const topics = await freshTopics(partitions);
   const { config } = loadConfig({
     env: {},
     overrides: {
