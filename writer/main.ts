@@ -1,5 +1,97 @@
+/** `tributary writer`: Kafka in, ClickHouse out, one consumer group per signal. */
+import { createClickHouse } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
-// STUB — to be implemented: `tributary writer`.
-export function runWriter(_config: Config): Promise<void> {
-  return Promise.reject(new Error('not implemented yet'));
+import { serveHealth } from '../core/health.js';
+import { createKafka } from '../core/kafka.js';
+import { stopOnSignals } from '../core/lifecycle.js';
+import { createLogger } from '../core/log.js';
+import { type SmallServer, serveMetrics } from '../core/metrics.js';
+import type { Signal } from '../schemas/otlp/codec.js';
+import { SignalWriter } from './consume.js';
+import { DeadLetterQueue } from './dlq.js';
+import { BatchLedger } from './ledger.js';
+import { createWriterMetrics } from './metrics.js';
+import { SchemaCache } from './schema.js';
+
+export interface RunningWriter {
+  readonly healthPort: number;
+  readonly metricsPort: number;
+  readonly metrics: ReturnType<typeof createWriterMetrics>;
+  stop(): Promise<void>;
+}
+
+export interface WriterStartOptions {
+  /** Start from the earliest offset when the group has no commit (default true: never skip data). */
+  readonly fromBeginning?: boolean;
+}
+
+export async function startWriter(config: Config, options: WriterStartOptions = {}): Promise<RunningWriter> {
+  const log = createLogger({ component: 'writer' });
+  const metrics = createWriterMetrics();
+  const kafka = createKafka({ brokers: config['kafka.brokers'], clientId: `${config['kafka.clientId']}-writer`, log });
+  const database = config['clickhouse.database'];
+  const client = createClickHouse({
+    url: config['clickhouse.url'],
+    user: config['clickhouse.user'],
+    password: config['clickhouse.password'],
+    database,
+  });
+  const dlq = new DeadLetterQueue(kafka);
+  const flushDeps = {
+    client,
+    database,
+    schemas: new SchemaCache(client, database),
+    ledger: new BatchLedger(client, database),
+    dlq,
+    metrics,
+    log,
+  };
+  const writers: SignalWriter[] = [];
+  for (const signal of config['writer.signals'] as readonly string[]) {
+    if (signal !== 'traces' && signal !== 'metrics' && signal !== 'logs') throw new Error(`writer.signals: unknown signal ${signal}`);
+    const writer = new SignalWriter({
+      kafka,
+      signal: signal as Signal,
+      groupId: `${config['writer.groupId']}-${signal}`,
+      topics: [config['topics.prefix'] + config[`topics.${signal as Signal}`]],
+      batchRows: config['writer.batchRows'],
+      batchBytes: config['writer.batchBytes'],
+      flushIntervalMs: config['writer.flushIntervalMs'],
+      fromBeginning: options.fromBeginning ?? true,
+      flush: flushDeps,
+      log: log.child({ signal }),
+    });
+    await writer.start();
+    writers.push(writer);
+  }
+  const host = '0.0.0.0';
+  const health = await serveHealth(config['writer.healthPort'], host, () => {
+    const states = writers.map((w) => w.readiness());
+    return { ready: states.every((s) => s.ready), reason: states.map((s) => s.reason).join('; ') };
+  });
+  let metricsServer: SmallServer | undefined;
+  if (config['writer.metricsPort'] > 0) metricsServer = await serveMetrics(metrics.registry, config['writer.metricsPort'], host);
+  log.info('writer ready', { signals: config['writer.signals'], database, healthPort: health.port });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    healthPort: health.port,
+    metricsPort: metricsServer?.port ?? 0,
+    metrics,
+    stop() {
+      stopped ??= (async () => {
+        await Promise.all(writers.map((w) => w.stop(config['writer.shutdownTimeoutMs'])));
+        await dlq.close().catch(() => undefined);
+        await client.close();
+        await Promise.allSettled([health.close(), metricsServer?.close()]);
+        log.info('writer stopped');
+      })();
+      return stopped;
+    },
+  };
+}
+
+export async function runWriter(config: Config): Promise<void> {
+  const writer = await startWriter(config);
+  stopOnSignals(() => writer.stop(), createLogger({ component: 'writer' }), config['writer.shutdownTimeoutMs'] + 5_000);
 }

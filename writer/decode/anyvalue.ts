@@ -1,0 +1,141 @@
+/**
+ * Attribute values as the OpenTelemetry Collector's ClickHouse exporter writes them (pdata
+ * `Value.AsString`): strings as they are, ints in decimal, doubles like JSON numbers (ES6 number
+ * formatting), bools as true/false, bytes in base64, maps and arrays as compact JSON with map keys
+ * sorted and <, >, & escaped as Go's encoding/json does.
+ */
+import { WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from '../../schemas/otlp/wire.js';
+
+/** A decoded AnyValue, kept raw enough to render both as text and as JSON. */
+type Raw = string | bigint | number | boolean | Uint8Array | Raw[] | RawMap | null;
+interface RawMap {
+  readonly entries: [string, Raw][];
+}
+
+const decoder = new TextDecoder();
+
+function str(reader: WireReader): string {
+  const { start, end } = reader.lengthDelimited();
+  return decoder.decode(reader.bytes.subarray(start, end));
+}
+
+export function readString(reader: WireReader): string {
+  return str(reader);
+}
+
+function readAny(bytes: Uint8Array, start: number, end: number): Raw {
+  const reader = new WireReader(bytes, start, end);
+  let value: Raw = null;
+  while (!reader.done) {
+    const { field, wire } = reader.tag();
+    if (field === 1 && wire === WIRE_LEN) value = str(reader);
+    else if (field === 2 && wire === WIRE_VARINT) value = reader.varint() !== 0;
+    else if (field === 3 && wire === WIRE_VARINT) value = reader.int64();
+    else if (field === 4 && wire === WIRE_I64) value = reader.double();
+    else if (field === 5 && wire === WIRE_LEN) {
+      const { start: s, end: e } = reader.lengthDelimited();
+      const list: Raw[] = [];
+      const inner = new WireReader(bytes, s, e);
+      while (!inner.done) {
+        const t = inner.tag();
+        if (t.field === 1 && t.wire === WIRE_LEN) {
+          const v = inner.lengthDelimited();
+          list.push(readAny(bytes, v.start, v.end));
+        } else inner.skip(t.wire);
+      }
+      value = list;
+    } else if (field === 6 && wire === WIRE_LEN) {
+      const { start: s, end: e } = reader.lengthDelimited();
+      value = { entries: readKeyValuesRaw(bytes, s, e, 1) };
+    } else if (field === 7 && wire === WIRE_LEN) {
+      const { start: s, end: e } = reader.lengthDelimited();
+      value = bytes.slice(s, e);
+    } else reader.skip(wire);
+  }
+  return value;
+}
+
+/** Repeated KeyValue (field `field`) inside [start, end). */
+function readKeyValuesRaw(bytes: Uint8Array, start: number, end: number, field: number): [string, Raw][] {
+  const out: [string, Raw][] = [];
+  const reader = new WireReader(bytes, start, end);
+  while (!reader.done) {
+    const t = reader.tag();
+    if (t.field !== field || t.wire !== WIRE_LEN) {
+      reader.skip(t.wire);
+      continue;
+    }
+    const kv = reader.lengthDelimited();
+    out.push(readKeyValue(bytes, kv.start, kv.end));
+  }
+  return out;
+}
+
+export function readKeyValue(bytes: Uint8Array, start: number, end: number): [string, Raw] {
+  const reader = new WireReader(bytes, start, end);
+  let key = '';
+  let value: Raw = null;
+  while (!reader.done) {
+    const t = reader.tag();
+    if (t.field === 1 && t.wire === WIRE_LEN) key = str(reader);
+    else if (t.field === 2 && t.wire === WIRE_LEN) {
+      const v = reader.lengthDelimited();
+      value = readAny(bytes, v.start, v.end);
+    } else reader.skip(t.wire);
+  }
+  return [key, value];
+}
+
+/** ES6 number to string, as Go's encoding/json and pdata format float64. */
+function formatDouble(value: number): string {
+  if (!Number.isFinite(value)) return `json: unsupported value: ${value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN'}`;
+  return String(value);
+}
+
+function escapeJsonString(value: string): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function toJson(value: Raw): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return escapeJsonString(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof Uint8Array) return escapeJsonString(Buffer.from(value).toString('base64'));
+  if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
+  const sorted = [...value.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return `{${sorted.map(([k, v]) => `${escapeJsonString(k)}:${toJson(v)}`).join(',')}}`;
+}
+
+/** pdata Value.AsString. */
+export function asString(value: Raw): string {
+  if (value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') return formatDouble(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return toJson(value);
+}
+
+export function anyValueAsString(bytes: Uint8Array, start: number, end: number): string {
+  return asString(readAny(bytes, start, end));
+}
+
+/** An attribute map as [key, text] pairs sorted by key (the exporter sorts before inserting). Later duplicates win. */
+export type Attributes = [string, string][];
+
+export function sortAttributes(pairs: [string, Raw][]): Attributes {
+  const map = new Map<string, string>();
+  for (const [k, v] of pairs) map.set(k, asString(v));
+  return [...map].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** Reads one KeyValue at the reader's current length-delimited field and appends it. */
+export function pushKeyValue(reader: WireReader, into: [string, Raw][]): void {
+  const { start, end } = reader.lengthDelimited();
+  into.push(readKeyValue(reader.bytes, start, end));
+}
+
+export type { Raw };

@@ -1,0 +1,35 @@
+/** One table's rows → one RowBinary INSERT carrying a deterministic insert_deduplication_token. */
+import { Readable } from 'node:stream';
+import type { ClickHouseClient } from '../core/clickhouse.js';
+import type { Row } from './decode/index.js';
+import { ByteWriter } from './rowbinary.js';
+import type { TableShape } from './schema.js';
+
+export function encodeRows(shape: TableShape, rows: readonly Row[]): Buffer {
+  const out = new ByteWriter(Math.max(1 << 16, rows.length * 512));
+  const columns = shape.columns;
+  for (const row of rows) for (const column of columns) column.encode(out, row[column.name]);
+  return out.bytes();
+}
+
+export async function insertRows(
+  client: ClickHouseClient,
+  database: string,
+  shape: TableShape,
+  rows: readonly Row[],
+  token: string,
+): Promise<number> {
+  const body = encodeRows(shape, rows);
+  const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
+  const result = await client.exec({
+    query: `INSERT INTO \`${database}\`.\`${shape.table}\` (${columns}) FORMAT RowBinary`,
+    values: Readable.from([body]),
+    // Every setting explicitly on every call: nothing depends on session state.
+    clickhouse_settings: { insert_deduplication_token: token, insert_deduplicate: 1, async_insert: 0, wait_end_of_query: 1 },
+  });
+  // The response body must be consumed so the connection returns to the pool.
+  for await (const _chunk of result.stream) {
+    // drain
+  }
+  return body.length;
+}
