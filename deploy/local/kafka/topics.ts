@@ -32,9 +32,22 @@ export async function ensureTopics(
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length === 0) return;
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
     });
+    // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION while a fresh broker propagates
+    // metadata; poll until every partition has a leader.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics: missing });
+        if (metadata.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${missing.join(', ')} have no leaders after 30 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } finally {
     await admin.disconnect();
   }
