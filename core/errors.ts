@@ -25,20 +25,85 @@ interface ErrorSpec {
 }
 
 export const errorCatalog = {
-  CONFIG_INVALID: { retryable: false, http: 500, grpc: GRPC.INTERNAL, summary: 'A configuration key has a bad value or is unknown.' },
-  BAD_REQUEST: { retryable: false, http: 400, grpc: GRPC.INVALID_ARGUMENT, summary: 'The request is malformed (bad protobuf or JSON, wrong field types).' },
-  UNSUPPORTED_MEDIA_TYPE: { retryable: false, http: 415, grpc: GRPC.INVALID_ARGUMENT, summary: 'Content-Type or Content-Encoding is not supported.' },
-  PAYLOAD_TOO_LARGE: { retryable: false, http: 413, grpc: GRPC.INVALID_ARGUMENT, summary: 'The body, or a single item that cannot be split, exceeds a limit.' },
-  UNAUTHENTICATED: { retryable: false, http: 401, grpc: GRPC.UNAUTHENTICATED, summary: 'Auth is on and the API key is missing or wrong.' },
+  CONFIG_INVALID: {
+    retryable: false,
+    http: 500,
+    grpc: GRPC.INTERNAL,
+    summary: 'A configuration key has a bad value or is unknown.',
+  },
+  BAD_REQUEST: {
+    retryable: false,
+    http: 400,
+    grpc: GRPC.INVALID_ARGUMENT,
+    summary: 'The request is malformed (bad protobuf or JSON, wrong field types).',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    retryable: false,
+    http: 415,
+    grpc: GRPC.INVALID_ARGUMENT,
+    summary: 'Content-Type or Content-Encoding is not supported.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    retryable: false,
+    http: 413,
+    grpc: GRPC.INVALID_ARGUMENT,
+    summary: 'The body, or a single item that cannot be split, exceeds a limit.',
+  },
+  UNAUTHENTICATED: {
+    retryable: false,
+    http: 401,
+    grpc: GRPC.UNAUTHENTICATED,
+    summary: 'Auth is on and the API key is missing or wrong.',
+  },
   NOT_FOUND: { retryable: false, http: 404, grpc: GRPC.UNIMPLEMENTED, summary: 'No such endpoint.' },
-  OVERLOADED: { retryable: true, http: 429, grpc: GRPC.RESOURCE_EXHAUSTED, summary: 'Too many bytes in flight; retry later.' },
-  KAFKA_UNAVAILABLE: { retryable: true, http: 503, grpc: GRPC.UNAVAILABLE, summary: 'Kafka did not acknowledge in time or is unreachable; retry later.' },
-  CLICKHOUSE_UNAVAILABLE: { retryable: true, http: 503, grpc: GRPC.UNAVAILABLE, summary: 'ClickHouse is unreachable or overloaded; retried with backoff.' },
-  CLICKHOUSE_REJECTED: { retryable: false, http: 500, grpc: GRPC.INTERNAL, summary: 'ClickHouse rejected the data itself; the record goes to the DLQ.' },
-  DECODE_FAILED: { retryable: false, http: 400, grpc: GRPC.INVALID_ARGUMENT, summary: 'A Kafka record is not a valid OTLP request; it goes to the DLQ.' },
-  SHUTTING_DOWN: { retryable: true, http: 503, grpc: GRPC.UNAVAILABLE, summary: 'The process is stopping; retry against another instance.' },
-  DEPENDENCY_MISSING: { retryable: false, http: 500, grpc: GRPC.INTERNAL, summary: 'A tool needed locally (Java, Maven, chdb) is not installed.' },
-  INTERNAL: { retryable: false, http: 500, grpc: GRPC.INTERNAL, summary: 'A bug: please report it with the log line.' },
+  OVERLOADED: {
+    retryable: true,
+    http: 429,
+    grpc: GRPC.RESOURCE_EXHAUSTED,
+    summary: 'Too many bytes in flight; retry later.',
+  },
+  KAFKA_UNAVAILABLE: {
+    retryable: true,
+    http: 503,
+    grpc: GRPC.UNAVAILABLE,
+    summary: 'Kafka did not acknowledge in time or is unreachable; retry later.',
+  },
+  CLICKHOUSE_UNAVAILABLE: {
+    retryable: true,
+    http: 503,
+    grpc: GRPC.UNAVAILABLE,
+    summary: 'ClickHouse is unreachable or overloaded; retried with backoff.',
+  },
+  CLICKHOUSE_REJECTED: {
+    retryable: false,
+    http: 500,
+    grpc: GRPC.INTERNAL,
+    summary: 'ClickHouse rejected the data itself; the record goes to the DLQ.',
+  },
+  DECODE_FAILED: {
+    retryable: false,
+    http: 400,
+    grpc: GRPC.INVALID_ARGUMENT,
+    summary: 'A Kafka record is not a valid OTLP request; it goes to the DLQ.',
+  },
+  SHUTTING_DOWN: {
+    retryable: true,
+    http: 503,
+    grpc: GRPC.UNAVAILABLE,
+    summary: 'The process is stopping; retry against another instance.',
+  },
+  DEPENDENCY_MISSING: {
+    retryable: false,
+    http: 500,
+    grpc: GRPC.INTERNAL,
+    summary: 'A tool needed locally (Java, Maven, chdb) is not installed.',
+  },
+  INTERNAL: {
+    retryable: false,
+    http: 500,
+    grpc: GRPC.INTERNAL,
+    summary: 'A bug: please report it with the log line.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalog;

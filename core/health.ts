@@ -15,7 +15,9 @@ export function serveHealth(port: number, host: string, readiness: ReadinessChec
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
     } else if (path === '/ready') {
       const { ready, reason } = readiness();
-      res.writeHead(ready ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ready, reason }));
+      res
+        .writeHead(ready ? 200 : 503, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ ready, reason }));
     } else {
       res.writeHead(404).end();
     }

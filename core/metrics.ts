@@ -11,7 +11,11 @@ type Labels = Readonly<Record<string, string | number>>;
 function labelKey(labels: Labels | undefined): string {
   if (!labels) return '';
   const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+  return keys
+    .map(
+      (k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+    )
+    .join(',');
 }
 
 interface Metric {

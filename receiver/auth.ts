@@ -22,7 +22,8 @@ export function createAuthenticator(keys: readonly string[]): Authenticator {
     enabled: keys.length > 0,
     check(authorization) {
       if (keys.length === 0) return undefined;
-      if (!authorization) throw new TributaryError('UNAUTHENTICATED', 'missing authorization: send `authorization: <api key>`');
+      if (!authorization)
+        throw new TributaryError('UNAUTHENTICATED', 'missing authorization: send `authorization: <api key>`');
       const presented = authorization.replace(/^Bearer\s+/i, '').trim();
       // Compare digests: equal length, constant time, whatever the presented key's length.
       const digest = createHash('sha256').update(presented).digest();

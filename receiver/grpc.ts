@@ -2,7 +2,15 @@
  * OTLP/gRPC: the three Export services, defined by hand so request messages arrive as raw bytes:
  * they are validated by the wire walk and forwarded unchanged when they fit a record.
  */
-import { Metadata, Server, ServerCredentials, type ServiceDefinition, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  status,
+} from '@grpc/grpc-js';
 import type { Config } from '../core/config/options.js';
 import { TributaryError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -19,6 +27,15 @@ const SERVICES: Record<Signal, string> = {
 };
 
 const identity = (b: Buffer): Buffer => b;
+
+const GRPC_STATUS: Record<number, status> = {
+  [status.INVALID_ARGUMENT]: status.INVALID_ARGUMENT,
+  [status.RESOURCE_EXHAUSTED]: status.RESOURCE_EXHAUSTED,
+  [status.UNAVAILABLE]: status.UNAVAILABLE,
+  [status.UNAUTHENTICATED]: status.UNAUTHENTICATED,
+  [status.UNIMPLEMENTED]: status.UNIMPLEMENTED,
+  [status.INTERNAL]: status.INTERNAL,
+};
 
 function serviceFor(signal: Signal): ServiceDefinition {
   return {
@@ -48,9 +65,20 @@ function retryDetails(code: number, message: string, seconds: number): Buffer {
   const duration = Buffer.from([0x08, seconds]);
   const retryInfo = Buffer.concat([Buffer.from([0x0a, duration.length]), duration]);
   const typeUrl = Buffer.from('type.googleapis.com/google.rpc.RetryInfo');
-  const any = Buffer.concat([Buffer.from([0x0a, typeUrl.length]), typeUrl, Buffer.from([0x12, retryInfo.length]), retryInfo]);
+  const any = Buffer.concat([
+    Buffer.from([0x0a, typeUrl.length]),
+    typeUrl,
+    Buffer.from([0x12, retryInfo.length]),
+    retryInfo,
+  ]);
   const text = Buffer.from(message.slice(0, 100));
-  return Buffer.concat([Buffer.from([0x08, code]), Buffer.from([0x12, text.length]), text, Buffer.from([0x1a, any.length]), any]);
+  return Buffer.concat([
+    Buffer.from([0x08, code]),
+    Buffer.from([0x12, text.length]),
+    text,
+    Buffer.from([0x1a, any.length]),
+    any,
+  ]);
 }
 
 export function createGrpcServer(deps: GrpcDeps): Server {
@@ -64,7 +92,8 @@ export function createGrpcServer(deps: GrpcDeps): Server {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
         const started = process.hrtime.bigint();
         const run = async (): Promise<void> => {
-          if (deps.isShuttingDown()) throw new TributaryError('SHUTTING_DOWN', 'the receiver is shutting down');
+          if (deps.isShuttingDown())
+            throw new TributaryError('SHUTTING_DOWN', 'the receiver is shutting down');
           const header = call.metadata.get('authorization')[0];
           const keyId = auth.check(typeof header === 'string' ? header : header?.toString('utf8'));
           const result = await pipeline.ingest(signal, call.request, { keyId });
@@ -80,8 +109,13 @@ export function createGrpcServer(deps: GrpcDeps): Server {
           metrics.requests.inc({ signal, transport: 'grpc', outcome: error.code });
           const trailer = new Metadata();
           const retryAfter = RETRY_AFTER_SECONDS[error.code];
-          if (retryAfter) trailer.set('grpc-status-details-bin', retryDetails(error.grpcStatus, error.message, retryAfter));
-          callback({ code: error.grpcStatus as status, details: error.message, metadata: trailer });
+          if (retryAfter)
+            trailer.set('grpc-status-details-bin', retryDetails(error.grpcStatus, error.message, retryAfter));
+          callback({
+            code: GRPC_STATUS[error.grpcStatus] ?? status.INTERNAL,
+            details: error.message,
+            metadata: trailer,
+          });
         });
       },
     });
@@ -91,6 +125,8 @@ export function createGrpcServer(deps: GrpcDeps): Server {
 
 export function bindGrpc(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
   });
 }

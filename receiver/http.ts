@@ -8,7 +8,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Config } from '../core/config/options.js';
 import { TributaryError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { type Signal, encodeResponse, encodeResponseJson, encodeStatus, encodeStatusJson, jsonToProtobuf } from '../schemas/otlp/codec.js';
+import {
+  type Signal,
+  encodeResponse,
+  encodeResponseJson,
+  encodeStatus,
+  encodeStatusJson,
+  jsonToProtobuf,
+} from '../schemas/otlp/codec.js';
 import type { Authenticator } from './auth.js';
 import type { ReceiverMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
@@ -19,8 +26,13 @@ const inflateAsync = promisify(inflate);
 
 const PROTOBUF_TYPES = ['application/x-protobuf', 'application/protobuf'];
 const JSON_TYPE = 'application/json';
-const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' };
-const ALLOWED_HEADERS = 'content-type, content-encoding, authorization, accept, accept-encoding, user-agent, x-requested-with, traceparent, tracestate';
+const PATHS: Record<string, Signal> = {
+  '/v1/traces': 'traces',
+  '/v1/metrics': 'metrics',
+  '/v1/logs': 'logs',
+};
+const ALLOWED_HEADERS =
+  'content-type, content-encoding, authorization, accept, accept-encoding, user-agent, x-requested-with, traceparent, tracestate';
 
 export interface HttpDeps {
   readonly config: Config;
@@ -38,13 +50,20 @@ function isJson(request: FastifyRequest): boolean {
 async function decompress(body: Buffer, encoding: string | undefined, maxBytes: number): Promise<Buffer> {
   const enc = (encoding ?? 'identity').toLowerCase().trim();
   if (enc === 'identity' || enc === '') {
-    if (body.length > maxBytes) throw new TributaryError('PAYLOAD_TOO_LARGE', `body of ${body.length} bytes exceeds ${maxBytes}`);
+    if (body.length > maxBytes)
+      throw new TributaryError('PAYLOAD_TOO_LARGE', `body of ${body.length} bytes exceeds ${maxBytes}`);
     return body;
   }
-  if (enc !== 'gzip' && enc !== 'deflate') throw new TributaryError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${enc} is not supported (use gzip, deflate or none)`);
+  if (enc !== 'gzip' && enc !== 'deflate')
+    throw new TributaryError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Encoding ${enc} is not supported (use gzip, deflate or none)`,
+    );
   try {
     // maxOutputLength stops inflating at the limit: a gzip bomb costs at most maxBytes.
-    return await (enc === 'gzip' ? gunzipAsync(body, { maxOutputLength: maxBytes }) : inflateAsync(body, { maxOutputLength: maxBytes }));
+    return await (enc === 'gzip'
+      ? gunzipAsync(body, { maxOutputLength: maxBytes })
+      : inflateAsync(body, { maxOutputLength: maxBytes }));
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
       throw new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes after decompression`);
@@ -55,10 +74,15 @@ async function decompress(body: Buffer, encoding: string | undefined, maxBytes: 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const { config, pipeline, auth, metrics, log } = deps;
   const origins = config['receiver.corsOrigins'];
-  const app = Fastify({ bodyLimit: config['receiver.maxCompressedBodyBytes'], logger: false, return503OnClosing: true });
+  const app = Fastify({
+    bodyLimit: config['receiver.maxCompressedBodyBytes'],
+    logger: false,
+    return503OnClosing: true,
+  });
 
   app.removeAllContentTypeParsers();
-  for (const type of [...PROTOBUF_TYPES, JSON_TYPE]) app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  for (const type of [...PROTOBUF_TYPES, JSON_TYPE])
+    app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const corsOrigin = (origin: string | undefined): string | undefined => {
     if (!origin || origins.length === 0) return undefined;
@@ -73,22 +97,40 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     }
   });
 
-  const sendError = (request: FastifyRequest, reply: FastifyReply, error: TributaryError, signal: string): FastifyReply => {
+  const sendError = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: TributaryError,
+    signal: string,
+  ): FastifyReply => {
     metrics.requests.inc({ signal, transport: 'http', outcome: error.code });
     const retryAfter = RETRY_AFTER_SECONDS[error.code];
     if (retryAfter) void reply.header('Retry-After', String(retryAfter));
     if (error.httpStatus >= 500 && !error.retryable) log.error('request failed', { err: error, signal });
-    if (isJson(request)) return reply.code(error.httpStatus).type(JSON_TYPE).send(encodeStatusJson(error.grpcStatus, error.message));
-    return reply.code(error.httpStatus).type(PROTOBUF_TYPES[0]!).send(Buffer.from(encodeStatus(error.grpcStatus, error.message)));
+    if (isJson(request))
+      return reply
+        .code(error.httpStatus)
+        .type(JSON_TYPE)
+        .send(encodeStatusJson(error.grpcStatus, error.message));
+    return reply
+      .code(error.httpStatus)
+      .type(PROTOBUF_TYPES[0]!)
+      .send(Buffer.from(encodeStatus(error.grpcStatus, error.message)));
   };
 
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, request, reply) => {
     const signal = PATHS[request.url.split('?')[0] ?? ''] ?? 'unknown';
     let mapped: TributaryError;
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      mapped = new TributaryError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${request.headers['content-type'] ?? '(none)'} is not supported: use application/x-protobuf or application/json`);
+      mapped = new TributaryError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${request.headers['content-type'] ?? '(none)'} is not supported: use application/x-protobuf or application/json`,
+      );
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      mapped = new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${config['receiver.maxCompressedBodyBytes']} bytes`);
+      mapped = new TributaryError(
+        'PAYLOAD_TOO_LARGE',
+        `body exceeds ${config['receiver.maxCompressedBodyBytes']} bytes`,
+      );
     else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
       mapped = new TributaryError('BAD_REQUEST', error.message);
     else mapped = asTributaryError(error, log);
@@ -96,7 +138,15 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new TributaryError('NOT_FOUND', `no endpoint ${request.method} ${request.url}; use POST /v1/traces, /v1/metrics or /v1/logs`), 'unknown'),
+    sendError(
+      request,
+      reply,
+      new TributaryError(
+        'NOT_FOUND',
+        `no endpoint ${request.method} ${request.url}; use POST /v1/traces, /v1/metrics or /v1/logs`,
+      ),
+      'unknown',
+    ),
   );
 
   for (const [path, signal] of Object.entries(PATHS)) {
@@ -106,8 +156,16 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
         if (deps.isShuttingDown()) throw new TributaryError('SHUTTING_DOWN', 'the receiver is shutting down');
         const keyId = auth.check(request.headers.authorization);
         const raw = request.body;
-        if (!Buffer.isBuffer(raw)) throw new TributaryError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/x-protobuf or application/json');
-        const body = await decompress(raw, request.headers['content-encoding'], config['receiver.maxBodyBytes']);
+        if (!Buffer.isBuffer(raw))
+          throw new TributaryError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            'Content-Type must be application/x-protobuf or application/json',
+          );
+        const body = await decompress(
+          raw,
+          request.headers['content-encoding'],
+          config['receiver.maxBodyBytes'],
+        );
         const json = isJson(request);
         const protobuf = json ? jsonToProtobuf(signal, body.toString('utf8')) : body;
         const result = await pipeline.ingest(signal, protobuf, { keyId });
@@ -116,8 +174,15 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
         metrics.bytes.inc({ signal, transport: 'http' }, protobuf.length);
         metrics.records.inc({ signal }, result.records);
         metrics.produceSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { signal });
-        if (json) return await reply.code(200).type(JSON_TYPE).send(encodeResponseJson(signal, 0, ''));
-        return await reply.code(200).type(PROTOBUF_TYPES[0]!).send(Buffer.from(encodeResponse(signal, 0, '')));
+        if (json)
+          return await reply
+            .code(200)
+            .type(JSON_TYPE)
+            .send(encodeResponseJson(signal, 0, ''));
+        return await reply
+          .code(200)
+          .type(PROTOBUF_TYPES[0]!)
+          .send(Buffer.from(encodeResponse(signal, 0, '')));
       } catch (err) {
         return sendError(request, reply, asTributaryError(err, log), signal);
       }
@@ -133,7 +198,10 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
       return reply
         .code(204)
         .header('Access-Control-Allow-Methods', 'POST, OPTIONS')
-        .header('Access-Control-Allow-Headers', request.headers['access-control-request-headers'] ?? ALLOWED_HEADERS)
+        .header(
+          'Access-Control-Allow-Headers',
+          request.headers['access-control-request-headers'] ?? ALLOWED_HEADERS,
+        )
         .header('Access-Control-Max-Age', '7200')
         .send();
     });

@@ -24,8 +24,14 @@ export interface RunningReceiver {
 export async function startReceiver(config: Config): Promise<RunningReceiver> {
   const log = createLogger({ component: 'receiver' });
   const metrics = createReceiverMetrics();
-  const kafka = createKafka({ brokers: config['kafka.brokers'], clientId: `${config['kafka.clientId']}-receiver`, log });
-  const topics = (['traces', 'metrics', 'logs'] as const).map((s) => config['topics.prefix'] + config[`topics.${s}`]);
+  const kafka = createKafka({
+    brokers: config['kafka.brokers'],
+    clientId: `${config['kafka.clientId']}-receiver`,
+    log,
+  });
+  const topics = (['traces', 'metrics', 'logs'] as const).map(
+    (s) => config['topics.prefix'] + config[`topics.${s}`],
+  );
   const publisher = new Publisher({
     kafka,
     topics,
@@ -49,15 +55,23 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
   const http = createHttpServer(deps);
   await http.listen({ port: config['receiver.httpPort'], host });
   const httpAddress = http.server.address();
-  const httpPort = typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config['receiver.httpPort'];
+  const httpPort =
+    typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config['receiver.httpPort'];
   const grpc = createGrpcServer(deps);
   const grpcPort = await bindGrpc(grpc, host, config['receiver.grpcPort']);
   const health = await serveHealth(config['receiver.healthPort'], host, () => publisher.readiness());
   let metricsServer: SmallServer | undefined;
   const gaugeTimer = setInterval(() => metrics.inflightBytes.set(publisher.bytesInFlight), 1000);
   gaugeTimer.unref();
-  if (config['receiver.metricsPort'] > 0) metricsServer = await serveMetrics(metrics.registry, config['receiver.metricsPort'], host);
-  log.info('receiver ready', { httpPort, grpcPort, healthPort: health.port, metricsPort: metricsServer?.port ?? 0, topics });
+  if (config['receiver.metricsPort'] > 0)
+    metricsServer = await serveMetrics(metrics.registry, config['receiver.metricsPort'], host);
+  log.info('receiver ready', {
+    httpPort,
+    grpcPort,
+    healthPort: health.port,
+    metricsPort: metricsServer?.port ?? 0,
+    topics,
+  });
 
   let stopped: Promise<void> | undefined;
   return {
@@ -81,7 +95,10 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
           });
         });
         // fastify close waits for in-flight requests; bound it by the same deadline.
-        const httpDone = Promise.race([http.close(), new Promise<void>((r) => setTimeout(r, deadline).unref())]);
+        const httpDone = Promise.race([
+          http.close(),
+          new Promise<void>((r) => setTimeout(r, deadline).unref()),
+        ]);
         await Promise.all([grpcDone, httpDone]);
         await publisher.close();
         await Promise.allSettled([health.close(), metricsServer?.close()]);
@@ -94,5 +111,9 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
 
 export async function runReceiver(config: Config): Promise<void> {
   const receiver = await startReceiver(config);
-  stopOnSignals(() => receiver.stop(), createLogger({ component: 'receiver' }), config['receiver.shutdownTimeoutMs'] + 5_000);
+  stopOnSignals(
+    () => receiver.stop(),
+    createLogger({ component: 'receiver' }),
+    config['receiver.shutdownTimeoutMs'] + 5_000,
+  );
 }

@@ -41,15 +41,30 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
     async ingest(signal, body, context) {
       const shape = validateRequest(signal, body);
       if (shape.items === 0) return { items: 0, records: 0, bytes: 0 };
-      const bytes = region && config['receiver.regionAttribute'] ? stampResourceAttribute(signal, body, 'cloud.region', region) : body;
-      const mode = keyBy === 'trace' && signal === 'traces' ? 'trace' : keyBy === 'resource' && signal !== 'traces' ? 'resource' : 'none';
+      const bytes =
+        region && config['receiver.regionAttribute']
+          ? stampResourceAttribute(signal, body, 'cloud.region', region)
+          : body;
+      const mode =
+        keyBy === 'trace' && signal === 'traces'
+          ? 'trace'
+          : keyBy === 'resource' && signal !== 'traces'
+            ? 'resource'
+            : 'none';
       const parts = splitRequest(signal, bytes, maxRecordBytes, mode);
-      const headers: Record<string, string> = { [SIGNAL_HEADER]: signal, [RECEIVED_AT_HEADER]: String(Date.now()) };
+      const headers: Record<string, string> = {
+        [SIGNAL_HEADER]: signal,
+        [RECEIVED_AT_HEADER]: String(Date.now()),
+      };
       if (region) headers[REGION_HEADER] = region;
       if (context.keyId) headers[KEY_ID_HEADER] = context.keyId;
       const records: OutgoingRecord[] = parts.map((part) => ({
         topic: topics[signal],
-        key: part.traceId ? Buffer.from(part.traceId) : part.resourceHash ? Buffer.from(part.resourceHash) : null,
+        key: part.traceId
+          ? Buffer.from(part.traceId)
+          : part.resourceHash
+            ? Buffer.from(part.resourceHash)
+            : null,
         value: part.bytes,
         headers,
       }));

@@ -8,7 +8,15 @@
  * message.max.bytes however many 1 MB records a split request made. Memory is bounded by the
  * in-flight byte budget: above it requests are refused (OVERLOADED) instead of queued.
  */
-import { type Admin, CompressionTypes, type IHeaders, type Kafka, type PartitionMetadata, Partitioners, type Producer } from '../core/kafka.js';
+import {
+  type Admin,
+  CompressionTypes,
+  type IHeaders,
+  type Kafka,
+  type PartitionMetadata,
+  Partitioners,
+  type Producer,
+} from '../core/kafka.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
@@ -96,7 +104,10 @@ export class Publisher {
   /** Ready while Kafka answered within the last 15 s. */
   readiness(): { ready: boolean; reason: string } {
     const fresh = Date.now() - this.lastOk < 15_000;
-    return { ready: fresh && !this.closed, reason: fresh ? 'kafka reachable' : this.lastError || 'kafka not reachable' };
+    return {
+      ready: fresh && !this.closed,
+      reason: fresh ? 'kafka reachable' : this.lastError || 'kafka not reachable',
+    };
   }
 
   get bytesInFlight(): number {
@@ -106,8 +117,16 @@ export class Publisher {
   private choosePartition(record: OutgoingRecord): number {
     const partitions = this.partitions.get(record.topic);
     if (!partitions || partitions.length === 0)
-      throw new TributaryError('KAFKA_UNAVAILABLE', `topic ${record.topic} has no known partitions (does it exist?)`);
-    if (record.key) return murmur2Partitioner({ topic: record.topic, partitionMetadata: partitions, message: { key: record.key, value: null } });
+      throw new TributaryError(
+        'KAFKA_UNAVAILABLE',
+        `topic ${record.topic} has no known partitions (does it exist?)`,
+      );
+    if (record.key)
+      return murmur2Partitioner({
+        topic: record.topic,
+        partitionMetadata: partitions,
+        message: { key: record.key, value: null },
+      });
     const next = (this.roundRobin.get(record.topic) ?? 0) + 1;
     this.roundRobin.set(record.topic, next);
     return partitions[next % partitions.length]!.partitionId;
@@ -115,11 +134,15 @@ export class Publisher {
 
   /** Resolves once Kafka acknowledged every record; rejects with a retryable TributaryError otherwise. */
   publish(records: readonly OutgoingRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new TributaryError('SHUTTING_DOWN', 'the receiver is shutting down'));
+    if (this.closed)
+      return Promise.reject(new TributaryError('SHUTTING_DOWN', 'the receiver is shutting down'));
     const bytes = records.reduce((sum, r) => sum + r.value.length, 0);
     if (this.inflightBytes + bytes > this.options.maxInflightBytes && this.inflightBytes > 0)
       return Promise.reject(
-        new TributaryError('OVERLOADED', `receiver busy: ${this.inflightBytes} bytes waiting for Kafka (limit ${this.options.maxInflightBytes})`),
+        new TributaryError(
+          'OVERLOADED',
+          `receiver busy: ${this.inflightBytes} bytes waiting for Kafka (limit ${this.options.maxInflightBytes})`,
+        ),
       );
     return new Promise<void>((resolve, reject) => {
       const request: RequestState = { remaining: records.length, settled: false, bytes, resolve, reject };
@@ -127,14 +150,20 @@ export class Publisher {
       try {
         partitioned = records.map((record) => ({ record, partition: this.choosePartition(record), request }));
       } catch (err) {
-        reject(err as TributaryError);
+        reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
       this.inflightBytes += bytes;
       const timer = setTimeout(() => {
         // Records not yet handed to Kafka are withdrawn so a retried request does not duplicate them.
         this.queue = this.queue.filter((p) => p.request !== request);
-        this.fail(request, new TributaryError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge within ${this.options.produceTimeoutMs} ms`));
+        this.fail(
+          request,
+          new TributaryError(
+            'KAFKA_UNAVAILABLE',
+            `Kafka did not acknowledge within ${this.options.produceTimeoutMs} ms`,
+          ),
+        );
       }, this.options.produceTimeoutMs);
       const settle = (): void => clearTimeout(timer);
       request.resolve = () => {
@@ -194,10 +223,18 @@ export class Publisher {
     if (this.inFlight || this.queue.length === 0) return;
     const batch = this.takeBatch();
     this.inFlight = true;
-    const byTopic = new Map<string, { key: Buffer | null; value: Buffer; headers: IHeaders; partition: number }[]>();
+    const byTopic = new Map<
+      string,
+      { key: Buffer | null; value: Buffer; headers: IHeaders; partition: number }[]
+    >();
     for (const { record, partition } of batch) {
       const list = byTopic.get(record.topic) ?? [];
-      list.push({ key: record.key, value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength), headers: record.headers, partition });
+      list.push({
+        key: record.key,
+        value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
+        headers: record.headers,
+        partition,
+      });
       byTopic.set(record.topic, list);
     }
     this.producer
@@ -218,7 +255,11 @@ export class Publisher {
         (err: unknown) => {
           this.lastError = errorMessage(err);
           this.options.log.warn('produce failed', { err, records: batch.length });
-          const failure = new TributaryError('KAFKA_UNAVAILABLE', `Kafka refused the records: ${errorMessage(err)}`, { cause: err });
+          const failure = new TributaryError(
+            'KAFKA_UNAVAILABLE',
+            `Kafka refused the records: ${errorMessage(err)}`,
+            { cause: err },
+          );
           for (const { request } of batch) this.fail(request, failure);
           // Withdraw the rest of failed requests too: their clients are told to retry.
           const failed = new Set(batch.map((p) => p.request));

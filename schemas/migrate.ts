@@ -27,7 +27,9 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
       try {
         await client.command({ query: statement });
       } catch (err) {
-        throw new TributaryError('INTERNAL', `migration ${file.name} failed: ${errorMessage(err)}`, { cause: err });
+        throw new TributaryError('INTERNAL', `migration ${file.name} failed: ${errorMessage(err)}`, {
+          cause: err,
+        });
       }
       statements++;
     }
@@ -46,7 +48,10 @@ export async function runMigrateCommand(config: Config): Promise<void> {
   try {
     const ping = await client.ping();
     if (!ping.success)
-      throw new TributaryError('CLICKHOUSE_UNAVAILABLE', `cannot reach ClickHouse at ${config['clickhouse.url']}: ${errorMessage(ping.error)}`);
+      throw new TributaryError(
+        'CLICKHOUSE_UNAVAILABLE',
+        `cannot reach ClickHouse at ${config['clickhouse.url']}: ${errorMessage(ping.error)}`,
+      );
     const result = await migrate(client, {
       database: config['clickhouse.database'],
       ttlDays: config['schema.ttlDays'],

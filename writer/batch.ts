@@ -63,7 +63,7 @@ export class PartitionBatch {
     const all: RowsByTable = new Map();
     for (const record of this.records) {
       if ('error' in record.rows) continue;
-      for (const [table, rows] of record.rows as RowsByTable) {
+      for (const [table, rows] of record.rows) {
         const list = all.get(table);
         if (list) list.push(...rows);
         else all.set(table, [...rows]);

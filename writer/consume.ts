@@ -60,7 +60,8 @@ export class SignalWriter {
     this.consumer.on(GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment;
       const next = new Set<string>();
-      for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) next.add(`${topic}:${p}`);
+      for (const [topic, partitions] of Object.entries(assignment))
+        for (const p of partitions) next.add(`${topic}:${p}`);
       for (const key of this.owned) if (!next.has(key)) this.forget(key);
       this.owned = next;
       this.generation++;
@@ -73,7 +74,10 @@ export class SignalWriter {
       for (const key of [...this.batches.keys()]) this.forget(key);
     });
     this.consumer.on(CRASH, (event) => {
-      options.log.error('consumer crashed; kafkajs restarts it', { signal: options.signal, err: event.payload.error });
+      options.log.error('consumer crashed; kafkajs restarts it', {
+        signal: options.signal,
+        err: event.payload.error,
+      });
     });
   }
 
@@ -86,25 +90,34 @@ export class SignalWriter {
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.admin.connect();
-    for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning });
+    for (const topic of this.options.topics)
+      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.ageTimer = setInterval(() => this.flushAged(), Math.max(50, Math.min(1000, this.options.flushIntervalMs / 4)));
+    this.ageTimer = setInterval(
+      () => this.flushAged(),
+      Math.max(50, Math.min(1000, this.options.flushIntervalMs / 4)),
+    );
     this.lagTimer = setInterval(() => void this.updateLag(), 5_000);
   }
 
   private lock(key: string, work: () => Promise<void>): Promise<void> {
     const previous = this.locks.get(key) ?? Promise.resolve();
     const next = previous.then(work, work);
-    this.locks.set(key, next.catch(() => undefined));
+    this.locks.set(
+      key,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const heartbeat = (): Promise<void> => payload.heartbeat();
     const key = `${batch.topic}:${batch.partition}`;
     await this.lock(key, async () => {
       let current = this.batches.get(key);
@@ -114,7 +127,8 @@ export class SignalWriter {
       }
       const generation = this.generation;
       const stillOwned = async (): Promise<void> => {
-        if (this.generation !== generation || !this.owned.has(key)) throw new Abandoned(`partition ${key} revoked`);
+        if (this.generation !== generation || !this.owned.has(key))
+          throw new Abandoned(`partition ${key} revoked`);
         try {
           await heartbeat();
         } catch (err) {
@@ -123,18 +137,21 @@ export class SignalWriter {
       };
       try {
         for (const message of batch.messages) {
-          if (!isRunning() || isStale()) break;
+          if (!payload.isRunning() || payload.isStale()) break;
           const offset = Number(message.offset);
           // A recorded range ends before this record (offsets can skip): close it first.
-          if (current.recordedEnd !== undefined && !current.empty && offset > current.recordedEnd) await this.flush(current, 'ledger', stillOwned);
+          if (current.recordedEnd !== undefined && !current.empty && offset > current.recordedEnd)
+            await this.flush(current, 'ledger', stillOwned);
           if (current.empty && !current.ledgerChecked) {
-            current.recordedEnd = await withRetry('ledger lookup', { ...this.options.flush, stillOwned }, () =>
-              this.options.flush.ledger.recordedEnd(batch.topic, batch.partition, offset),
+            current.recordedEnd = await withRetry(
+              'ledger lookup',
+              { ...this.options.flush, stillOwned },
+              () => this.options.flush.ledger.recordedEnd(batch.topic, batch.partition, offset),
             );
             current.ledgerChecked = true;
           }
           current.add(message);
-          resolveOffset(message.offset);
+          payload.resolveOffset(message.offset);
           const reason = this.flushReason(current, offset);
           if (reason) await this.flush(current, reason, stillOwned);
         }
@@ -157,13 +174,19 @@ export class SignalWriter {
     return undefined;
   }
 
-  private async flush(batch: PartitionBatch, reason: FlushReason, stillOwned: () => Promise<void>): Promise<void> {
+  private async flush(
+    batch: PartitionBatch,
+    reason: FlushReason,
+    stillOwned: () => Promise<void>,
+  ): Promise<void> {
     if (batch.empty) return;
     const next = batch.maxOffset + 1;
     await flushBatch(batch, { ...this.options.flush, stillOwned });
     await stillOwned();
     try {
-      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
+      await this.consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: String(next) },
+      ]);
       this.lastCommitOk = Date.now();
     } catch (err) {
       // Rows are in; the next owner replays this range from the ledger and ClickHouse drops it.
@@ -180,14 +203,25 @@ export class SignalWriter {
   private flushAged(): void {
     const now = Date.now();
     for (const [key, batch] of this.batches) {
-      if (batch.empty || now - batch.startedAt < this.options.flushIntervalMs || batch.recordedEnd !== undefined) continue;
+      if (
+        batch.empty ||
+        now - batch.startedAt < this.options.flushIntervalMs ||
+        batch.recordedEnd !== undefined
+      )
+        continue;
       const generation = this.generation;
       const stillOwned = (): Promise<void> => {
-        if (this.generation !== generation || !this.owned.has(key)) return Promise.reject(new Abandoned(`partition ${key} revoked`));
+        if (this.generation !== generation || !this.owned.has(key))
+          return Promise.reject(new Abandoned(`partition ${key} revoked`));
         return Promise.resolve();
       };
       this.lock(key, async () => {
-        if (batch.empty || Date.now() - batch.startedAt < this.options.flushIntervalMs || this.batches.get(key) !== batch) return;
+        if (
+          batch.empty ||
+          Date.now() - batch.startedAt < this.options.flushIntervalMs ||
+          this.batches.get(key) !== batch
+        )
+          return;
         await this.flush(batch, 'age', stillOwned);
       }).catch((err: unknown) => {
         if (err instanceof Abandoned) this.batches.delete(key);
@@ -203,7 +237,9 @@ export class SignalWriter {
           this.admin.fetchTopicOffsets(topic),
           this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] }),
         ]);
-        const committedBy = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+        const committedBy = new Map(
+          committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? [],
+        );
         for (const end of ends) {
           if (!this.owned.has(`${topic}:${end.partition}`)) continue;
           const done = Math.max(committedBy.get(end.partition) ?? 0, Number(end.low), 0);
@@ -216,7 +252,10 @@ export class SignalWriter {
   }
 
   readiness(): { ready: boolean; reason: string } {
-    return { ready: !this.stopping, reason: `last commit ${Math.round((Date.now() - this.lastCommitOk) / 1000)} s ago` };
+    return {
+      ready: !this.stopping,
+      reason: `last commit ${Math.round((Date.now() - this.lastCommitOk) / 1000)} s ago`,
+    };
   }
 
   /** Flushes what can be flushed within the deadline, commits, and leaves the group. */
@@ -230,11 +269,16 @@ export class SignalWriter {
         if (batch.empty || batch.recordedEnd !== undefined) return;
         const generation = this.generation;
         await this.flush(batch, 'shutdown', () =>
-          Date.now() > deadline || this.generation !== generation ? Promise.reject(new Abandoned('shutdown deadline')) : Promise.resolve(),
+          Date.now() > deadline || this.generation !== generation
+            ? Promise.reject(new Abandoned('shutdown deadline'))
+            : Promise.resolve(),
         );
       }).catch(() => undefined),
     );
-    await Promise.race([Promise.all(flushes), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+    await Promise.race([
+      Promise.all(flushes),
+      new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
+    ]);
     await this.consumer.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }

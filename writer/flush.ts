@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '../core/clickhouse.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { PartitionBatch } from './batch.js';
-import type { Row, RowsByTable } from './decode/index.js';
+import type { Row } from './decode/index.js';
 import type { DeadLetter, DeadLetterQueue } from './dlq.js';
 import { backoffMs, classifyClickHouseError, clickhouseCode } from './errors.js';
 import { insertRows } from './insert.js';
@@ -37,7 +37,12 @@ export interface FlushDeps {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `operation` until it succeeds or fails permanently; retryable failures back off. */
-export async function withRetry<T>(what: string, deps: FlushDeps, operation: () => Promise<T>, onSchemaError?: () => void): Promise<T> {
+export async function withRetry<T>(
+  what: string,
+  deps: FlushDeps,
+  operation: () => Promise<T>,
+  onSchemaError?: () => void,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     await deps.stillOwned();
     try {
@@ -48,13 +53,20 @@ export async function withRetry<T>(what: string, deps: FlushDeps, operation: () 
       if (kind === 'schema') onSchemaError?.();
       deps.metrics.retries.inc({ kind: what });
       const wait = backoffMs(attempt);
-      if (attempt === 0 || attempt % 10 === 0) deps.log.warn(`${what} failed; retrying`, { err, attempt, waitMs: Math.round(wait) });
+      if (attempt === 0 || attempt % 10 === 0)
+        deps.log.warn(`${what} failed; retrying`, { err, attempt, waitMs: Math.round(wait) });
       await sleep(wait);
     }
   }
 }
 
-export function batchToken(topic: string, partition: number, minOffset: number, maxOffset: number, table: string): string {
+export function batchToken(
+  topic: string,
+  partition: number,
+  minOffset: number,
+  maxOffset: number,
+  table: string,
+): string {
   return `${topic}-${partition}-${minOffset}-${maxOffset}-${table}`;
 }
 
@@ -62,12 +74,24 @@ function providedColumns(rows: readonly Row[]): Set<string> {
   return new Set(rows.length > 0 ? Object.keys(rows[0]!) : []);
 }
 
-async function insertTable(deps: FlushDeps, table: string, rows: readonly Row[], token: string): Promise<void> {
+async function insertTable(
+  deps: FlushDeps,
+  table: string,
+  rows: readonly Row[],
+  token: string,
+): Promise<void> {
   const started = process.hrtime.bigint();
   const bytes = await withRetry(
     `insert ${table}`,
     deps,
-    async () => insertRows(deps.client, deps.database, await deps.schemas.get(table, providedColumns(rows)), rows, token),
+    async () =>
+      insertRows(
+        deps.client,
+        deps.database,
+        await deps.schemas.get(table, providedColumns(rows)),
+        rows,
+        token,
+      ),
     () => deps.schemas.invalidate(table),
   );
   deps.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { table });
@@ -88,7 +112,14 @@ export async function flushBatch(batch: PartitionBatch, deps: FlushDeps): Promis
 
   const letters: DeadLetter[] = [];
   for (const record of batch.records) {
-    if (!(record.rows instanceof Map)) letters.push({ topic, partition, message: record.message, code: 'DECODE_FAILED', reason: record.rows.error });
+    if (!(record.rows instanceof Map))
+      letters.push({
+        topic,
+        partition,
+        message: record.message,
+        code: 'DECODE_FAILED',
+        reason: record.rows.error,
+      });
   }
   // 2. One insert per table, with a token that the same range always reproduces.
   for (const [table, rows] of batch.rowsByTable()) {
@@ -100,10 +131,15 @@ export async function flushBatch(batch: PartitionBatch, deps: FlushDeps): Promis
       deps.log.warn('batch refused by ClickHouse; isolating bad records', { table, topic, partition, err });
       for (const record of batch.records) {
         if (!(record.rows instanceof Map)) continue;
-        const recordRows = (record.rows as RowsByTable).get(table);
+        const recordRows = record.rows.get(table);
         if (!recordRows || recordRows.length === 0) continue;
         try {
-          await insertTable(deps, table, recordRows, batchToken(topic, partition, record.offset, record.offset, table));
+          await insertTable(
+            deps,
+            table,
+            recordRows,
+            batchToken(topic, partition, record.offset, record.offset, table),
+          );
         } catch (recordErr) {
           if (recordErr instanceof Abandoned) throw recordErr;
           letters.push({
@@ -121,6 +157,11 @@ export async function flushBatch(batch: PartitionBatch, deps: FlushDeps): Promis
   if (letters.length > 0) {
     await withRetry('dead letters', deps, () => deps.dlq.send(letters));
     for (const letter of letters) deps.metrics.deadLetters.inc({ signal: batch.signal, reason: letter.code });
-    deps.log.warn('records sent to the DLQ', { topic, partition, count: letters.length, first: letters[0]!.reason });
+    deps.log.warn('records sent to the DLQ', {
+      topic,
+      partition,
+      count: letters.length,
+      first: letters[0]!.reason,
+    });
   }
 }

@@ -25,7 +25,12 @@ export async function insertRows(
     query: `INSERT INTO \`${database}\`.\`${shape.table}\` (${columns}) FORMAT RowBinary`,
     values: Readable.from([body]),
     // Every setting explicitly on every call: nothing depends on session state.
-    clickhouse_settings: { insert_deduplication_token: token, insert_deduplicate: 1, async_insert: 0, wait_end_of_query: 1 },
+    clickhouse_settings: {
+      insert_deduplication_token: token,
+      insert_deduplicate: 1,
+      async_insert: 0,
+      wait_end_of_query: 1,
+    },
   });
   // The response body must be consumed so the connection returns to the pool.
   for await (const _chunk of result.stream) {

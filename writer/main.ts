@@ -6,7 +6,6 @@ import { createKafka } from '../core/kafka.js';
 import { stopOnSignals } from '../core/lifecycle.js';
 import { createLogger } from '../core/log.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
-import type { Signal } from '../schemas/otlp/codec.js';
 import { SignalWriter } from './consume.js';
 import { DeadLetterQueue } from './dlq.js';
 import { BatchLedger } from './ledger.js';
@@ -28,7 +27,11 @@ export interface WriterStartOptions {
 export async function startWriter(config: Config, options: WriterStartOptions = {}): Promise<RunningWriter> {
   const log = createLogger({ component: 'writer' });
   const metrics = createWriterMetrics();
-  const kafka = createKafka({ brokers: config['kafka.brokers'], clientId: `${config['kafka.clientId']}-writer`, log });
+  const kafka = createKafka({
+    brokers: config['kafka.brokers'],
+    clientId: `${config['kafka.clientId']}-writer`,
+    log,
+  });
   const database = config['clickhouse.database'];
   const client = createClickHouse({
     url: config['clickhouse.url'],
@@ -47,13 +50,14 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
     log,
   };
   const writers: SignalWriter[] = [];
-  for (const signal of config['writer.signals'] as readonly string[]) {
-    if (signal !== 'traces' && signal !== 'metrics' && signal !== 'logs') throw new Error(`writer.signals: unknown signal ${signal}`);
+  for (const signal of config['writer.signals']) {
+    if (signal !== 'traces' && signal !== 'metrics' && signal !== 'logs')
+      throw new Error(`writer.signals: unknown signal ${signal}`);
     const writer = new SignalWriter({
       kafka,
-      signal: signal as Signal,
+      signal: signal,
       groupId: `${config['writer.groupId']}-${signal}`,
-      topics: [config['topics.prefix'] + config[`topics.${signal as Signal}`]],
+      topics: [config['topics.prefix'] + config[`topics.${signal}`]],
       batchRows: config['writer.batchRows'],
       batchBytes: config['writer.batchBytes'],
       flushIntervalMs: config['writer.flushIntervalMs'],
@@ -70,7 +74,8 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
     return { ready: states.every((s) => s.ready), reason: states.map((s) => s.reason).join('; ') };
   });
   let metricsServer: SmallServer | undefined;
-  if (config['writer.metricsPort'] > 0) metricsServer = await serveMetrics(metrics.registry, config['writer.metricsPort'], host);
+  if (config['writer.metricsPort'] > 0)
+    metricsServer = await serveMetrics(metrics.registry, config['writer.metricsPort'], host);
   log.info('writer ready', { signals: config['writer.signals'], database, healthPort: health.port });
 
   let stopped: Promise<void> | undefined;
@@ -93,5 +98,9 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
 
 export async function runWriter(config: Config): Promise<void> {
   const writer = await startWriter(config);
-  stopOnSignals(() => writer.stop(), createLogger({ component: 'writer' }), config['writer.shutdownTimeoutMs'] + 5_000);
+  stopOnSignals(
+    () => writer.stop(),
+    createLogger({ component: 'writer' }),
+    config['writer.shutdownTimeoutMs'] + 5_000,
+  );
 }

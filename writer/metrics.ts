@@ -6,14 +6,36 @@ export function createWriterMetrics() {
   return {
     registry,
     rows: registry.counter('tributary_writer_rows_total', 'Rows inserted, by table.'),
-    bytes: registry.counter('tributary_writer_insert_bytes_total', 'RowBinary bytes sent to ClickHouse, by table.'),
-    records: registry.counter('tributary_writer_records_total', 'Kafka records written (committed), by signal.'),
-    batches: registry.counter('tributary_writer_batches_total', 'Batches flushed, by signal and reason (rows, bytes, age, ledger, shutdown).'),
-    batchRows: registry.histogram('tributary_writer_batch_rows', 'Rows per flushed batch.', [100, 1000, 5000, 10000, 20000, 50000, 100000]),
+    bytes: registry.counter(
+      'tributary_writer_insert_bytes_total',
+      'RowBinary bytes sent to ClickHouse, by table.',
+    ),
+    records: registry.counter(
+      'tributary_writer_records_total',
+      'Kafka records written (committed), by signal.',
+    ),
+    batches: registry.counter(
+      'tributary_writer_batches_total',
+      'Batches flushed, by signal and reason (rows, bytes, age, ledger, shutdown).',
+    ),
+    batchRows: registry.histogram(
+      'tributary_writer_batch_rows',
+      'Rows per flushed batch.',
+      [100, 1000, 5000, 10000, 20000, 50000, 100000],
+    ),
     insertSeconds: registry.histogram('tributary_writer_insert_seconds', 'Duration of one table INSERT.'),
-    retries: registry.counter('tributary_writer_retries_total', 'Retried ClickHouse or Kafka operations, by kind.'),
-    deadLetters: registry.counter('tributary_writer_dead_letters_total', 'Records sent to the DLQ, by signal and reason.'),
-    lag: registry.gauge('tributary_writer_lag_records', 'High watermark minus committed offset, per owned topic partition.'),
+    retries: registry.counter(
+      'tributary_writer_retries_total',
+      'Retried ClickHouse or Kafka operations, by kind.',
+    ),
+    deadLetters: registry.counter(
+      'tributary_writer_dead_letters_total',
+      'Records sent to the DLQ, by signal and reason.',
+    ),
+    lag: registry.gauge(
+      'tributary_writer_lag_records',
+      'High watermark minus committed offset, per owned topic partition.',
+    ),
   };
 }
 

@@ -169,7 +169,14 @@ export function encoderFor(type: string): Encoder {
   }
   switch (t) {
     case 'String':
-      return (out, v) => out.string(typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+      return (out, v) =>
+        out.string(
+          typeof v === 'string'
+            ? v
+            : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean'
+              ? String(v)
+              : '',
+        );
     case 'UInt8':
     case 'Bool':
       return (out, v) => out.u8(toNumber(v));

@@ -10,7 +10,14 @@ export interface ParsedArgs {
 const boolFlags = new Set(
   Object.entries(configSchema)
     .filter(([, o]) => o.type === 'bool')
-    .map(([k]) => '--' + k.replace(/\./g, '-').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()),
+    .map(
+      ([k]) =>
+        '--' +
+        k
+          .replace(/\./g, '-')
+          .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+          .toLowerCase(),
+    ),
 );
 
 /** Splits `--name value`, `--name=value`, bare boolean `--name`, `--help`/`-h` and positionals. */

@@ -19,7 +19,12 @@ export function keysFor(command: Command): ConfigKey[] {
 }
 
 const kafkaKeys = ['kafka.', 'topics.'];
-const clickhouseClientKeys = ['clickhouse.url', 'clickhouse.user', 'clickhouse.password', 'clickhouse.database'];
+const clickhouseClientKeys = [
+  'clickhouse.url',
+  'clickhouse.user',
+  'clickhouse.password',
+  'clickhouse.database',
+];
 
 export const commands: readonly Command[] = [
   {
@@ -49,13 +54,29 @@ export const commands: readonly Command[] = [
   {
     name: 'kafka',
     summary: 'Run a local Apache Kafka (KRaft) from Maven Central jars and create the OTLP topics.',
-    keyPrefixes: ['kafka.port', 'kafka.brokerCount', 'kafka.partitions', 'kafka.replicationFactor', 'kafka.version', 'topics.'],
-    run: async (loaded) => (await import('../../deploy/local/kafka/command.js')).runKafkaCommand(loaded.config),
+    keyPrefixes: [
+      'kafka.port',
+      'kafka.brokerCount',
+      'kafka.partitions',
+      'kafka.replicationFactor',
+      'kafka.version',
+      'topics.',
+    ],
+    run: async (loaded) =>
+      (await import('../../deploy/local/kafka/command.js')).runKafkaCommand(loaded.config),
   },
   {
     name: 'clickhouse',
     summary: 'Serve a local chdb data directory over the ClickHouse HTTP interface (default 127.0.0.1:8123).',
-    keyPrefixes: ['clickhouse.port', 'clickhouse.host', 'clickhouse.dataDir', 'clickhouse.dedupWindow', 'clickhouse.user', 'clickhouse.password'],
-    run: async (loaded) => (await import('../../deploy/local/clickhouse/command.js')).runClickHouseCommand(loaded.config),
+    keyPrefixes: [
+      'clickhouse.port',
+      'clickhouse.host',
+      'clickhouse.dataDir',
+      'clickhouse.dedupWindow',
+      'clickhouse.user',
+      'clickhouse.password',
+    ],
+    run: async (loaded) =>
+      (await import('../../deploy/local/clickhouse/command.js')).runClickHouseCommand(loaded.config),
   },
 ];

@@ -30,7 +30,9 @@ export function configMarkdownTable(): string {
   for (const key of Object.keys(configSchema) as ConfigKey[]) {
     const option: Option = configSchema[key];
     const def = formatDefault(option).replace(/\|/g, '\\|');
-    rows.push(`| \`${key}\` | \`${flagName(key)}\` | \`${envName(key)}\` | \`${def}\`${allowed(option).replace(/\|/g, '\\|')} | ${option.doc} |`);
+    rows.push(
+      `| \`${key}\` | \`${flagName(key)}\` | \`${envName(key)}\` | \`${def}\`${allowed(option).replace(/\|/g, '\\|')} | ${option.doc} |`,
+    );
   }
   return rows.join('\n');
 }

@@ -44,7 +44,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`tributary: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}\n`);
+    process.stderr.write(
+      `tributary: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}\n`,
+    );
     return 2;
   }
   const args = parseArgs(rest);
@@ -67,7 +69,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`tributary: ${err.message}\n`);
       process.exitCode = err.code === 'CONFIG_INVALID' ? 2 : 1;
     } else {
-      process.stderr.write(`tributary: ${errorMessage(err)}\n${err instanceof Error ? (err.stack ?? '') : ''}\n`);
+      process.stderr.write(
+        `tributary: ${errorMessage(err)}\n${err instanceof Error ? (err.stack ?? '') : ''}\n`,
+      );
       process.exitCode = 1;
     }
   },

@@ -59,7 +59,12 @@ export function coerce(key: ConfigKey, raw: unknown): Config[ConfigKey] {
       if (typeof raw === 'number') return String(raw);
       throw bad();
     case 'int': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^-?\d+$/.test(raw.trim())
+            ? Number(raw)
+            : NaN;
       if (!Number.isSafeInteger(n) || n < option.min || n > option.max) throw bad();
       return n;
     }
@@ -68,10 +73,10 @@ export function coerce(key: ConfigKey, raw: unknown): Config[ConfigKey] {
       if (raw === false || raw === 'false' || raw === '0') return false;
       throw bad();
     case 'enum':
-      if (typeof raw === 'string' && option.values.includes(raw)) return raw as Config[ConfigKey];
+      if (typeof raw === 'string' && option.values.includes(raw)) return raw;
       throw bad();
     case 'list':
-      if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return raw as string[];
+      if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return raw;
       if (typeof raw === 'string')
         return raw
           .split(',')
@@ -109,14 +114,17 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw invalid('config', `config file ${path} is not valid YAML/JSON: ${(err as Error).message}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid('config', `config file ${path} must hold an object`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw invalid('config', `config file ${path} must hold an object`);
   return flatten(parsed as Record<string, unknown>);
 }
 
 const flagToKey = new Map<string, ConfigKey>(
   (Object.keys(configSchema) as ConfigKey[]).map((k) => [flagName(k), k]),
 );
-const envToKey = new Map<string, ConfigKey>((Object.keys(configSchema) as ConfigKey[]).map((k) => [envName(k), k]));
+const envToKey = new Map<string, ConfigKey>(
+  (Object.keys(configSchema) as ConfigKey[]).map((k) => [envName(k), k]),
+);
 
 /** Reads the whole configuration: overrides > flags > env (TRIBUTARY_*) > config file > defaults. */
 export function loadConfig(input: LoadInput = {}): LoadedConfig {
@@ -133,7 +141,8 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
 
   if (configPath) {
     for (const [key, raw] of Object.entries(readConfigFile(configPath))) {
-      if (!isConfigKey(key)) throw invalid(key, `unknown key in ${configPath}; see \`tributary --help\` for the keys`);
+      if (!isConfigKey(key))
+        throw invalid(key, `unknown key in ${configPath}; see \`tributary --help\` for the keys`);
       values[key] = coerce(key, raw);
       sources[key] = 'file';
     }
@@ -159,8 +168,14 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     sources[key] = 'override';
   }
   const config = values as Config;
-  if (config['kafka.replicationFactor'] > config['kafka.brokerCount'] && sources['kafka.brokers'] === 'default')
-    throw invalid('kafka.replicationFactor', `${config['kafka.replicationFactor']} is larger than kafka.brokerCount (${config['kafka.brokerCount']})`);
+  if (
+    config['kafka.replicationFactor'] > config['kafka.brokerCount'] &&
+    sources['kafka.brokers'] === 'default'
+  )
+    throw invalid(
+      'kafka.replicationFactor',
+      `${config['kafka.replicationFactor']} is larger than kafka.brokerCount (${config['kafka.brokerCount']})`,
+    );
   return { config, sources: sources as Record<ConfigKey, Source> };
 }
 

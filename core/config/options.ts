@@ -36,7 +36,12 @@ export interface EnumOption<V extends string = string> {
 }
 export type Option = StringOption | IntOption | BoolOption | ListOption | EnumOption;
 
-const str = (def: string, doc: string, secret = false): StringOption => ({ type: 'string', default: def, doc, secret });
+const str = (def: string, doc: string, secret = false): StringOption => ({
+  type: 'string',
+  default: def,
+  doc,
+  secret,
+});
 const int = (def: number, doc: string, min = 0, max = Number.MAX_SAFE_INTEGER): IntOption => ({
   type: 'int',
   default: def,
@@ -63,15 +68,32 @@ const PORT_MAX = 65535;
 export const configSchema = {
   // general
   stateDir: str('.tributary', 'Directory for local state (Kafka and ClickHouse data of `dev`, logs).'),
-  logLevel: oneOf('info', ['debug', 'info', 'warn', 'error'] as const, 'Minimum level of the JSON log lines.'),
+  logLevel: oneOf(
+    'info',
+    ['debug', 'info', 'warn', 'error'] as const,
+    'Minimum level of the JSON log lines.',
+  ),
 
   // Kafka
-  'kafka.brokers': list(['127.0.0.1:9092'], 'Kafka bootstrap servers. `dev` starts a local broker unless this is set.'),
+  'kafka.brokers': list(
+    ['127.0.0.1:9092'],
+    'Kafka bootstrap servers. `dev` starts a local broker unless this is set.',
+  ),
   'kafka.clientId': str('tributary', 'Kafka client id.'),
-  'kafka.port': int(9092, 'Port of the first local broker (`tributary kafka`, `dev`); brokers use consecutive ports.', 1, PORT_MAX),
+  'kafka.port': int(
+    9092,
+    'Port of the first local broker (`tributary kafka`, `dev`); brokers use consecutive ports.',
+    1,
+    PORT_MAX,
+  ),
   'kafka.brokerCount': int(1, 'Number of local brokers (`tributary kafka`, `dev`).', 1, 5),
   'kafka.partitions': int(3, 'Partitions per topic when tributary creates the topics.', 1, 10000),
-  'kafka.replicationFactor': int(1, 'Replication factor of topics tributary creates (at most the broker count).', 1, 5),
+  'kafka.replicationFactor': int(
+    1,
+    'Replication factor of topics tributary creates (at most the broker count).',
+    1,
+    5,
+  ),
   'kafka.version': str('4.1.1', 'Apache Kafka version resolved from Maven Central for the local broker.'),
 
   // topics
@@ -81,14 +103,30 @@ export const configSchema = {
   'topics.logs': str('otlp_logs', 'Topic for logs (and session replays).'),
 
   // ClickHouse
-  'clickhouse.url': str('http://127.0.0.1:8123', 'ClickHouse HTTP(S) endpoint. `dev` starts the local server unless this is set.'),
+  'clickhouse.url': str(
+    'http://127.0.0.1:8123',
+    'ClickHouse HTTP(S) endpoint. `dev` starts the local server unless this is set.',
+  ),
   'clickhouse.user': str('default', 'ClickHouse user.'),
   'clickhouse.password': str('', 'ClickHouse password (prefer the environment or a file).', true),
   'clickhouse.database': str('default', 'Database holding the tables.'),
-  'clickhouse.port': int(8123, 'Port of the local ClickHouse server (`tributary clickhouse`, `dev`; 0 = any free port).', 0, PORT_MAX),
+  'clickhouse.port': int(
+    8123,
+    'Port of the local ClickHouse server (`tributary clickhouse`, `dev`; 0 = any free port).',
+    0,
+    PORT_MAX,
+  ),
   'clickhouse.host': str('127.0.0.1', 'Listen address of the local ClickHouse server.'),
-  'clickhouse.dataDir': str('', 'Data directory of the local ClickHouse server (default: <stateDir>/clickhouse).'),
-  'clickhouse.dedupWindow': int(10000, 'non_replicated_deduplication_window the local server and migrations set: inserts remembered for dedup.', 1, 10_000_000),
+  'clickhouse.dataDir': str(
+    '',
+    'Data directory of the local ClickHouse server (default: <stateDir>/clickhouse).',
+  ),
+  'clickhouse.dedupWindow': int(
+    10000,
+    'non_replicated_deduplication_window the local server and migrations set: inserts remembered for dedup.',
+    1,
+    10_000_000,
+  ),
 
   // schema / migrate
   'schema.ttlDays': int(30, 'Retention of the tables in days (0 = no TTL).', 0, 36500),
@@ -98,30 +136,79 @@ export const configSchema = {
   'receiver.host': str('0.0.0.0', 'Listen address of the OTLP receivers.'),
   'receiver.httpPort': int(4318, 'OTLP/HTTP port.', 0, PORT_MAX),
   'receiver.grpcPort': int(4317, 'OTLP/gRPC port.', 0, PORT_MAX),
-  'receiver.maxRecordBytes': int(1_000_000, 'Largest Kafka record value; bigger requests are split.', 1024, 100_000_000),
-  'receiver.maxBodyBytes': int(64 * 1024 * 1024, 'Largest request body after decompression (413 above).', 1024, 1_073_741_824),
-  'receiver.maxCompressedBodyBytes': int(16 * 1024 * 1024, 'Largest request body as received (413 above).', 1024, 1_073_741_824),
-  'receiver.apiKeys': list([], 'Accepted API keys (`authorization: <key>` or `Bearer <key>`). Empty = no auth.', true),
+  'receiver.maxRecordBytes': int(
+    1_000_000,
+    'Largest Kafka record value; bigger requests are split.',
+    1024,
+    100_000_000,
+  ),
+  'receiver.maxBodyBytes': int(
+    64 * 1024 * 1024,
+    'Largest request body after decompression (413 above).',
+    1024,
+    1_073_741_824,
+  ),
+  'receiver.maxCompressedBodyBytes': int(
+    16 * 1024 * 1024,
+    'Largest request body as received (413 above).',
+    1024,
+    1_073_741_824,
+  ),
+  'receiver.apiKeys': list(
+    [],
+    'Accepted API keys (`authorization: <key>` or `Bearer <key>`). Empty = no auth.',
+    true,
+  ),
   'receiver.corsOrigins': list([], 'Origins allowed by CORS (`*` for any). Empty = CORS off.'),
   'receiver.healthPort': int(13133, 'Health endpoint port (liveness /, readiness /ready).', 0, PORT_MAX),
   'receiver.metricsPort': int(9464, 'Prometheus metrics port of the receiver (0 = off).', 0, PORT_MAX),
-  'receiver.produceTimeoutMs': int(10_000, 'Longest wait for Kafka to acknowledge a request before answering retryable.', 100, 600_000),
-  'receiver.maxInflightBytes': int(256 * 1024 * 1024, 'Bytes of requests being produced at once; above it clients get 429/RESOURCE_EXHAUSTED.', 1024 * 1024, 8 * 1_073_741_824),
+  'receiver.produceTimeoutMs': int(
+    10_000,
+    'Longest wait for Kafka to acknowledge a request before answering retryable.',
+    100,
+    600_000,
+  ),
+  'receiver.maxInflightBytes': int(
+    256 * 1024 * 1024,
+    'Bytes of requests being produced at once; above it clients get 429/RESOURCE_EXHAUSTED.',
+    1024 * 1024,
+    8 * 1_073_741_824,
+  ),
   'receiver.compression': oneOf('none', ['none', 'gzip'] as const, 'Compression of produced Kafka batches.'),
-  'receiver.keyBy': oneOf('none', ['none', 'trace', 'resource'] as const, 'Record key: none; trace (spans split per trace, key = trace id); resource (key = hash of resource attributes).'),
+  'receiver.keyBy': oneOf(
+    'none',
+    ['none', 'trace', 'resource'] as const,
+    'Record key: none; trace (spans split per trace, key = trace id); resource (key = hash of resource attributes).',
+  ),
   'receiver.region': str('', 'Region stamped on every record as the `tributary.region` header.'),
-  'receiver.regionAttribute': bool(false, 'Also stamp the region into each resource as the attribute `cloud.region` (when absent).'),
+  'receiver.regionAttribute': bool(
+    false,
+    'Also stamp the region into each resource as the attribute `cloud.region` (when absent).',
+  ),
   'receiver.shutdownTimeoutMs': int(10_000, 'Deadline for in-flight requests on shutdown.', 0, 600_000),
 
   // writer
-  'writer.groupId': str('tributary-writer', 'Consumer group prefix; the signal is appended (`tributary-writer-traces`).'),
+  'writer.groupId': str(
+    'tributary-writer',
+    'Consumer group prefix; the signal is appended (`tributary-writer-traces`).',
+  ),
   'writer.signals': list(['traces', 'metrics', 'logs'], 'Signals this writer consumes.'),
   'writer.batchRows': int(20_000, 'Flush a partition batch at this many rows.', 1, 10_000_000),
-  'writer.batchBytes': int(16 * 1024 * 1024, 'Flush a partition batch at this many record bytes.', 1024, 1_073_741_824),
+  'writer.batchBytes': int(
+    16 * 1024 * 1024,
+    'Flush a partition batch at this many record bytes.',
+    1024,
+    1_073_741_824,
+  ),
   'writer.flushIntervalMs': int(2_000, 'Flush a partition batch at this age.', 10, 600_000),
   'writer.healthPort': int(13134, 'Health endpoint port of the writer.', 0, PORT_MAX),
   'writer.metricsPort': int(9465, 'Prometheus metrics port of the writer (0 = off).', 0, PORT_MAX),
-  'writer.shutdownTimeoutMs': int(15_000, 'Deadline to flush, commit and leave the group on shutdown.', 0, 600_000),
+  'writer.shutdownTimeoutMs': int(
+    15_000,
+    'Deadline to flush, commit and leave the group on shutdown.',
+    0,
+    600_000,
+  ),
 } as const satisfies Record<string, Option>;
 
 export type ConfigKey = keyof typeof configSchema;
@@ -140,12 +227,24 @@ export type Config = { readonly [K in ConfigKey]: ValueOf<(typeof configSchema)[
 
 /** `kafka.brokers` → `TRIBUTARY_KAFKA_BROKERS` */
 export function envName(key: string): string {
-  return 'TRIBUTARY_' + key.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  return (
+    'TRIBUTARY_' +
+    key
+      .replace(/\./g, '_')
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .toUpperCase()
+  );
 }
 
 /** `kafka.brokers` → `--kafka-brokers` */
 export function flagName(key: string): string {
-  return '--' + key.replace(/\./g, '-').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return (
+    '--' +
+    key
+      .replace(/\./g, '-')
+      .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+      .toLowerCase()
+  );
 }
 
 export function isConfigKey(key: string): key is ConfigKey {

@@ -21,7 +21,11 @@ const say = (line: string): void => {
 };
 
 /** Environment for the children: the user's explicit choices (flags too) plus the local endpoints. */
-function childEnv(loaded: LoadedConfig, brokers: readonly string[], clickhouseUrl: string): NodeJS.ProcessEnv {
+function childEnv(
+  loaded: LoadedConfig,
+  brokers: readonly string[],
+  clickhouseUrl: string,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(configSchema) as ConfigKey[]) {
     if (loaded.sources[key] === 'flag' || loaded.sources[key] === 'override') {
@@ -72,7 +76,9 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
   try {
     let brokers = config['kafka.brokers'];
     if (sources['kafka.brokers'] === 'default') {
-      say(`starting Kafka ${config['kafka.version']} (${config['kafka.brokerCount']} broker(s)) in ${stateDir}/kafka`);
+      say(
+        `starting Kafka ${config['kafka.version']} (${config['kafka.brokerCount']} broker(s)) in ${stateDir}/kafka`,
+      );
       kafka = await startKafka({
         dataDir: resolve(stateDir, 'kafka'),
         port: config['kafka.port'],
@@ -84,12 +90,19 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     } else {
       say(`using Kafka at ${brokers.join(',')}`);
     }
-    await ensureTopics(brokers, topicNames(config, { withDlq: true }), config['kafka.partitions'], config['kafka.replicationFactor']);
+    await ensureTopics(
+      brokers,
+      topicNames(config, { withDlq: true }),
+      config['kafka.partitions'],
+      config['kafka.replicationFactor'],
+    );
     say(`topics ready: ${topicNames(config, { withDlq: false }).join(', ')} (+ .dlq)`);
 
     let clickhouseUrl = config['clickhouse.url'];
     if (sources['clickhouse.url'] === 'default') {
-      say(`starting the local ClickHouse (chdb) on ${config['clickhouse.host']}:${config['clickhouse.port']}`);
+      say(
+        `starting the local ClickHouse (chdb) on ${config['clickhouse.host']}:${config['clickhouse.port']}`,
+      );
       clickhouse = await startClickHouse({
         dataDir: config['clickhouse.dataDir'] || resolve(stateDir, 'clickhouse'),
         port: config['clickhouse.port'],
@@ -122,9 +135,13 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     const env = childEnv(loaded, brokers, clickhouseUrl);
     const self = selfCommand();
     for (const role of ['receiver', 'writer'] as const) {
-      const child = spawn(self.command, [...self.args, role], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+      const child = spawn(self.command, [...self.args, role], {
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
       child.once('exit', (code, signal) => {
-        if (!stopping) void stopAll(`${role} exited (${signal ?? code ?? 'unknown'})`).then(() => process.exit(1));
+        if (!stopping)
+          void stopAll(`${role} exited (${signal ?? code ?? 'unknown'})`).then(() => process.exit(1));
       });
       children.push(child);
     }
@@ -142,7 +159,9 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     say(
       `  curl -s http://${host}:${config['receiver.httpPort']}/v1/logs -H 'content-type: application/json' -d '{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"demo"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"${Date.now()}000000","body":{"stringValue":"hello"}}]}]}]}'`,
     );
-    say(`  curl -s '${clickhouseUrl}/?query=SELECT+ServiceName,Body+FROM+${config['clickhouse.database']}.otel_logs+FORMAT+PrettyCompact'`);
+    say(
+      `  curl -s '${clickhouseUrl}/?query=SELECT+ServiceName,Body+FROM+${config['clickhouse.database']}.otel_logs+FORMAT+PrettyCompact'`,
+    );
     say('Ctrl-C stops everything.');
   } catch (err) {
     await stopAll('start-up failed');

@@ -17,7 +17,13 @@ export function decodeRequest(signal: Signal, bytes: Uint8Array): Record<string,
   const type = requestType(signal);
   // Decoding from a Buffer gives Buffer-typed bytes fields whatever the caller passed in.
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return type.toObject(type.decode(buffer), { longs: String, enums: Number, bytes: Buffer, defaults: true, arrays: true });
+  return type.toObject(type.decode(buffer), {
+    longs: String,
+    enums: Number,
+    bytes: Buffer,
+    defaults: true,
+    arrays: true,
+  });
 }
 
 export function encodeRequest(signal: Signal, object: Record<string, unknown>): Uint8Array {

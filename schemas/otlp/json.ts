@@ -17,20 +17,25 @@ function camel(key: string): string {
 
 function hexToBytes(value: unknown, path: string): Uint8Array {
   if (typeof value !== 'string' || value.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(value))
-    throw new TributaryError('BAD_REQUEST', `invalid OTLP JSON at ${path}: expected a hex string, got ${JSON.stringify(value)?.slice(0, 60)}`);
+    throw new TributaryError(
+      'BAD_REQUEST',
+      `invalid OTLP JSON at ${path}: expected a hex string, got ${JSON.stringify(value)?.slice(0, 60)}`,
+    );
   return Buffer.from(value, 'hex');
 }
 
 /** Renames keys to camelCase and turns hex ids into bytes, recursively. */
 function normalize(value: unknown, path: string, depth: number): unknown {
-  if (depth > MAX_DEPTH) throw new TributaryError('BAD_REQUEST', `invalid OTLP JSON at ${path}: nested deeper than ${MAX_DEPTH}`);
+  if (depth > MAX_DEPTH)
+    throw new TributaryError('BAD_REQUEST', `invalid OTLP JSON at ${path}: nested deeper than ${MAX_DEPTH}`);
   if (Array.isArray(value)) return value.map((v, i) => normalize(v, `${path}[${i}]`, depth + 1));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [rawKey, v] of Object.entries(value as Record<string, unknown>)) {
     const key = camel(rawKey);
     const where = `${path}.${key}`;
-    if (HEX_ID_FIELDS.has(key)) out[key] = v === '' || v === null || v === undefined ? new Uint8Array(0) : hexToBytes(v, where);
+    if (HEX_ID_FIELDS.has(key))
+      out[key] = v === '' || v === null || v === undefined ? new Uint8Array(0) : hexToBytes(v, where);
     else out[key] = normalize(v, where, depth + 1);
   }
   return out;

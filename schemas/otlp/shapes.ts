@@ -150,7 +150,10 @@ const HistogramDataPoint: MessageShape = shape({
   11: ['min', i64],
   12: ['max', i64],
 });
-const Buckets: MessageShape = shape({ 1: ['offset', varint], 2: ['bucket_counts', { t: 'packed', element: 'varint' }] });
+const Buckets: MessageShape = shape({
+  1: ['offset', varint],
+  2: ['bucket_counts', { t: 'packed', element: 'varint' }],
+});
 const ExponentialHistogramDataPoint: MessageShape = shape({
   1: ['attributes', msg(() => KeyValue)],
   2: ['start_time_unix_nano', i64],
@@ -205,10 +208,18 @@ export const Metric: MessageShape = shape({
 });
 
 function scopeContainer(itemsName: string, item: MessageShape, itemCounts: boolean): MessageShape {
-  return shape({ 1: ['scope', msg(() => Scope)], 2: [itemsName, msg(() => item, itemCounts)], 3: ['schema_url', string] });
+  return shape({
+    1: ['scope', msg(() => Scope)],
+    2: [itemsName, msg(() => item, itemCounts)],
+    3: ['schema_url', string],
+  });
 }
 function resourceContainer(scopesName: string, scopeShape: MessageShape): MessageShape {
-  return shape({ 1: ['resource', msg(() => Resource)], 2: [scopesName, msg(() => scopeShape)], 3: ['schema_url', string] });
+  return shape({
+    1: ['resource', msg(() => Resource)],
+    2: [scopesName, msg(() => scopeShape)],
+    3: ['schema_url', string],
+  });
 }
 
 const ScopeSpans = scopeContainer('spans', Span, true);

@@ -34,7 +34,11 @@ interface ResourceGroup {
 
 const ITEM_NAMES: Record<Signal, string> = { traces: 'span', metrics: 'metric', logs: 'log record' };
 
-function parseContainer(bytes: Uint8Array, start: number, end: number): { header: Uint8Array[]; headerSize: number; children: Uint8Array[] } {
+function parseContainer(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): { header: Uint8Array[]; headerSize: number; children: Uint8Array[] } {
   const reader = new WireReader(bytes, start, end);
   const header: Uint8Array[] = [];
   const children: Uint8Array[] = [];
@@ -189,18 +193,25 @@ function pack(signal: Signal, resources: readonly ResourceGroup[], maxBytes: num
   resources.forEach((resource, r) => {
     openGroups(resource, undefined);
     if (sizeWith(0) > maxBytes && closedSize > 0) restartIn(resource, undefined);
-    if (sizeWith(0) > maxBytes) throw tooLarge(signal, `resource ${r} (its own fields)`, sizeWith(0), maxBytes);
+    if (sizeWith(0) > maxBytes)
+      throw tooLarge(signal, `resource ${r} (its own fields)`, sizeWith(0), maxBytes);
     resource.scopes.forEach((scope, s) => {
       closeScope();
       openScope = { header: scope.header, headerSize: scope.headerSize, items: [] };
       openResource!.scopes.push(openScope);
       if (sizeWith(0) > maxBytes && partHasContent()) restartIn(resource, scope);
-      if (sizeWith(0) > maxBytes) throw tooLarge(signal, `resource ${r}, scope ${s} (its own fields)`, sizeWith(0), maxBytes);
+      if (sizeWith(0) > maxBytes)
+        throw tooLarge(signal, `resource ${r}, scope ${s} (its own fields)`, sizeWith(0), maxBytes);
       scope.items.forEach((item, i) => {
         const itemSize = lenFieldSize(item.length);
         if (sizeWith(itemSize) > maxBytes && partHasContent()) restartIn(resource, scope);
         if (sizeWith(itemSize) > maxBytes)
-          throw tooLarge(signal, `resource ${r}, scope ${s}, ${ITEM_NAMES[signal]} ${i}`, sizeWith(itemSize), maxBytes);
+          throw tooLarge(
+            signal,
+            `resource ${r}, scope ${s}, ${ITEM_NAMES[signal]} ${i}`,
+            sizeWith(itemSize),
+            maxBytes,
+          );
         openScope!.items.push(item);
         openItemsSize += itemSize;
       });
@@ -305,7 +316,12 @@ export function resourceAttributesHash(resource: ResourceGroup): Uint8Array {
   return new Uint8Array(hash.digest().subarray(0, 16));
 }
 
-export function splitRequest(signal: Signal, bytes: Uint8Array, maxBytes: number, mode: SplitMode = 'none'): SplitPart[] {
+export function splitRequest(
+  signal: Signal,
+  bytes: Uint8Array,
+  maxBytes: number,
+  mode: SplitMode = 'none',
+): SplitPart[] {
   if (mode === 'none' && bytes.length <= maxBytes) return [{ bytes }];
   const resources = parseRequest(bytes);
   if (mode === 'trace' && signal === 'traces') {

@@ -42,7 +42,13 @@ function expectedWire(field: FieldShape): number {
   }
 }
 
-function walk(reader: WireReader, shape: MessageShape, depth: number, counts: Counts, path: string[] | undefined): void {
+function walk(
+  reader: WireReader,
+  shape: MessageShape,
+  depth: number,
+  counts: Counts,
+  path: string[] | undefined,
+): void {
   if (depth > MAX_DEPTH) throw new WireError(`nesting deeper than ${MAX_DEPTH}`);
   const index = new Map<number, number>();
   while (!reader.done) {
@@ -66,7 +72,11 @@ function walk(reader: WireReader, shape: MessageShape, depth: number, counts: Co
       reader.skip(wire);
       continue;
     }
-    if (wire !== expectedWire(field)) throw new PathError(`wrong wire type ${wire}, expected ${expectedWire(field)}`, [...(path ?? []), label]);
+    if (wire !== expectedWire(field))
+      throw new PathError(`wrong wire type ${wire}, expected ${expectedWire(field)}`, [
+        ...(path ?? []),
+        label,
+      ]);
     if (wire !== WIRE_LEN) {
       reader.skip(wire);
       continue;
@@ -74,7 +84,8 @@ function walk(reader: WireReader, shape: MessageShape, depth: number, counts: Co
     const { start, end } = reader.lengthDelimited();
     switch (kind.t) {
       case 'string':
-        if (!isUtf8(reader.bytes.subarray(start, end))) throw new PathError('invalid UTF-8', [...(path ?? []), label]);
+        if (!isUtf8(reader.bytes.subarray(start, end)))
+          throw new PathError('invalid UTF-8', [...(path ?? []), label]);
         break;
       case 'id':
         if (end - start !== kind.n && end !== start)
@@ -139,9 +150,12 @@ export function validateRequest(signal: Signal, bytes: Uint8Array): RequestShape
     } catch (err) {
       const where = err instanceof PathError ? err.path.join('.') : path.join('.');
       const message = err instanceof Error ? err.message : String(err);
-      throw new TributaryError('BAD_REQUEST', `invalid OTLP ${signal} protobuf at ${where || '(top level)'}: ${message}`);
+      throw new TributaryError(
+        'BAD_REQUEST',
+        `invalid OTLP ${signal} protobuf at ${where || '(top level)'}: ${message}`,
+      );
     }
-    throw new TributaryError('BAD_REQUEST', `invalid OTLP ${signal} protobuf: ${(fastError as Error).message}`);
+    throw new TributaryError('BAD_REQUEST', `invalid OTLP ${signal} protobuf: ${fastError.message}`);
   }
   return { ...countTopLevel(bytes), items: counts.items };
 }

@@ -9,7 +9,11 @@ export function testClient(database = 'default'): ClickHouseClient {
 }
 
 /** A new database with every tributary table; dropped by the returned cleanup. */
-export async function freshDatabase(): Promise<{ database: string; client: ClickHouseClient; drop(): Promise<void> }> {
+export async function freshDatabase(): Promise<{
+  database: string;
+  client: ClickHouseClient;
+  drop(): Promise<void>;
+}> {
   const database = uniqueName('db');
   const client = testClient();
   setLogLevel('warn');
@@ -35,7 +39,11 @@ export async function count(client: ClickHouseClient, query: string): Promise<nu
 }
 
 /** Polls until `check` returns true or the timeout passes. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

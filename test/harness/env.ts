@@ -4,13 +4,19 @@ import { ENV_CLICKHOUSE, ENV_KAFKA } from './stack.js';
 
 export function kafkaBrokers(): string[] {
   const value = process.env[ENV_KAFKA];
-  if (!value) throw new Error(`${ENV_KAFKA} is not set: run the tests with \`npm test\` (test/run.mjs starts the stack)`);
+  if (!value)
+    throw new Error(
+      `${ENV_KAFKA} is not set: run the tests with \`npm test\` (test/run.mjs starts the stack)`,
+    );
   return value.split(',');
 }
 
 export function clickhouseUrl(): string {
   const value = process.env[ENV_CLICKHOUSE];
-  if (!value) throw new Error(`${ENV_CLICKHOUSE} is not set: run the tests with \`npm test\` (test/run.mjs starts the stack)`);
+  if (!value)
+    throw new Error(
+      `${ENV_CLICKHOUSE} is not set: run the tests with \`npm test\` (test/run.mjs starts the stack)`,
+    );
   return value;
 }
 

@@ -13,9 +13,15 @@ export interface ReadRecord {
 }
 
 /** A fresh topic prefix with the three OTLP topics (and their DLQs) created. */
-export async function freshTopics(partitions = 3): Promise<{ prefix: string; traces: string; metrics: string; logs: string }> {
+export async function freshTopics(
+  partitions = 3,
+): Promise<{ prefix: string; traces: string; metrics: string; logs: string }> {
   const prefix = `${uniqueName('t')}.`;
-  const names = { traces: `${prefix}otlp_spans`, metrics: `${prefix}otlp_metrics`, logs: `${prefix}otlp_logs` };
+  const names = {
+    traces: `${prefix}otlp_spans`,
+    metrics: `${prefix}otlp_metrics`,
+    logs: `${prefix}otlp_logs`,
+  };
   const all = Object.values(names);
   await ensureTopics(kafkaBrokers(), [...all, ...all.map((t) => `${t}.dlq`)], partitions, 1);
   return { prefix, ...names };
@@ -23,7 +29,8 @@ export async function freshTopics(partitions = 3): Promise<{ prefix: string; tra
 
 function headersOf(message: KafkaMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  for (const [k, v] of Object.entries(message.headers ?? {}))
+    if (v !== undefined) out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
   return out;
 }
 
@@ -36,15 +43,27 @@ export async function readRecords(topic: string, count: number, timeoutMs = 20_0
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length} of ${count} records from ${topic} in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`read ${records.length} of ${count} records from ${topic} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       consumer
         .run({
-          eachMessage: async ({ topic: t, partition, message }) => {
-            records.push({ topic: t, partition, offset: message.offset, key: message.key, value: message.value ?? Buffer.alloc(0), headers: headersOf(message) });
+          eachMessage: ({ topic: t, partition, message }) => {
+            records.push({
+              topic: t,
+              partition,
+              offset: message.offset,
+              key: message.key,
+              value: message.value ?? Buffer.alloc(0),
+              headers: headersOf(message),
+            });
             if (records.length >= count) {
               clearTimeout(timer);
               resolve();
             }
+            return Promise.resolve();
           },
         })
         .catch(reject);

@@ -11,7 +11,10 @@ export interface TestReceiver extends RunningReceiver {
   readonly httpUrl: string;
 }
 
-export async function startTestReceiver(overrides: Partial<Record<ConfigKey, unknown>> = {}, partitions = 3): Promise<TestReceiver> {
+export async function startTestReceiver(
+  overrides: Partial<Record<ConfigKey, unknown>> = {},
+  partitions = 3,
+): Promise<TestReceiver> {
   const topics = await freshTopics(partitions);
   const { config } = loadConfig({
     env: {},
@@ -23,10 +26,16 @@ export async function startTestReceiver(overrides: Partial<Record<ConfigKey, unk
       'receiver.grpcPort': 0,
       'receiver.healthPort': 0,
       'receiver.metricsPort': 0,
-      'logLevel': 'warn',
+      logLevel: 'warn',
       ...overrides,
     },
   });
   const receiver = await startReceiver(config);
-  return { ...receiver, stop: () => receiver.stop(), config, topics, httpUrl: `http://127.0.0.1:${receiver.httpPort}` };
+  return {
+    ...receiver,
+    stop: () => receiver.stop(),
+    config,
+    topics,
+    httpUrl: `http://127.0.0.1:${receiver.httpPort}`,
+  };
 }

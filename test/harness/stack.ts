@@ -43,7 +43,9 @@ export async function startTestStack(log: (line: string) => void): Promise<TestS
     }),
     startClickHouse({ dataDir: join(root, 'clickhouse'), port: 0 }),
   ]);
-  log(`stack up in ${Date.now() - started} ms: kafka ${kafka.brokers.join(',')}, clickhouse ${clickhouse.url}`);
+  log(
+    `stack up in ${Date.now() - started} ms: kafka ${kafka.brokers.join(',')}, clickhouse ${clickhouse.url}`,
+  );
   return {
     env: { [ENV_KAFKA]: kafka.brokers.join(','), [ENV_CLICKHOUSE]: clickhouse.url },
     async stop() {

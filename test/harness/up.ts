@@ -10,7 +10,12 @@ import { startTestStack } from './stack.js';
 const envFile = process.argv[2] ?? '.tributary/test-stack.env';
 const stack = await startTestStack((line) => process.stderr.write(line + '\n'));
 mkdirSync(dirname(envFile), { recursive: true });
-writeFileSync(envFile, Object.entries(stack.env).map(([k, v]) => `export ${k}=${v}\n`).join(''));
+writeFileSync(
+  envFile,
+  Object.entries(stack.env)
+    .map(([k, v]) => `export ${k}=${v}\n`)
+    .join(''),
+);
 process.stderr.write(`stack up; variables in ${envFile}\n`);
 const stop = (): void => {
   void stack.stop().then(() => process.exit(0));

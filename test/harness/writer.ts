@@ -4,7 +4,11 @@ import type { ConfigKey } from '../../core/config/options.js';
 import { type RunningWriter, startWriter } from '../../writer/main.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from './env.js';
 
-export async function startTestWriter(prefix: string, database: string, overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<RunningWriter> {
+export async function startTestWriter(
+  prefix: string,
+  database: string,
+  overrides: Partial<Record<ConfigKey, unknown>> = {},
+): Promise<RunningWriter> {
   const { config } = loadConfig({
     env: {},
     overrides: {

@@ -32,13 +32,24 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
 
   test('traces: exact rows in otel_traces, and the trace-id MV is fed', async () => {
     const spans = sdk.sdkSpans();
-    const res = await fetch(`${receiver.httpUrl}/v1/traces`, { method: 'POST', body: sdk.spansProtobuf(spans), headers: PROTOBUF });
+    const res = await fetch(`${receiver.httpUrl}/v1/traces`, {
+      method: 'POST',
+      body: sdk.spansProtobuf(spans),
+      headers: PROTOBUF,
+    });
     assert.equal(res.status, 200);
     const table = `\`${db.database}\`.otel_traces`;
-    await eventually(async () => (await count(client, `SELECT count() AS n FROM ${table}`)) === 3, 30_000, 'three spans');
+    await eventually(
+      async () => (await count(client, `SELECT count() AS n FROM ${table}`)) === 3,
+      30_000,
+      'three spans',
+    );
     const root = spans.find((s) => s.name === 'GET /cart')!;
     const child = spans.find((s) => s.name === 'SELECT cart')!;
-    const [row] = await rows<Record<string, unknown>>(client, `SELECT * FROM ${table} WHERE SpanName = 'GET /cart'`);
+    const [row] = await rows<Record<string, unknown>>(
+      client,
+      `SELECT * FROM ${table} WHERE SpanName = 'GET /cart'`,
+    );
     assert.equal(row!['TraceId'], root.spanContext().traceId);
     assert.equal(row!['SpanId'], root.spanContext().spanId);
     assert.equal(row!['ParentSpanId'], '');
@@ -61,7 +72,10 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
     assert.deepEqual(row!['Events.Name'], ['cache miss']);
     assert.deepEqual(row!['Events.Attributes'], [{ key: 'cart:42' }]);
     assert.deepEqual(row!['Events.Timestamp'], ['2026-11-20 10:00:00.005000000']);
-    const [childRow] = await rows<Record<string, unknown>>(client, `SELECT * FROM ${table} WHERE SpanName = 'SELECT cart'`);
+    const [childRow] = await rows<Record<string, unknown>>(
+      client,
+      `SELECT * FROM ${table} WHERE SpanName = 'SELECT cart'`,
+    );
     assert.equal(childRow!['SpanKind'], 'Client');
     assert.equal(childRow!['StatusCode'], 'Ok');
     assert.equal(childRow!['ParentSpanId'], root.spanContext().spanId);
@@ -69,17 +83,32 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
     assert.deepEqual(childRow!['Links.SpanId'], [root.spanContext().spanId]);
     assert.deepEqual(childRow!['Links.Attributes'], [{ reason: 'follows' }]);
     assert.equal(child.spanContext().traceId, root.spanContext().traceId);
-    const ids = await count(client, `SELECT uniqExact(TraceId) AS n FROM \`${db.database}\`.otel_traces_trace_id_ts`);
+    const ids = await count(
+      client,
+      `SELECT uniqExact(TraceId) AS n FROM \`${db.database}\`.otel_traces_trace_id_ts`,
+    );
     assert.equal(ids, 2);
   });
 
   test('logs and session replays: otel_logs and hyperdx_sessions', async () => {
-    const res = await fetch(`${receiver.httpUrl}/v1/logs`, { method: 'POST', body: sdk.logsProtobuf(), headers: PROTOBUF });
+    const res = await fetch(`${receiver.httpUrl}/v1/logs`, {
+      method: 'POST',
+      body: sdk.logsProtobuf(),
+      headers: PROTOBUF,
+    });
     assert.equal(res.status, 200);
     const logs = `\`${db.database}\`.otel_logs`;
     const sessions = `\`${db.database}\`.hyperdx_sessions`;
-    await eventually(async () => (await count(client, `SELECT count() AS n FROM ${logs}`)) === 2, 30_000, 'two logs');
-    await eventually(async () => (await count(client, `SELECT count() AS n FROM ${sessions}`)) === 1, 30_000, 'one session event');
+    await eventually(
+      async () => (await count(client, `SELECT count() AS n FROM ${logs}`)) === 2,
+      30_000,
+      'two logs',
+    );
+    await eventually(
+      async () => (await count(client, `SELECT count() AS n FROM ${sessions}`)) === 1,
+      30_000,
+      'one session event',
+    );
     const found = await rows<Record<string, unknown>>(client, `SELECT * FROM ${logs} ORDER BY Timestamp`);
     assert.equal(found[0]!['Body'], 'hello world');
     assert.equal(found[0]!['SeverityText'], 'INFO');
@@ -96,26 +125,64 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
   });
 
   test('metrics: every type in its table', async () => {
-    const res = await fetch(`${receiver.httpUrl}/v1/metrics`, { method: 'POST', body: sdk.metricsProtobuf(await sdk.sdkMetrics()), headers: PROTOBUF });
+    const res = await fetch(`${receiver.httpUrl}/v1/metrics`, {
+      method: 'POST',
+      body: sdk.metricsProtobuf(await sdk.sdkMetrics()),
+      headers: PROTOBUF,
+    });
     assert.equal(res.status, 200);
     const t = (name: string): string => `\`${db.database}\`.otel_metrics_${name}`;
-    await eventually(async () => (await count(client, `SELECT count() AS n FROM ${t('exponential_histogram')}`)) === 1, 30_000, 'metrics');
-    const sums = await rows<Record<string, unknown>>(client, `SELECT MetricName, Value, IsMonotonic, AggregationTemporality, Attributes FROM ${t('sum')} ORDER BY MetricName`);
+    await eventually(
+      async () => (await count(client, `SELECT count() AS n FROM ${t('exponential_histogram')}`)) === 1,
+      30_000,
+      'metrics',
+    );
+    const sums = await rows<Record<string, unknown>>(
+      client,
+      `SELECT MetricName, Value, IsMonotonic, AggregationTemporality, Attributes FROM ${t('sum')} ORDER BY MetricName`,
+    );
     assert.deepEqual(sums, [
-      { MetricName: 'queue.depth', Value: -3, IsMonotonic: false, AggregationTemporality: 2, Attributes: { queue: 'q1' } },
-      { MetricName: 'requests', Value: 5, IsMonotonic: true, AggregationTemporality: 2, Attributes: { route: '/cart' } },
+      {
+        MetricName: 'queue.depth',
+        Value: -3,
+        IsMonotonic: false,
+        AggregationTemporality: 2,
+        Attributes: { queue: 'q1' },
+      },
+      {
+        MetricName: 'requests',
+        Value: 5,
+        IsMonotonic: true,
+        AggregationTemporality: 2,
+        Attributes: { route: '/cart' },
+      },
     ]);
-    const [gauge] = await rows<Record<string, unknown>>(client, `SELECT MetricName, MetricUnit, Value FROM ${t('gauge')}`);
+    const [gauge] = await rows<Record<string, unknown>>(
+      client,
+      `SELECT MetricName, MetricUnit, Value FROM ${t('gauge')}`,
+    );
     assert.deepEqual(gauge, { MetricName: 'temperature', MetricUnit: 'Cel', Value: 21.5 });
-    const [histogram] = await rows<Record<string, unknown>>(client, `SELECT Count, Sum, Min, Max, BucketCounts, ExplicitBounds FROM ${t('histogram')}`);
+    const [histogram] = await rows<Record<string, unknown>>(
+      client,
+      `SELECT Count, Sum, Min, Max, BucketCounts, ExplicitBounds FROM ${t('histogram')}`,
+    );
     assert.equal(histogram!['Count'], '4');
     assert.equal(histogram!['Sum'], 268);
     assert.equal(histogram!['Min'], 1);
     assert.equal(histogram!['Max'], 250);
-    assert.equal((histogram!['BucketCounts'] as string[]).reduce((a, b) => a + Number(b), 0), 4);
-    const [exp] = await rows<Record<string, unknown>>(client, `SELECT Count, Sum, Scale, PositiveBucketCounts FROM ${t('exponential_histogram')}`);
+    assert.equal(
+      (histogram!['BucketCounts'] as string[]).reduce((a, b) => a + Number(b), 0),
+      4,
+    );
+    const [exp] = await rows<Record<string, unknown>>(
+      client,
+      `SELECT Count, Sum, Scale, PositiveBucketCounts FROM ${t('exponential_histogram')}`,
+    );
     assert.equal(exp!['Count'], '3');
     assert.equal(exp!['Sum'], 32100);
-    assert.equal((exp!['PositiveBucketCounts'] as string[]).reduce((a, b) => a + Number(b), 0), 3);
+    assert.equal(
+      (exp!['PositiveBucketCounts'] as string[]).reduce((a, b) => a + Number(b), 0),
+      3,
+    );
   });
 });

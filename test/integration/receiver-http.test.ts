@@ -10,14 +10,21 @@ import { type TestReceiver, startTestReceiver } from '../harness/receiver.js';
 const PROTOBUF = { 'content-type': 'application/x-protobuf' };
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-async function post(url: string, body: Uint8Array | string, headers: Record<string, string>): Promise<Response> {
+async function post(
+  url: string,
+  body: Uint8Array | string,
+  headers: Record<string, string>,
+): Promise<Response> {
   return fetch(url, { method: 'POST', body, headers });
 }
 
 describe('OTLP/HTTP receiver', () => {
   let receiver: TestReceiver;
   before(async () => {
-    receiver = await startTestReceiver({ 'receiver.maxCompressedBodyBytes': 16 * 1024 * 1024, 'receiver.maxBodyBytes': 32 * 1024 * 1024 });
+    receiver = await startTestReceiver({
+      'receiver.maxCompressedBodyBytes': 16 * 1024 * 1024,
+      'receiver.maxBodyBytes': 32 * 1024 * 1024,
+    });
   });
   after(async () => {
     await receiver.stop();
@@ -38,7 +45,10 @@ describe('OTLP/HTTP receiver', () => {
 
   test('JSON logs (gzip) become the protobuf of the same data; the answer is JSON', async () => {
     const records = sdk.sdkLogRecords();
-    const res = await post(`${receiver.httpUrl}/v1/logs`, gzipSync(sdk.logsJson(records)), { ...JSON_TYPE, 'content-encoding': 'gzip' });
+    const res = await post(`${receiver.httpUrl}/v1/logs`, gzipSync(sdk.logsJson(records)), {
+      ...JSON_TYPE,
+      'content-encoding': 'gzip',
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {});
     const [record] = await readRecords(receiver.topics.logs, 1);
@@ -48,7 +58,10 @@ describe('OTLP/HTTP receiver', () => {
   test('deflate protobuf metrics land in the metrics topic', async () => {
     const { deflateSync } = await import('node:zlib');
     const body = sdk.metricsProtobuf(await sdk.sdkMetrics());
-    const res = await post(`${receiver.httpUrl}/v1/metrics`, deflateSync(body), { ...PROTOBUF, 'content-encoding': 'deflate' });
+    const res = await post(`${receiver.httpUrl}/v1/metrics`, deflateSync(body), {
+      ...PROTOBUF,
+      'content-encoding': 'deflate',
+    });
     assert.equal(res.status, 200);
     const [record] = await readRecords(receiver.topics.metrics, 1);
     assert.deepEqual(new Uint8Array(record!.value), body);
@@ -59,16 +72,30 @@ describe('OTLP/HTTP receiver', () => {
     const before = await topicSize(receiver.topics.traces);
     const garbage = await post(`${receiver.httpUrl}/v1/traces`, Buffer.from([0x0a, 0xff, 0xff]), PROTOBUF);
     assert.equal(garbage.status, 400);
-    const badJson = await post(`${receiver.httpUrl}/v1/traces`, '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}', JSON_TYPE);
+    const badJson = await post(
+      `${receiver.httpUrl}/v1/traces`,
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}',
+      JSON_TYPE,
+    );
     assert.equal(badJson.status, 400);
-    assert.match((await badJson.json() as { message: string }).message, /traceId/);
+    assert.match(((await badJson.json()) as { message: string }).message, /traceId/);
     const wrongType = await post(`${receiver.httpUrl}/v1/traces`, 'hello', { 'content-type': 'text/plain' });
     assert.equal(wrongType.status, 415);
-    const badEncoding = await post(`${receiver.httpUrl}/v1/traces`, sdk.spansProtobuf(), { ...PROTOBUF, 'content-encoding': 'br' });
+    const badEncoding = await post(`${receiver.httpUrl}/v1/traces`, sdk.spansProtobuf(), {
+      ...PROTOBUF,
+      'content-encoding': 'br',
+    });
     assert.equal(badEncoding.status, 415);
-    const notGzip = await post(`${receiver.httpUrl}/v1/traces`, 'plain', { ...PROTOBUF, 'content-encoding': 'gzip' });
+    const notGzip = await post(`${receiver.httpUrl}/v1/traces`, 'plain', {
+      ...PROTOBUF,
+      'content-encoding': 'gzip',
+    });
     assert.equal(notGzip.status, 400);
-    assert.equal((await fetch(`${receiver.httpUrl}/v1/nothing`, { method: 'POST', body: 'x', headers: PROTOBUF })).status, 404);
+    assert.equal(
+      (await fetch(`${receiver.httpUrl}/v1/nothing`, { method: 'POST', body: 'x', headers: PROTOBUF }))
+        .status,
+      404,
+    );
     assert.equal((await fetch(`${receiver.httpUrl}/v1/traces`)).status, 405);
     assert.equal(await topicSize(receiver.topics.traces), before, 'nothing produced');
   });
@@ -82,11 +109,17 @@ describe('OTLP/HTTP receiver', () => {
   });
 
   test('a 10 MB request is split into records under 1,000,000 bytes, every span exactly once', async (t) => {
-    const own = await startTestReceiver({ 'receiver.maxCompressedBodyBytes': 16 * 1024 * 1024, 'receiver.maxBodyBytes': 32 * 1024 * 1024 });
+    const own = await startTestReceiver({
+      'receiver.maxCompressedBodyBytes': 16 * 1024 * 1024,
+      'receiver.maxBodyBytes': 32 * 1024 * 1024,
+    });
     t.after(() => own.stop());
     const body = generateTraces({ seed: 3, resources: 4, scopesPerResource: 2, itemsPerScope: 3700 });
     assert.ok(body.length > 10_000_000);
-    const res = await post(`${own.httpUrl}/v1/traces`, gzipSync(body), { ...PROTOBUF, 'content-encoding': 'gzip' });
+    const res = await post(`${own.httpUrl}/v1/traces`, gzipSync(body), {
+      ...PROTOBUF,
+      'content-encoding': 'gzip',
+    });
     assert.equal(res.status, 200);
     const count = await topicSize(own.topics.traces);
     assert.ok(count >= 11, `${count} records`);
@@ -94,11 +127,18 @@ describe('OTLP/HTTP receiver', () => {
     const spanIds: string[] = [];
     for (const record of records) {
       assert.ok(record.value.length <= 1_000_000);
-      const decoded = decodeRequest('traces', record.value) as { resourceSpans: { scopeSpans: { spans: { spanId: Buffer }[] }[] }[] };
-      for (const r of decoded.resourceSpans) for (const s of r.scopeSpans) for (const span of s.spans) spanIds.push(span.spanId.toString('hex'));
+      const decoded = decodeRequest('traces', record.value) as {
+        resourceSpans: { scopeSpans: { spans: { spanId: Buffer }[] }[] }[];
+      };
+      for (const r of decoded.resourceSpans)
+        for (const s of r.scopeSpans) for (const span of s.spans) spanIds.push(span.spanId.toString('hex'));
     }
-    const sent = decodeRequest('traces', body) as { resourceSpans: { scopeSpans: { spans: { spanId: Buffer }[] }[] }[] };
-    const expected = sent.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((span) => span.spanId.toString('hex'))));
+    const sent = decodeRequest('traces', body) as {
+      resourceSpans: { scopeSpans: { spans: { spanId: Buffer }[] }[] }[];
+    };
+    const expected = sent.resourceSpans.flatMap((r) =>
+      r.scopeSpans.flatMap((s) => s.spans.map((span) => span.spanId.toString('hex'))),
+    );
     assert.equal(spanIds.length, expected.length);
     assert.deepEqual(new Set(spanIds), new Set(expected));
   });
@@ -110,13 +150,26 @@ describe('OTLP/HTTP receiver options', () => {
     t.after(() => receiver.stop());
     const body = sdk.spansProtobuf();
     assert.equal((await post(`${receiver.httpUrl}/v1/traces`, body, PROTOBUF)).status, 401);
-    assert.equal((await post(`${receiver.httpUrl}/v1/traces`, body, { ...PROTOBUF, authorization: 'wrong' })).status, 401);
-    assert.equal((await post(`${receiver.httpUrl}/v1/traces`, body, { ...PROTOBUF, authorization: 'key-one' })).status, 200);
-    assert.equal((await post(`${receiver.httpUrl}/v1/traces`, body, { ...PROTOBUF, authorization: 'Bearer key-two' })).status, 200);
+    assert.equal(
+      (await post(`${receiver.httpUrl}/v1/traces`, body, { ...PROTOBUF, authorization: 'wrong' })).status,
+      401,
+    );
+    assert.equal(
+      (await post(`${receiver.httpUrl}/v1/traces`, body, { ...PROTOBUF, authorization: 'key-one' })).status,
+      200,
+    );
+    assert.equal(
+      (await post(`${receiver.httpUrl}/v1/traces`, body, { ...PROTOBUF, authorization: 'Bearer key-two' }))
+        .status,
+      200,
+    );
     const records = await readRecords(receiver.topics.traces, 2);
     assert.equal(records.length, 2);
     for (const r of records) assert.match(r.headers['tributary.key_id'] ?? '', /^[0-9a-f]{12}$/);
-    assert.ok(!JSON.stringify(records.map((r) => r.headers)).includes('key-one'), 'the key itself never travels');
+    assert.ok(
+      !JSON.stringify(records.map((r) => r.headers)).includes('key-one'),
+      'the key itself never travels',
+    );
   });
 
   test('CORS: allowed origin gets preflight and headers, others do not', async (t) => {
@@ -124,14 +177,24 @@ describe('OTLP/HTTP receiver options', () => {
     t.after(() => receiver.stop());
     const preflight = await fetch(`${receiver.httpUrl}/v1/traces`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.com');
     assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
-    const denied = await fetch(`${receiver.httpUrl}/v1/traces`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com' } });
+    const denied = await fetch(`${receiver.httpUrl}/v1/traces`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.com' },
+    });
     assert.equal(denied.status, 403);
-    const res = await post(`${receiver.httpUrl}/v1/logs`, sdk.logsProtobuf(), { ...PROTOBUF, origin: 'https://app.example.com' });
+    const res = await post(`${receiver.httpUrl}/v1/logs`, sdk.logsProtobuf(), {
+      ...PROTOBUF,
+      origin: 'https://app.example.com',
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.com');
   });
@@ -140,7 +203,10 @@ describe('OTLP/HTTP receiver options', () => {
     const receiver = await startTestReceiver({ 'receiver.keyBy': 'trace', 'receiver.region': 'eu-1' });
     t.after(() => receiver.stop());
     const spans = sdk.sdkSpans();
-    assert.equal((await post(`${receiver.httpUrl}/v1/traces`, sdk.spansProtobuf(spans), PROTOBUF)).status, 200);
+    assert.equal(
+      (await post(`${receiver.httpUrl}/v1/traces`, sdk.spansProtobuf(spans), PROTOBUF)).status,
+      200,
+    );
     const traceIds = [...new Set(spans.map((s) => s.spanContext().traceId))];
     const records = await readRecords(receiver.topics.traces, traceIds.length);
     assert.deepEqual(records.map((r) => r.key!.toString()).sort(), traceIds.sort());
@@ -150,10 +216,18 @@ describe('OTLP/HTTP receiver options', () => {
   test('regionAttribute stamps cloud.region into resources', async (t) => {
     const receiver = await startTestReceiver({ 'receiver.region': 'us-2', 'receiver.regionAttribute': true });
     t.after(() => receiver.stop());
-    const body = jsonToProtobuf('logs', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] }] }));
+    const body = jsonToProtobuf(
+      'logs',
+      JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] }] }),
+    );
     assert.equal((await post(`${receiver.httpUrl}/v1/logs`, body, PROTOBUF)).status, 200);
     const [record] = await readRecords(receiver.topics.logs, 1);
-    const decoded = decodeRequest('logs', record!.value) as { resourceLogs: { resource: { attributes: { key: string; value: { stringValue: string } }[] } }[] };
-    assert.deepEqual(decoded.resourceLogs[0]!.resource.attributes.find((a) => a.key === 'cloud.region')?.value.stringValue, 'us-2');
+    const decoded = decodeRequest('logs', record!.value) as {
+      resourceLogs: { resource: { attributes: { key: string; value: { stringValue: string } }[] } }[];
+    };
+    assert.deepEqual(
+      decoded.resourceLogs[0]!.resource.attributes.find((a) => a.key === 'cloud.region')?.value.stringValue,
+      'us-2',
+    );
   });
 });

@@ -58,31 +58,55 @@ describe('official OpenTelemetry JS exporters → receiver → Kafka', () => {
       test(`traces over ${transport}, compression ${compression}`, async () => {
         const spans = sdk.sdkSpans();
         const url = endpoint(transport, '/v1/traces');
-        const exporter = transport === 'grpc' ? new TraceGrpc({ url, compression }) : transport === 'http/json' ? new TraceJson({ url, compression }) : new TraceProto({ url, compression });
+        const exporter =
+          transport === 'grpc'
+            ? new TraceGrpc({ url, compression })
+            : transport === 'http/json'
+              ? new TraceJson({ url, compression })
+              : new TraceProto({ url, compression });
         await exportWith(exporter, spans);
         await exporter.shutdown();
         const records = await readRecords(receiver.topics.traces, ++tracesSeen);
-        assert.deepEqual(decodeRequest('traces', records.at(-1)!.value), decodeRequest('traces', sdk.spansProtobuf(spans)));
+        assert.deepEqual(
+          decodeRequest('traces', records.at(-1)!.value),
+          decodeRequest('traces', sdk.spansProtobuf(spans)),
+        );
       });
 
       test(`logs over ${transport}, compression ${compression}`, async () => {
         const logRecords = sdk.sdkLogRecords();
         const url = endpoint(transport, '/v1/logs');
-        const exporter = transport === 'grpc' ? new LogsGrpc({ url, compression }) : transport === 'http/json' ? new LogsJson({ url, compression }) : new LogsProto({ url, compression });
+        const exporter =
+          transport === 'grpc'
+            ? new LogsGrpc({ url, compression })
+            : transport === 'http/json'
+              ? new LogsJson({ url, compression })
+              : new LogsProto({ url, compression });
         await exportWith(exporter, logRecords);
         await exporter.shutdown();
         const records = await readRecords(receiver.topics.logs, ++logsSeen);
-        assert.deepEqual(decodeRequest('logs', records.at(-1)!.value), decodeRequest('logs', sdk.logsProtobuf(logRecords)));
+        assert.deepEqual(
+          decodeRequest('logs', records.at(-1)!.value),
+          decodeRequest('logs', sdk.logsProtobuf(logRecords)),
+        );
       });
 
       test(`metrics over ${transport}, compression ${compression}`, async () => {
         const metrics = await sdk.sdkMetrics();
         const url = endpoint(transport, '/v1/metrics');
-        const exporter = transport === 'grpc' ? new MetricsGrpc({ url, compression }) : transport === 'http/json' ? new MetricsJson({ url, compression }) : new MetricsProto({ url, compression });
+        const exporter =
+          transport === 'grpc'
+            ? new MetricsGrpc({ url, compression })
+            : transport === 'http/json'
+              ? new MetricsJson({ url, compression })
+              : new MetricsProto({ url, compression });
         await exportWith(exporter, metrics);
         await exporter.shutdown();
         const records = await readRecords(receiver.topics.metrics, ++metricsSeen);
-        assert.deepEqual(decodeRequest('metrics', records.at(-1)!.value), decodeRequest('metrics', sdk.metricsProtobuf(metrics)));
+        assert.deepEqual(
+          decodeRequest('metrics', records.at(-1)!.value),
+          decodeRequest('metrics', sdk.metricsProtobuf(metrics)),
+        );
       });
     }
   }

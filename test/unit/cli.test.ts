@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import { commands } from '../../core/cli/commands.js';
 import { selfCommand } from '../../core/cli/self.js';
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { code: number | null; stdout: string; stderr: string } {
   const self = selfCommand();
   const result = spawnSync(self.command, [...self.args, ...args], {
     encoding: 'utf8',

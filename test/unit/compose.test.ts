@@ -13,7 +13,9 @@ interface Service {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
 }
-const compose = parse(readFileSync(fromRoot('docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+const compose = parse(readFileSync(fromRoot('docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+};
 const known = new Set(Object.keys(configSchema).map(envName));
 
 test('docker-compose has kafka, clickhouse, receiver and writer with health checks', () => {
@@ -37,13 +39,17 @@ test('every TRIBUTARY_* variable in docker-compose is a config key with a valid 
 
 test('published receiver ports match its configured ports and health checks use the health ports', () => {
   const receiver = compose.services['receiver']!;
-  const { config } = loadConfig({ env: Object.fromEntries(Object.entries(receiver.environment ?? {}).map(([k, v]) => [k, String(v)])) });
+  const { config } = loadConfig({
+    env: Object.fromEntries(Object.entries(receiver.environment ?? {}).map(([k, v]) => [k, String(v)])),
+  });
   const published = (receiver.ports ?? []).map((p) => Number(p.split(':')[1]));
   assert.ok(published.includes(config['receiver.httpPort']));
   assert.ok(published.includes(config['receiver.grpcPort']));
   assert.ok(receiver.healthcheck!.test.join(' ').includes(`:${config['receiver.healthPort']}/ready`));
   const writer = compose.services['writer']!;
-  const writerConfig = loadConfig({ env: Object.fromEntries(Object.entries(writer.environment ?? {}).map(([k, v]) => [k, String(v)])) }).config;
+  const writerConfig = loadConfig({
+    env: Object.fromEntries(Object.entries(writer.environment ?? {}).map(([k, v]) => [k, String(v)])),
+  }).config;
   assert.ok(writer.healthcheck!.test.join(' ').includes(`:${writerConfig['writer.healthPort']}/ready`));
 });
 

@@ -35,8 +35,15 @@ test('names derive from keys', () => {
 test('precedence: flags > env > file > defaults', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
   const file = join(dir, 'c.yaml');
-  writeFileSync(file, 'receiver:\n  httpPort: 1111\n  grpcPort: 2222\ntopics.prefix: eu1.\nkafka:\n  brokers: [a:1, b:2]\n');
-  const env = { TRIBUTARY_CONFIG: file, TRIBUTARY_RECEIVER_GRPC_PORT: '3333', TRIBUTARY_TOPICS_PREFIX: 'us1.' };
+  writeFileSync(
+    file,
+    'receiver:\n  httpPort: 1111\n  grpcPort: 2222\ntopics.prefix: eu1.\nkafka:\n  brokers: [a:1, b:2]\n',
+  );
+  const env = {
+    TRIBUTARY_CONFIG: file,
+    TRIBUTARY_RECEIVER_GRPC_PORT: '3333',
+    TRIBUTARY_TOPICS_PREFIX: 'us1.',
+  };
   const { config, sources } = loadConfig({ env, flags: { '--topics-prefix': 'ap1.' } });
   assert.equal(config['receiver.httpPort'], 1111);
   assert.equal(sources['receiver.httpPort'], 'file');
@@ -53,18 +60,36 @@ test('lists parse from comma-separated strings', () => {
 });
 
 test('bad values name the key and what is allowed', () => {
-  expectConfigError(() => loadConfig({ env: { TRIBUTARY_RECEIVER_HTTP_PORT: '70000' } }), /receiver\.httpPort.*integer from 0 to 65535/);
-  expectConfigError(() => loadConfig({ env: { TRIBUTARY_LOG_LEVEL: 'loud' } }), /logLevel.*one of debug, info, warn, error/);
-  expectConfigError(() => loadConfig({ env: { TRIBUTARY_RECEIVER_REGION_ATTRIBUTE: 'yes' } }), /regionAttribute.*true or false/);
+  expectConfigError(
+    () => loadConfig({ env: { TRIBUTARY_RECEIVER_HTTP_PORT: '70000' } }),
+    /receiver\.httpPort.*integer from 0 to 65535/,
+  );
+  expectConfigError(
+    () => loadConfig({ env: { TRIBUTARY_LOG_LEVEL: 'loud' } }),
+    /logLevel.*one of debug, info, warn, error/,
+  );
+  expectConfigError(
+    () => loadConfig({ env: { TRIBUTARY_RECEIVER_REGION_ATTRIBUTE: 'yes' } }),
+    /regionAttribute.*true or false/,
+  );
 });
 
 test('unknown keys fail fast, wherever they come from', () => {
-  expectConfigError(() => loadConfig({ env: { TRIBUTARY_NO_SUCH_THING: '1' } }), /TRIBUTARY_NO_SUCH_THING.*unknown/);
-  expectConfigError(() => loadConfig({ env: {}, flags: { '--no-such-flag': '1' } }), /--no-such-flag.*unknown/);
+  expectConfigError(
+    () => loadConfig({ env: { TRIBUTARY_NO_SUCH_THING: '1' } }),
+    /TRIBUTARY_NO_SUCH_THING.*unknown/,
+  );
+  expectConfigError(
+    () => loadConfig({ env: {}, flags: { '--no-such-flag': '1' } }),
+    /--no-such-flag.*unknown/,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
   const file = join(dir, 'c.json');
   writeFileSync(file, JSON.stringify({ receiver: { httpPortt: 1 } }));
-  expectConfigError(() => loadConfig({ env: { TRIBUTARY_CONFIG: file } }), /receiver\.httpPortt.*unknown key/);
+  expectConfigError(
+    () => loadConfig({ env: { TRIBUTARY_CONFIG: file } }),
+    /receiver\.httpPortt.*unknown key/,
+  );
 });
 
 test('a flag outside the command is rejected', () => {
@@ -75,7 +100,9 @@ test('a flag outside the command is rejected', () => {
 });
 
 test('secrets are redacted', () => {
-  const { config } = loadConfig({ env: { TRIBUTARY_CLICKHOUSE_PASSWORD: 's3cret', TRIBUTARY_RECEIVER_API_KEYS: 'k1,k2' } });
+  const { config } = loadConfig({
+    env: { TRIBUTARY_CLICKHOUSE_PASSWORD: 's3cret', TRIBUTARY_RECEIVER_API_KEYS: 'k1,k2' },
+  });
   const shown = JSON.stringify(redact(config));
   assert.ok(!shown.includes('s3cret'));
   assert.ok(!shown.includes('k1'));

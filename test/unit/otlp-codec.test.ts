@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TributaryError } from '../../core/errors.js';
-import { decodeRequest, encodeResponse, encodeResponseJson, jsonToProtobuf, splitRequest, validateRequest } from '../../schemas/otlp/codec.js';
+import {
+  decodeRequest,
+  encodeResponse,
+  encodeResponseJson,
+  jsonToProtobuf,
+  splitRequest,
+  validateRequest,
+} from '../../schemas/otlp/codec.js';
 import * as sdk from '../fixtures/otel-sdk.js';
 
 function rejects(fn: () => unknown, code: TributaryError['code'], pattern?: RegExp): void {
@@ -23,9 +30,15 @@ test('SDK protobuf requests validate with the right counts', async () => {
 
 test('OTLP/JSON from the SDK converts to the same data as its protobuf', async () => {
   const spans = sdk.sdkSpans();
-  assert.deepEqual(decodeRequest('traces', jsonToProtobuf('traces', sdk.spansJson(spans))), decodeRequest('traces', sdk.spansProtobuf(spans)));
+  assert.deepEqual(
+    decodeRequest('traces', jsonToProtobuf('traces', sdk.spansJson(spans))),
+    decodeRequest('traces', sdk.spansProtobuf(spans)),
+  );
   const records = sdk.sdkLogRecords();
-  assert.deepEqual(decodeRequest('logs', jsonToProtobuf('logs', sdk.logsJson(records))), decodeRequest('logs', sdk.logsProtobuf(records)));
+  assert.deepEqual(
+    decodeRequest('logs', jsonToProtobuf('logs', sdk.logsJson(records))),
+    decodeRequest('logs', sdk.logsProtobuf(records)),
+  );
   const metrics = await sdk.sdkMetrics();
   assert.deepEqual(
     decodeRequest('metrics', jsonToProtobuf('metrics', sdk.metricsJson(metrics))),
@@ -39,18 +52,32 @@ test('JSON accepts snake_case names, enum names and int64 as numbers; ids must b
       {
         scope_spans: [
           {
-            spans: [{ trace_id: '0102030405060708090a0b0c0d0e0f10', span_id: '0102030405060708', name: 'x', kind: 'SPAN_KIND_SERVER', start_time_unix_nano: 1700000000000000000 }],
+            spans: [
+              {
+                trace_id: '0102030405060708090a0b0c0d0e0f10',
+                span_id: '0102030405060708',
+                name: 'x',
+                kind: 'SPAN_KIND_SERVER',
+                start_time_unix_nano: 1700000000000000000,
+              },
+            ],
           },
         ],
       },
     ],
   });
-  const decoded = decodeRequest('traces', jsonToProtobuf('traces', json)) as { resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
+  const decoded = decodeRequest('traces', jsonToProtobuf('traces', json)) as {
+    resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[];
+  };
   const span = decoded.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
   assert.equal((span['traceId'] as Buffer).toString('hex'), '0102030405060708090a0b0c0d0e0f10');
   assert.equal(span['kind'], 2);
   assert.equal(span['startTimeUnixNano'], '1700000000000000000');
-  rejects(() => jsonToProtobuf('traces', '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}'), 'BAD_REQUEST', /traceId.*hex/);
+  rejects(
+    () => jsonToProtobuf('traces', '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}'),
+    'BAD_REQUEST',
+    /traceId.*hex/,
+  );
   rejects(() => jsonToProtobuf('traces', '{"resourceSpans": 5}'), 'BAD_REQUEST');
   rejects(() => jsonToProtobuf('logs', 'not json'), 'BAD_REQUEST', /invalid OTLP JSON/);
 });
@@ -65,8 +92,17 @@ test('malformed protobuf is refused naming the field, never crashes', () => {
     }
   }
   // A 15-byte trace id.
-  const bad = jsonToProtobuf('traces', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '01'.repeat(15), name: 'x' }] }] }] }));
-  rejects(() => validateRequest('traces', bad), 'BAD_REQUEST', /resource_spans\[0\]\.scope_spans\[0\]\.spans\[0\]\.trace_id: length 15, expected 16 or 0/);
+  const bad = jsonToProtobuf(
+    'traces',
+    JSON.stringify({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '01'.repeat(15), name: 'x' }] }] }],
+    }),
+  );
+  rejects(
+    () => validateRequest('traces', bad),
+    'BAD_REQUEST',
+    /resource_spans\[0\]\.scope_spans\[0\]\.spans\[0\]\.trace_id: length 15, expected 16 or 0/,
+  );
   // Invalid UTF-8 in a span name: field 5 of a span with bytes 0xff.
   const span = Buffer.from([0x2a, 0x02, 0xc3, 0x28]);
   const scope = Buffer.concat([Buffer.from([0x12, span.length]), span]);
@@ -125,7 +161,9 @@ test('trace mode puts each trace in its own record keyed by its lowercase hex id
   const expected = [...new Set(spans.map((s) => s.spanContext().traceId))];
   assert.deepEqual(parts.map((p) => p.traceId).sort(), expected.sort());
   for (const part of parts) {
-    const decoded = decodeRequest('traces', part.bytes) as { resourceSpans: { scopeSpans: { spans: { traceId: Buffer }[] }[] }[] };
+    const decoded = decodeRequest('traces', part.bytes) as {
+      resourceSpans: { scopeSpans: { spans: { traceId: Buffer }[] }[] }[];
+    };
     for (const span of decoded.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans))) {
       assert.equal(span.traceId.toString('hex'), part.traceId);
     }
@@ -145,9 +183,33 @@ test('resource mode hashes resource attributes independently of their order', ()
         ],
       }),
     );
-  const a = splitRequest('logs', make([['a', '1'], ['b', '2']]), 1_000_000, 'resource');
-  const b = splitRequest('logs', make([['b', '2'], ['a', '1']]), 1_000_000, 'resource');
-  const c = splitRequest('logs', make([['a', '1'], ['b', '3']]), 1_000_000, 'resource');
+  const a = splitRequest(
+    'logs',
+    make([
+      ['a', '1'],
+      ['b', '2'],
+    ]),
+    1_000_000,
+    'resource',
+  );
+  const b = splitRequest(
+    'logs',
+    make([
+      ['b', '2'],
+      ['a', '1'],
+    ]),
+    1_000_000,
+    'resource',
+  );
+  const c = splitRequest(
+    'logs',
+    make([
+      ['a', '1'],
+      ['b', '3'],
+    ]),
+    1_000_000,
+    'resource',
+  );
   assert.equal(a[0]!.resourceHash!.length, 16);
   assert.deepEqual(a[0]!.resourceHash, b[0]!.resourceHash);
   assert.notDeepEqual(a[0]!.resourceHash, c[0]!.resourceHash);

@@ -5,15 +5,28 @@ import { decodeRequest, jsonToProtobuf, splitRequest, validateRequest } from '..
 import { generateLogs, generateTraces } from '../fixtures/generate.js';
 
 interface Decoded {
-  resourceSpans?: { resource: { attributes: unknown[] }; scopeSpans: { scope: { name: string }; spans: { spanId: Buffer }[] }[] }[];
-  resourceLogs?: { resource: unknown; scopeLogs: { scope: unknown; logRecords: { attributes: { key: string; value: { intValue: string } }[] }[] }[] }[];
+  resourceSpans?: {
+    resource: { attributes: unknown[] };
+    scopeSpans: { scope: { name: string }; spans: { spanId: Buffer }[] }[];
+  }[];
+  resourceLogs?: {
+    resource: unknown;
+    scopeLogs: {
+      scope: unknown;
+      logRecords: { attributes: { key: string; value: { intValue: string } }[] }[];
+    }[];
+  }[];
 }
 
 /** Every span as "resource|scope|spanId", in order. */
 function spanKeys(bytes: Uint8Array): string[] {
   const decoded = decodeRequest('traces', bytes) as Decoded;
   return decoded.resourceSpans!.flatMap((r) =>
-    r.scopeSpans.flatMap((s) => s.spans.map((span) => `${JSON.stringify(r.resource.attributes)}|${s.scope.name}|${span.spanId.toString('hex')}`)),
+    r.scopeSpans.flatMap((s) =>
+      s.spans.map(
+        (span) => `${JSON.stringify(r.resource.attributes)}|${s.scope.name}|${span.spanId.toString('hex')}`,
+      ),
+    ),
   );
 }
 
@@ -38,21 +51,37 @@ test('a 10 MB log request splits with every record exactly once', () => {
   const parts = splitRequest('logs', bytes, 1_000_000);
   const seqs = parts.flatMap((p) =>
     (decodeRequest('logs', p.bytes) as Decoded).resourceLogs!.flatMap((r) =>
-      r.scopeLogs.flatMap((s) => s.logRecords.map((l) => Number(l.attributes.find((a) => a.key === 'seq')!.value.intValue))),
+      r.scopeLogs.flatMap((s) =>
+        s.logRecords.map((l) => Number(l.attributes.find((a) => a.key === 'seq')!.value.intValue)),
+      ),
     ),
   );
   assert.equal(seqs.length, 30_000);
-  assert.deepEqual(seqs, Array.from({ length: 30_000 }, (_, i) => i));
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: 30_000 }, (_, i) => i),
+  );
   for (const part of parts) assert.ok(part.bytes.length <= 1_000_000);
 });
 
 test('a single item over the limit is refused with PAYLOAD_TOO_LARGE naming it', () => {
   const big = jsonToProtobuf(
     'logs',
-    JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'small' } }, { body: { stringValue: 'y'.repeat(2000) } }] }] }] }),
+    JSON.stringify({
+      resourceLogs: [
+        {
+          scopeLogs: [
+            { logRecords: [{ body: { stringValue: 'small' } }, { body: { stringValue: 'y'.repeat(2000) } }] },
+          ],
+        },
+      ],
+    }),
   );
   assert.throws(
     () => splitRequest('logs', big, 1024),
-    (err: unknown) => err instanceof TributaryError && err.code === 'PAYLOAD_TOO_LARGE' && /resource 0, scope 0, log record 1/.test(err.message),
+    (err: unknown) =>
+      err instanceof TributaryError &&
+      err.code === 'PAYLOAD_TOO_LARGE' &&
+      /resource 0, scope 0, log record 1/.test(err.message),
   );
 });

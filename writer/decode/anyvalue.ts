@@ -88,12 +88,16 @@ export function readKeyValue(bytes: Uint8Array, start: number, end: number): [st
 
 /** ES6 number to string, as Go's encoding/json and pdata format float64. */
 function formatDouble(value: number): string {
-  if (!Number.isFinite(value)) return `json: unsupported value: ${value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN'}`;
+  if (!Number.isFinite(value))
+    return `json: unsupported value: ${value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN'}`;
   return String(value);
 }
 
 function escapeJsonString(value: string): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function toJson(value: Raw): string {

@@ -65,7 +65,13 @@ function readScope(bytes: Uint8Array, start: number, end: number, schemaUrl: str
   return { name, version, attributes: sortAttributes(pairs), droppedAttributes: dropped, schemaUrl };
 }
 
-const EMPTY_SCOPE = (schemaUrl: string): ScopeInfo => ({ name: '', version: '', attributes: [], droppedAttributes: 0, schemaUrl });
+const EMPTY_SCOPE = (schemaUrl: string): ScopeInfo => ({
+  name: '',
+  version: '',
+  attributes: [],
+  droppedAttributes: 0,
+  schemaUrl,
+});
 
 interface Container {
   header: { start: number; end: number } | undefined;
@@ -105,7 +111,9 @@ export function forEachItem(
     }
     const r = top.lengthDelimited();
     const resourceContainer = readContainer(bytes, r.start, r.end);
-    const attributes = resourceContainer.header ? readAttributes(bytes, resourceContainer.header.start, resourceContainer.header.end, 1) : [];
+    const attributes = resourceContainer.header
+      ? readAttributes(bytes, resourceContainer.header.start, resourceContainer.header.end, 1)
+      : [];
     const resource: ResourceInfo = {
       attributes,
       schemaUrl: resourceContainer.schemaUrl,

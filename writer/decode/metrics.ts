@@ -3,7 +3,15 @@ import { TABLES } from '../../schemas/ddl.js';
 import { WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader, toHex } from '../../schemas/otlp/wire.js';
 import type { Attributes } from './anyvalue.js';
 import { readString } from './anyvalue.js';
-import { type ResourceInfo, type Row, type RowsByTable, type ScopeInfo, addRow, forEachItem, readAttributes } from './common.js';
+import {
+  type ResourceInfo,
+  type Row,
+  type RowsByTable,
+  type ScopeInfo,
+  addRow,
+  forEachItem,
+  readAttributes,
+} from './common.js';
 
 interface Exemplars {
   'Exemplars.FilteredAttributes': Attributes[];
@@ -49,7 +57,12 @@ function pushExemplar(bytes: Uint8Array, start: number, end: number, into: Exemp
 }
 
 /** Repeated fixed64/double (packed or not) or uint64 varints (packed or not). */
-function pushPacked(reader: WireReader, wire: number, element: 'fixed64' | 'double' | 'varint', into: (number | bigint)[]): void {
+function pushPacked(
+  reader: WireReader,
+  wire: number,
+  element: 'fixed64' | 'double' | 'varint',
+  into: (number | bigint)[],
+): void {
   const one = (r: WireReader): void => {
     if (element === 'fixed64') into.push(r.fixed64());
     else if (element === 'double') into.push(r.double());
@@ -91,7 +104,15 @@ function commonColumns(c: Common, attributes: Attributes, start: bigint, time: b
 
 type Kind = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
 
-function decodePoint(kind: Kind, bytes: Uint8Array, start: number, end: number, c: Common, temporality: number, monotonic: boolean): Row {
+function decodePoint(
+  kind: Kind,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  c: Common,
+  temporality: number,
+  monotonic: boolean,
+): Row {
   const reader = new WireReader(bytes, start, end);
   const attributeField = kind === 'histogram' ? 9 : kind === 'exponential_histogram' ? 1 : 7;
   const exemplarField = kind === 'histogram' ? 8 : kind === 'exponential_histogram' ? 11 : 5;
@@ -107,7 +128,10 @@ function decodePoint(kind: Kind, bytes: Uint8Array, start: number, end: number, 
   let zeroCount = 0n;
   const bucketCounts: (number | bigint)[] = [];
   const bounds: (number | bigint)[] = [];
-  const buckets = { positive: { offset: 0, counts: [] as (number | bigint)[] }, negative: { offset: 0, counts: [] as (number | bigint)[] } };
+  const buckets = {
+    positive: { offset: 0, counts: [] as (number | bigint)[] },
+    negative: { offset: 0, counts: [] as (number | bigint)[] },
+  };
   const quantiles: number[] = [];
   const quantileValues: number[] = [];
   const exemplars = emptyExemplars();
@@ -116,14 +140,19 @@ function decodePoint(kind: Kind, bytes: Uint8Array, start: number, end: number, 
     const f = t.field;
     if (f === 2 && t.wire === WIRE_I64) startTime = reader.fixed64();
     else if (f === 3 && t.wire === WIRE_I64) time = reader.fixed64();
-    else if (f === attributeField && t.wire === WIRE_LEN) reader.skip(t.wire); // read below, sorted
+    else if (f === attributeField && t.wire === WIRE_LEN)
+      reader.skip(t.wire); // read below, sorted
     else if (f === exemplarField && t.wire === WIRE_LEN) {
       const e = reader.lengthDelimited();
       pushExemplar(bytes, e.start, e.end, exemplars);
-    } else if ((kind === 'gauge' || kind === 'sum') && f === 4 && t.wire === WIRE_I64) value = reader.double();
-    else if ((kind === 'gauge' || kind === 'sum') && f === 6 && t.wire === WIRE_I64) value = Number(reader.sfixed64());
-    else if ((kind === 'gauge' || kind === 'sum' || kind === 'summary') && f === 8 && t.wire === WIRE_VARINT) flags = reader.varint();
-    else if ((kind === 'histogram' || kind === 'exponential_histogram') && f === 10 && t.wire === WIRE_VARINT) flags = reader.varint();
+    } else if ((kind === 'gauge' || kind === 'sum') && f === 4 && t.wire === WIRE_I64)
+      value = reader.double();
+    else if ((kind === 'gauge' || kind === 'sum') && f === 6 && t.wire === WIRE_I64)
+      value = Number(reader.sfixed64());
+    else if ((kind === 'gauge' || kind === 'sum' || kind === 'summary') && f === 8 && t.wire === WIRE_VARINT)
+      flags = reader.varint();
+    else if ((kind === 'histogram' || kind === 'exponential_histogram') && f === 10 && t.wire === WIRE_VARINT)
+      flags = reader.varint();
     else if (kind !== 'gauge' && kind !== 'sum' && f === 4 && t.wire === WIRE_I64) count = reader.fixed64();
     else if (kind !== 'gauge' && kind !== 'sum' && f === 5 && t.wire === WIRE_I64) sum = reader.double();
     else if (kind === 'histogram' && f === 6) pushPacked(reader, t.wire, 'fixed64', bucketCounts);
@@ -166,7 +195,14 @@ function decodePoint(kind: Kind, bytes: Uint8Array, start: number, end: number, 
     case 'gauge':
       return { ...row, Value: value, Flags: flags, ...exemplars };
     case 'sum':
-      return { ...row, Value: value, Flags: flags, ...exemplars, AggregationTemporality: temporality, IsMonotonic: monotonic };
+      return {
+        ...row,
+        Value: value,
+        Flags: flags,
+        ...exemplars,
+        AggregationTemporality: temporality,
+        IsMonotonic: monotonic,
+      };
     case 'histogram':
       return {
         ...row,
@@ -198,11 +234,24 @@ function decodePoint(kind: Kind, bytes: Uint8Array, start: number, end: number, 
         AggregationTemporality: temporality,
       };
     case 'summary':
-      return { ...row, Count: count, Sum: sum, 'ValueAtQuantiles.Quantile': quantiles, 'ValueAtQuantiles.Value': quantileValues, Flags: flags };
+      return {
+        ...row,
+        Count: count,
+        Sum: sum,
+        'ValueAtQuantiles.Quantile': quantiles,
+        'ValueAtQuantiles.Value': quantileValues,
+        Flags: flags,
+      };
   }
 }
 
-const KIND_BY_FIELD: Record<number, Kind> = { 5: 'gauge', 7: 'sum', 9: 'histogram', 10: 'exponential_histogram', 11: 'summary' };
+const KIND_BY_FIELD: Record<number, Kind> = {
+  5: 'gauge',
+  7: 'sum',
+  9: 'histogram',
+  10: 'exponential_histogram',
+  11: 'summary',
+};
 const TABLE_BY_KIND: Record<Kind, string> = {
   gauge: TABLES.gauge,
   sum: TABLES.sum,
@@ -236,11 +285,17 @@ export function decodeMetrics(bytes: Uint8Array, rows: RowsByTable = new Map()):
     while (!dr.done) {
       const t = dr.tag();
       if (t.field === 1 && t.wire === WIRE_LEN) points.push(dr.lengthDelimited());
-      else if (t.field === 2 && t.wire === WIRE_VARINT && data.kind !== 'gauge' && data.kind !== 'summary') temporality = dr.varint();
+      else if (t.field === 2 && t.wire === WIRE_VARINT && data.kind !== 'gauge' && data.kind !== 'summary')
+        temporality = dr.varint();
       else if (t.field === 3 && t.wire === WIRE_VARINT && data.kind === 'sum') monotonic = dr.varint() !== 0;
       else dr.skip(t.wire);
     }
-    for (const p of points) addRow(rows, TABLE_BY_KIND[data.kind], decodePoint(data.kind, bytes, p.start, p.end, common, temporality, monotonic));
+    for (const p of points)
+      addRow(
+        rows,
+        TABLE_BY_KIND[data.kind],
+        decodePoint(data.kind, bytes, p.start, p.end, common, temporality, monotonic),
+      );
   });
   return rows;
 }

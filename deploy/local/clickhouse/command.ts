@@ -13,7 +13,10 @@ export async function runClickHouseCommand(config: Config): Promise<void> {
   const dataDir = resolve(config['clickhouse.dataDir'] || join(config.stateDir, 'clickhouse'));
   mkdirSync(dataDir, { recursive: true });
   const started = Date.now();
-  const engine = await Engine.open(dataDir, { dedupWindow: config['clickhouse.dedupWindow'], maxPending: 1000 });
+  const engine = await Engine.open(dataDir, {
+    dedupWindow: config['clickhouse.dedupWindow'],
+    maxPending: 1000,
+  });
   const server = createClickHouseHttpServer({
     engine,
     tmpDir: join(dataDir, 'tmp-inserts'),

@@ -116,7 +116,8 @@ export class Engine {
     }
     const engine = new Engine(session);
     engine.maxPending = options.maxPending;
-    for (const [name, value] of Object.entries(BASELINE_SETTINGS)) await session.queryAsync(`SET ${name} = ${quote(value)}`);
+    for (const [name, value] of Object.entries(BASELINE_SETTINGS))
+      await session.queryAsync(`SET ${name} = ${quote(value)}`);
     return engine;
   }
 
@@ -130,7 +131,9 @@ export class Engine {
   run(request: EngineRequest): Promise<EngineResult> {
     if (this.closed) return Promise.reject(new EngineError('the server is shutting down', 1002, 'ABORTED'));
     if (this.pending >= this.maxPending)
-      return Promise.reject(new EngineError(`too many queued queries (${this.pending})`, 202, 'TOO_MANY_SIMULTANEOUS_QUERIES'));
+      return Promise.reject(
+        new EngineError(`too many queued queries (${this.pending})`, 202, 'TOO_MANY_SIMULTANEOUS_QUERIES'),
+      );
     this.pending++;
     const result = this.chain.then(() => this.execute(request));
     this.chain = result.then(
@@ -150,7 +153,8 @@ export class Engine {
         this.currentDatabase = request.database;
       }
       for (const [name, value] of Object.entries(request.settings)) {
-        if (!SETTING_NAME.test(name)) throw new EngineError(`Setting name ${JSON.stringify(name)} is invalid`, 115, 'UNKNOWN_SETTING');
+        if (!SETTING_NAME.test(name))
+          throw new EngineError(`Setting name ${JSON.stringify(name)} is invalid`, 115, 'UNKNOWN_SETTING');
         touched.push(name);
         await this.session.queryAsync(`SET ${name} = ${quote(value)}`);
       }
@@ -158,7 +162,12 @@ export class Engine {
       const result = hasParams
         ? await this.session.queryBindAsync(request.sql, request.params, { format: request.format })
         : await this.session.queryAsync(request.sql, { format: request.format });
-      return { body: result.bytes(), elapsedSeconds: result.elapsed, rowsRead: result.rowsRead, bytesRead: result.bytesRead };
+      return {
+        body: result.bytes(),
+        elapsedSeconds: result.elapsed,
+        rowsRead: result.rowsRead,
+        bytesRead: result.bytesRead,
+      };
     } catch (err) {
       throw toEngineError(err);
     } finally {
@@ -170,7 +179,9 @@ export class Engine {
     for (const name of names) {
       const baseline = BASELINE_SETTINGS[name];
       try {
-        await this.session.queryAsync(baseline === undefined ? `SET ${name} = DEFAULT` : `SET ${name} = ${quote(baseline)}`);
+        await this.session.queryAsync(
+          baseline === undefined ? `SET ${name} = DEFAULT` : `SET ${name} = ${quote(baseline)}`,
+        );
       } catch {
         // A setting that failed to SET was never applied; nothing to restore.
       }

@@ -42,9 +42,10 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
     '--clickhouse-dedup-window',
     String(options.dedupWindow ?? 10_000),
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env };
   // The child takes its settings from the flags above only.
-  for (const name of Object.keys(env)) if (name.startsWith('TRIBUTARY_')) delete env[name];
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('TRIBUTARY_')),
+  );
   if (options.user) env['TRIBUTARY_CLICKHOUSE_USER'] = options.user;
   if (options.password) env['TRIBUTARY_CLICKHOUSE_PASSWORD'] = options.password;
   const child = spawn(self.command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,7 +63,12 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
     let stdout = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new TributaryError('DEPENDENCY_MISSING', `local ClickHouse did not start in time; stderr:\n${stderr}`));
+      reject(
+        new TributaryError(
+          'DEPENDENCY_MISSING',
+          `local ClickHouse did not start in time; stderr:\n${stderr}`,
+        ),
+      );
     }, options.startTimeoutMs ?? 60_000);
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
@@ -74,7 +80,12 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new TributaryError('DEPENDENCY_MISSING', `local ClickHouse exited during start-up (${signal ?? code}); stderr:\n${stderr}`));
+      reject(
+        new TributaryError(
+          'DEPENDENCY_MISSING',
+          `local ClickHouse exited during start-up (${signal ?? code}); stderr:\n${stderr}`,
+        ),
+      );
     });
   });
   child.stdout.resume();

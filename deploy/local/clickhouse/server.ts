@@ -62,9 +62,11 @@ function httpStatusFor(code: number): number {
 }
 
 function contentTypeFor(format: string): string {
-  if (/^JSON(EachRow|CompactEachRow|StringsEachRow|Lines)/i.test(format)) return 'application/x-ndjson; charset=UTF-8';
+  if (/^JSON(EachRow|CompactEachRow|StringsEachRow|Lines)/i.test(format))
+    return 'application/x-ndjson; charset=UTF-8';
   if (/^JSON/i.test(format)) return 'application/json; charset=UTF-8';
-  if (/^(CSV|TSV|TabSeparated|Pretty|Values|Markdown|Vertical)/i.test(format)) return 'text/plain; charset=UTF-8';
+  if (/^(CSV|TSV|TabSeparated|Pretty|Values|Markdown|Vertical)/i.test(format))
+    return 'text/plain; charset=UTF-8';
   return 'application/octet-stream';
 }
 
@@ -88,7 +90,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', (err) => reject(new EngineError(`Cannot read the request body: ${err.message}`, 33, 'CANNOT_READ_ALL_DATA')));
+    stream.once('error', (err) =>
+      reject(new EngineError(`Cannot read the request body: ${err.message}`, 33, 'CANNOT_READ_ALL_DATA')),
+    );
   });
 }
 
@@ -97,10 +101,15 @@ function credentials(req: IncomingMessage, url: URL): { user: string; password: 
   if (auth?.startsWith('Basic ')) {
     const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    return { user: decoded.slice(0, colon < 0 ? undefined : colon), password: colon < 0 ? '' : decoded.slice(colon + 1) };
+    return {
+      user: decoded.slice(0, colon < 0 ? undefined : colon),
+      password: colon < 0 ? '' : decoded.slice(colon + 1),
+    };
   }
-  const user = (req.headers['x-clickhouse-user'] as string | undefined) ?? url.searchParams.get('user') ?? 'default';
-  const password = (req.headers['x-clickhouse-key'] as string | undefined) ?? url.searchParams.get('password') ?? '';
+  const user =
+    (req.headers['x-clickhouse-user'] as string | undefined) ?? url.searchParams.get('user') ?? 'default';
+  const password =
+    (req.headers['x-clickhouse-key'] as string | undefined) ?? url.searchParams.get('password') ?? '';
   return { user, password };
 }
 
@@ -115,7 +124,9 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
   mkdirSync(options.tmpDir, { recursive: true });
 
   const sendError = (res: ServerResponse, err: EngineError, queryId: string): void => {
-    const text = err.message.startsWith('Code:') ? err.message : `Code: ${err.code}. DB::Exception: ${err.message}. (${err.type}) (version ${VERSION})`;
+    const text = err.message.startsWith('Code:')
+      ? err.message
+      : `Code: ${err.code}. DB::Exception: ${err.message}. (${err.type}) (version ${VERSION})`;
     res.writeHead(httpStatusFor(err.code), {
       'Content-Type': 'text/plain; charset=UTF-8',
       'X-ClickHouse-Exception-Code': String(err.code),
@@ -127,7 +138,11 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const queryId = url.searchParams.get('query_id') ?? randomUUID();
-    if ((url.pathname === '/ping' || url.pathname === '/') && !url.searchParams.has('query') && req.method !== 'POST') {
+    if (
+      (url.pathname === '/ping' || url.pathname === '/') &&
+      !url.searchParams.has('query') &&
+      req.method !== 'POST'
+    ) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' });
       res.end('Ok.\n');
       return;
@@ -138,7 +153,15 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
     }
     const who = credentials(req, url);
     if (who.user !== options.user || !sameSecret(who.password, options.password)) {
-      sendError(res, new EngineError(`${who.user}: Authentication failed: password is incorrect, or there is no user with such name`, 516, 'AUTHENTICATION_FAILED'), queryId);
+      sendError(
+        res,
+        new EngineError(
+          `${who.user}: Authentication failed: password is incorrect, or there is no user with such name`,
+          516,
+          'AUTHENTICATION_FAILED',
+        ),
+        queryId,
+      );
       return;
     }
 
@@ -162,7 +185,10 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       writeFileSync(dataFile, insert ? body : bodyInsert!.data);
       sql = fromInfile(target, dataFile);
     } else {
-      sql = queryParam && body.length > 0 ? `${queryParam}\n${body.toString('utf8')}` : queryParam || body.toString('utf8');
+      sql =
+        queryParam && body.length > 0
+          ? `${queryParam}\n${body.toString('utf8')}`
+          : queryParam || body.toString('utf8');
     }
     if (sql.trim() === '') throw new EngineError('Empty query', 62, 'SYNTAX_ERROR');
 
@@ -195,7 +221,8 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
         'X-ClickHouse-Server-Display-Name': 'tributary-local',
       };
       const wantsGzip =
-        url.searchParams.get('enable_http_compression') === '1' && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+        url.searchParams.get('enable_http_compression') === '1' &&
+        /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
       let payload: Uint8Array = result.body;
       if (wantsGzip) {
         payload = gzipSync(result.body);
@@ -210,7 +237,10 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
 
   return createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      const engineError = err instanceof EngineError ? err : new EngineError(err instanceof Error ? err.message : String(err), 1001, 'STD_EXCEPTION');
+      const engineError =
+        err instanceof EngineError
+          ? err
+          : new EngineError(err instanceof Error ? err.message : String(err), 1001, 'STD_EXCEPTION');
       if (engineError.code >= 1001) log.warn('request failed', { err: engineError });
       if (!res.headersSent) sendError(res, engineError, 'unknown');
       else res.destroy();

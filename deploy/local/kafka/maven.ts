@@ -21,8 +21,10 @@ const missingHelp =
   'Alternatively point TRIBUTARY_KAFKA_BROKERS at an existing Kafka cluster, or use docker-compose.yml.';
 
 export function checkJavaAndMaven(): void {
-  if (!hasCommand('java', '-version')) throw new TributaryError('DEPENDENCY_MISSING', `java not found: ${missingHelp}`);
-  if (!hasCommand('mvn', '-v')) throw new TributaryError('DEPENDENCY_MISSING', `mvn not found: ${missingHelp}`);
+  if (!hasCommand('java', '-version'))
+    throw new TributaryError('DEPENDENCY_MISSING', `java not found: ${missingHelp}`);
+  if (!hasCommand('mvn', '-v'))
+    throw new TributaryError('DEPENDENCY_MISSING', `mvn not found: ${missingHelp}`);
 }
 
 export function classpathCacheDir(): string {
@@ -30,8 +32,15 @@ export function classpathCacheDir(): string {
 }
 
 /** The broker's runtime classpath for `version`, resolving it with Maven on the first call. */
-export async function kafkaClasspath(version: string, onProgress: (line: string) => void = () => undefined): Promise<string> {
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new TributaryError('CONFIG_INVALID', `config kafka.version: "${version}" is not a version like 4.1.1`);
+export async function kafkaClasspath(
+  version: string,
+  onProgress: (line: string) => void = () => undefined,
+): Promise<string> {
+  if (!/^\d+\.\d+\.\d+$/.test(version))
+    throw new TributaryError(
+      'CONFIG_INVALID',
+      `config kafka.version: "${version}" is not a version like 4.1.1`,
+    );
   const cacheDir = classpathCacheDir();
   const cacheFile = join(cacheDir, `kafka-${version}.classpath`);
   if (existsSync(cacheFile)) {
@@ -47,13 +56,23 @@ export async function kafkaClasspath(version: string, onProgress: (line: string)
   try {
     await run(
       'mvn',
-      ['-B', '-q', '-f', fromRoot('deploy', 'kafka', 'pom.xml'), 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`, `-Dkafka.version=${version}`],
+      [
+        '-B',
+        '-q',
+        '-f',
+        fromRoot('deploy', 'kafka', 'pom.xml'),
+        'dependency:build-classpath',
+        `-Dmdep.outputFile=${tmp}`,
+        `-Dkafka.version=${version}`,
+      ],
       { maxBuffer: 16 * 1024 * 1024 },
     );
   } catch (err) {
     const output = err as { stdout?: string; stderr?: string };
     const tail = `${output.stdout ?? ''}${output.stderr ?? ''}`.split('\n').slice(-15).join('\n');
-    throw new TributaryError('DEPENDENCY_MISSING', `Maven could not resolve Kafka ${version}:\n${tail}`, { cause: err });
+    throw new TributaryError('DEPENDENCY_MISSING', `Maven could not resolve Kafka ${version}:\n${tail}`, {
+      cause: err,
+    });
   }
   renameSync(tmp, cacheFile); // atomic: concurrent starts never read a half-written file
   onProgress(`Kafka ${version} jars resolved in ${((Date.now() - started) / 1000).toFixed(1)} s`);

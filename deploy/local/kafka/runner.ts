@@ -46,7 +46,13 @@ interface NodeLayout {
 }
 
 const HOST = '127.0.0.1';
-const JVM_OPTS = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true'];
+const JVM_OPTS = [
+  '-Xms128m',
+  '-Xmx512m',
+  '-XX:+UseG1GC',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Djava.awt.headless=true',
+];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,7 +72,11 @@ function randomClusterId(): string {
 }
 
 /** Controller ports and the cluster id are fixed at the first start and kept for restarts. */
-async function layout(dataDir: string, port: number, brokerCount: number): Promise<{ clusterId: string; nodes: NodeLayout[] }> {
+async function layout(
+  dataDir: string,
+  port: number,
+  brokerCount: number,
+): Promise<{ clusterId: string; nodes: NodeLayout[] }> {
   const file = join(dataDir, 'cluster.json');
   let saved: { clusterId: string; controllerPorts: number[] } | undefined;
   if (existsSync(file)) {
@@ -171,12 +181,30 @@ export async function startKafka(options: StartKafkaOptions): Promise<LocalKafka
     if (!existsSync(join(node.dir, 'data', 'meta.properties'))) {
       progress(`formatting storage of node ${node.id}`);
       try {
-        await run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.dir, 'server.properties'), '--ignore-formatted'], {
-          maxBuffer: 4 * 1024 * 1024,
-        });
+        await run(
+          'java',
+          [
+            '-cp',
+            classpath,
+            'kafka.tools.StorageTool',
+            'format',
+            '-t',
+            clusterId,
+            '-c',
+            join(node.dir, 'server.properties'),
+            '--ignore-formatted',
+          ],
+          {
+            maxBuffer: 4 * 1024 * 1024,
+          },
+        );
       } catch (err) {
         const out = err as { stdout?: string; stderr?: string };
-        throw new TributaryError('DEPENDENCY_MISSING', `formatting Kafka storage failed: ${out.stderr ?? ''}${out.stdout ?? ''}`, { cause: err });
+        throw new TributaryError(
+          'DEPENDENCY_MISSING',
+          `formatting Kafka storage failed: ${out.stderr ?? ''}${out.stdout ?? ''}`,
+          { cause: err },
+        );
       }
     }
   }
@@ -184,9 +212,13 @@ export async function startKafka(options: StartKafkaOptions): Promise<LocalKafka
   const launch = (node: NodeLayout): void => {
     const logPath = join(node.dir, 'broker.log');
     const fd = openSync(logPath, 'a');
-    const child = spawn('java', [...JVM_OPTS, '-cp', classpath, 'kafka.Kafka', join(node.dir, 'server.properties')], {
-      stdio: ['ignore', fd, fd],
-    });
+    const child = spawn(
+      'java',
+      [...JVM_OPTS, '-cp', classpath, 'kafka.Kafka', join(node.dir, 'server.properties')],
+      {
+        stdio: ['ignore', fd, fd],
+      },
+    );
     closeSync(fd);
     processes.set(node.id, child);
     exits.set(
@@ -206,12 +238,18 @@ export async function startKafka(options: StartKafkaOptions): Promise<LocalKafka
       const logPath = join(node.dir, 'broker.log');
       for (;;) {
         if (!processes.has(node.id))
-          throw new TributaryError('DEPENDENCY_MISSING', `Kafka node ${node.id} exited during start-up; log tail:\n${tail(logPath)}`);
+          throw new TributaryError(
+            'DEPENDENCY_MISSING',
+            `Kafka node ${node.id} exited during start-up; log tail:\n${tail(logPath)}`,
+          );
         const log = readFileSync(logPath, 'utf8');
         // The log is emptied before each launch, so this line is from the current run.
         if (log.includes('Kafka Server started') && (await canConnect(node.clientPort))) break;
         if (Date.now() > deadline)
-          throw new TributaryError('DEPENDENCY_MISSING', `Kafka node ${node.id} not ready after ${timeoutMs} ms; log tail:\n${tail(logPath)}`);
+          throw new TributaryError(
+            'DEPENDENCY_MISSING',
+            `Kafka node ${node.id} not ready after ${timeoutMs} ms; log tail:\n${tail(logPath)}`,
+          );
         await sleep(250);
       }
     }

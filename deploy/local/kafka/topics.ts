@@ -41,7 +41,12 @@ export async function ensureTopics(
     for (;;) {
       try {
         const metadata = await admin.fetchTopicMetadata({ topics: missing });
-        if (metadata.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0))) return;
+        if (
+          metadata.topics.every(
+            (t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0),
+          )
+        )
+          return;
       } catch (err) {
         if (Date.now() > deadline) throw err;
       }
