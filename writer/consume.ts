@@ -117,8 +117,22 @@ export class SignalWriter {
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const heartbeat = (): Promise<void> => payload.heartbeat();
     const key = `${batch.topic}:${batch.partition}`;
+    // While this partition waits for its lock (an age flush retrying through a ClickHouse outage),
+    // keep the group membership alive.
+    const keepAlive = setInterval(() => {
+      payload.heartbeat().catch(() => undefined);
+    }, 2_000);
+    try {
+      await this.lockedBatch(key, payload);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async lockedBatch(key: string, payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const heartbeat = (): Promise<void> => payload.heartbeat();
     await this.lock(key, async () => {
       let current = this.batches.get(key);
       if (!current) {

@@ -50,7 +50,7 @@ export function classifyClickHouseError(err: unknown): FailureKind {
   return 'retryable';
 }
 
-/** Full-jitter exponential backoff: 0..min(cap, base·2^attempt) ms. */
-export function backoffMs(attempt: number, baseMs = 200, capMs = 30_000): number {
+/** Full-jitter exponential backoff: 0..min(cap, base·2^attempt) ms. The cap is short so an outage's end is noticed within seconds. */
+export function backoffMs(attempt: number, baseMs = 200, capMs = 5_000): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20));
 }

@@ -1,0 +1,34 @@
+/** Runs `tributary <command>` as a child process (kill -9 for chaos tests), logging to a file. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { selfCommand } from '../../core/cli/self.js';
+
+export interface Child {
+  readonly process: ChildProcess;
+  readonly exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function spawnTributary(command: string, env: Record<string, string>, logFile: string): Child {
+  const self = selfCommand();
+  const fd = openSync(logFile, 'a');
+  const child = spawn(self.command, [...self.args, command], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  return {
+    process: child,
+    exited,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+      process.removeListener('exit', killOnExit);
+    },
+  };
+}
