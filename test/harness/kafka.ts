@@ -1,5 +1,5 @@
 /** Kafka helpers for tests: unique topics, and reading records back. */
-import { createKafka, type KafkaMessage } from '../../core/kafka.js';
+import { type Admin, createKafka, type KafkaMessage } from '../../core/kafka.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
 import { kafkaBrokers, uniqueName } from './env.js';
 
@@ -78,12 +78,27 @@ export async function readRecords(topic: string, count: number, timeoutMs = 20_0
   return records;
 }
 
+/** Topic offsets, retried while a just-created topic's leaders settle (NOT_LEADER for a moment). */
+export async function topicOffsets(
+  admin: Admin,
+  topic: string,
+): Promise<{ partition: number; high: string; low: string }[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (attempt >= 25) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** Sum of high watermarks: how many records a topic holds. */
 export async function topicSize(topic: string): Promise<number> {
   const admin = createKafka({ brokers: kafkaBrokers(), clientId: 'test-admin' }).admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await topicOffsets(admin, topic);
     return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
   } finally {
     await admin.disconnect();
