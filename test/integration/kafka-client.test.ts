@@ -68,11 +68,12 @@ test('group consumption with manual commits: a second member resumes after the c
         .run({
           autoCommit: false,
           eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, resolveOffset }) => {
+          eachBatch: async (payload) => {
+            const { batch } = payload;
             for (const message of batch.messages) {
               if (seen.length >= take) break;
               seen.push(message.value!.toString());
-              resolveOffset(message.offset);
+              payload.resolveOffset(message.offset);
               await consumer.commitOffsets([
                 { topic, partition: batch.partition, offset: String(Number(message.offset) + 1) },
               ]);
