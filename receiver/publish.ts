@@ -64,8 +64,10 @@ export class Publisher {
   private inflightBytes = 0;
   private lastOk = 0;
   private lastError = '';
+  private lastFailureAt = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private needsNewProducer = false;
 
   constructor(options: PublisherOptions) {
     this.options = options;
@@ -89,6 +91,7 @@ export class Publisher {
     this.refreshTimer = setInterval(() => {
       this.refreshMetadata().catch((err: unknown) => {
         this.lastError = `metadata refresh failed: ${errorMessage(err)}`;
+        this.lastFailureAt = Date.now();
       });
     }, 5_000);
     this.refreshTimer.unref();
@@ -98,16 +101,15 @@ export class Publisher {
   private async refreshMetadata(): Promise<void> {
     const metadata = await this.admin.fetchTopicMetadata({ topics: [...this.options.topics] });
     for (const topic of metadata.topics) this.partitions.set(topic.name, topic.partitions);
+    // Metadata may come from kafkajs's cache; listing offsets asks the partition leaders themselves.
+    await this.admin.fetchTopicOffsets(this.options.topics[0]!);
     this.lastOk = Date.now();
   }
 
-  /** Ready while Kafka answered within the last 15 s. */
+  /** Ready while the last exchange with Kafka succeeded and was recent (offsets are probed every 5 s). */
   readiness(): { ready: boolean; reason: string } {
-    const fresh = Date.now() - this.lastOk < 15_000;
-    return {
-      ready: fresh && !this.closed,
-      reason: fresh ? 'kafka reachable' : this.lastError || 'kafka not reachable',
-    };
+    const ok = this.lastOk > this.lastFailureAt && Date.now() - this.lastOk < 30_000 && !this.closed;
+    return { ready: ok, reason: ok ? 'kafka reachable' : this.lastError || 'kafka not reachable' };
   }
 
   get bytesInFlight(): number {
@@ -157,6 +159,8 @@ export class Publisher {
       const timer = setTimeout(() => {
         // Records not yet handed to Kafka are withdrawn so a retried request does not duplicate them.
         this.queue = this.queue.filter((p) => p.request !== request);
+        this.lastError = `Kafka did not acknowledge within ${this.options.produceTimeoutMs} ms`;
+        this.lastFailureAt = Date.now();
         this.fail(
           request,
           new TributaryError(
@@ -221,8 +225,32 @@ export class Publisher {
 
   private pump(): void {
     if (this.inFlight || this.queue.length === 0) return;
-    const batch = this.takeBatch();
     this.inFlight = true;
+    void this.sendNext().finally(() => {
+      this.inFlight = false;
+      this.pump();
+    });
+  }
+
+  /** One produce call for the next batch; after a failure the producer is rebuilt first. */
+  private async sendNext(): Promise<void> {
+    if (this.needsNewProducer) {
+      const old = this.producer;
+      this.producer = this.createProducer();
+      old.disconnect().catch(() => undefined);
+      try {
+        await this.producer.connect();
+        this.needsNewProducer = false;
+      } catch (err) {
+        this.lastError = `reconnect failed: ${errorMessage(err)}`;
+        this.lastFailureAt = Date.now();
+        // Waiting requests keep their own deadlines; try again shortly without spinning.
+        await new Promise((r) => setTimeout(r, 500));
+        return;
+      }
+    }
+    const batch = this.takeBatch();
+    if (batch.length === 0) return;
     const byTopic = new Map<
       string,
       { key: Buffer | null; value: Buffer; headers: IHeaders; partition: number }[]
@@ -237,51 +265,34 @@ export class Publisher {
       });
       byTopic.set(record.topic, list);
     }
-    this.producer
-      .sendBatch({
+    try {
+      await this.producer.sendBatch({
         acks: -1,
         timeout: this.options.produceTimeoutMs,
         compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      })
-      .then(
-        () => {
-          this.lastOk = Date.now();
-          for (const { request } of batch) {
-            request.remaining--;
-            if (request.remaining === 0) this.succeed(request);
-          }
-        },
-        (err: unknown) => {
-          this.lastError = errorMessage(err);
-          this.options.log.warn('produce failed', { err, records: batch.length });
-          const failure = new TributaryError(
-            'KAFKA_UNAVAILABLE',
-            `Kafka refused the records: ${errorMessage(err)}`,
-            { cause: err },
-          );
-          for (const { request } of batch) this.fail(request, failure);
-          // Withdraw the rest of failed requests too: their clients are told to retry.
-          const failed = new Set(batch.map((p) => p.request));
-          this.queue = this.queue.filter((p) => !failed.has(p.request));
-          this.recreateProducer();
-        },
-      )
-      .finally(() => {
-        this.inFlight = false;
-        this.pump();
       });
-  }
-
-  /** After a failed send the idempotent producer may be fenced; a fresh one starts a new sequence. */
-  private recreateProducer(): void {
-    if (this.closed) return;
-    const old = this.producer;
-    this.producer = this.createProducer();
-    old.disconnect().catch(() => undefined);
-    this.producer.connect().catch((err: unknown) => {
-      this.lastError = `reconnect failed: ${errorMessage(err)}`;
-    });
+      this.lastOk = Date.now();
+      for (const { request } of batch) {
+        request.remaining--;
+        if (request.remaining === 0) this.succeed(request);
+      }
+    } catch (err) {
+      this.lastError = errorMessage(err);
+      this.lastFailureAt = Date.now();
+      this.options.log.warn('produce failed', { err, records: batch.length });
+      const failure = new TributaryError(
+        'KAFKA_UNAVAILABLE',
+        `Kafka refused the records: ${errorMessage(err)}`,
+        { cause: err },
+      );
+      for (const { request } of batch) this.fail(request, failure);
+      // Withdraw the rest of failed requests too: their clients are told to retry.
+      const failed = new Set(batch.map((p) => p.request));
+      this.queue = this.queue.filter((p) => !failed.has(p.request));
+      // After a failed send the idempotent producer may be fenced; a fresh one starts a new sequence.
+      if (!this.closed) this.needsNewProducer = true;
+    }
   }
 
   async close(): Promise<void> {

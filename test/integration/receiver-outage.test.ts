@@ -1,0 +1,154 @@
+/**
+ * Kafka dies under load: every request the receiver acknowledged is in Kafka, every other request
+ * got a retryable answer, and once the broker is back the receiver recovers by itself.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../core/config/load.js';
+import { createKafka } from '../../core/kafka.js';
+import { startKafka } from '../../deploy/local/kafka/runner.js';
+import { ensureTopics } from '../../deploy/local/kafka/topics.js';
+import { startReceiver } from '../../receiver/main.js';
+import { decodeRequest, jsonToProtobuf } from '../../schemas/otlp/codec.js';
+import { freePort } from '../harness/stack.js';
+
+function request(seq: number): Uint8Array {
+  return jsonToProtobuf(
+    'logs',
+    JSON.stringify({
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  body: { stringValue: 'x' },
+                  attributes: [{ key: 'seq', value: { intValue: String(seq) } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    }),
+  );
+}
+
+test(
+  'broker killed mid-load: acknowledged = in Kafka, the rest retryable, then recovery',
+  { timeout: 180_000 },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-outage-'));
+    const kafka = await startKafka({
+      dataDir: dir,
+      port: await freePort(),
+      brokerCount: 1,
+      version: process.env['TEST_KAFKA_VERSION'] ?? '4.1.1',
+    });
+    t.after(async () => {
+      await kafka.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await ensureTopics(kafka.brokers, ['otlp_spans', 'otlp_metrics', 'otlp_logs'], 2, 1);
+    const { config } = loadConfig({
+      env: {},
+      overrides: {
+        'kafka.brokers': kafka.brokers.join(','),
+        'receiver.host': '127.0.0.1',
+        'receiver.httpPort': 0,
+        'receiver.grpcPort': 0,
+        'receiver.healthPort': 0,
+        'receiver.metricsPort': 0,
+        'receiver.produceTimeoutMs': 3000,
+        logLevel: 'error',
+      },
+    });
+    const receiver = await startReceiver(config);
+    t.after(() => receiver.stop());
+    const url = `http://127.0.0.1:${receiver.httpPort}/v1/logs`;
+
+    const acknowledged = new Set<number>();
+    const statuses = new Map<number, number>();
+    let seq = 0;
+    let running = true;
+    const worker = async (): Promise<void> => {
+      while (running) {
+        const n = seq++;
+        const res = await fetch(url, {
+          method: 'POST',
+          body: request(n),
+          headers: { 'content-type': 'application/x-protobuf' },
+        }).catch(() => undefined);
+        const status = res?.status ?? 0;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status === 200) acknowledged.add(n);
+        else if (status === 503 || status === 429)
+          assert.ok(res!.headers.get('retry-after'), 'retryable answers say when to retry');
+        await res?.arrayBuffer();
+      }
+    };
+    const workers = Array.from({ length: 8 }, () => worker());
+    await new Promise((r) => setTimeout(r, 2_000));
+    const beforeOutage = acknowledged.size;
+    await kafka.killBroker(0);
+    await new Promise((r) => setTimeout(r, 8_000));
+    const ready = await fetch(`http://127.0.0.1:${receiver.healthPort}/ready`);
+    const readyBody = await ready.text();
+    await kafka.startBroker(0);
+    const backAt = acknowledged.size;
+    const deadline = Date.now() + 60_000;
+    while (acknowledged.size < backAt + 50 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+    running = false;
+    await Promise.all(workers);
+
+    process.stderr.write(
+      `outage: statuses ${JSON.stringify([...statuses])}, acknowledged ${acknowledged.size}\n`,
+    );
+    assert.ok(beforeOutage > 0, 'requests succeeded before the outage');
+    assert.ok(acknowledged.size >= backAt + 50, 'the receiver recovered by itself');
+    assert.equal(ready.status, 503, `readiness failed while Kafka was down: ${readyBody}`);
+    for (const status of statuses.keys())
+      assert.ok([200, 429, 503].includes(status), `unexpected status ${status}`);
+    assert.ok(
+      (statuses.get(503) ?? 0) + (statuses.get(429) ?? 0) > 0,
+      'the outage was seen as retryable answers',
+    );
+
+    // Every acknowledged request is in Kafka.
+    const consumer = createKafka({ brokers: kafka.brokers, clientId: 'outage-check' }).consumer({
+      groupId: 'outage-check',
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'otlp_logs', fromBeginning: true });
+    const found = new Set<number>();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => resolve(), 20_000);
+      consumer
+        .run({
+          eachMessage: ({ message }) => {
+            const decoded = decodeRequest('logs', message.value!) as {
+              resourceLogs: {
+                scopeLogs: { logRecords: { attributes: { value: { intValue: string } }[] }[] }[];
+              }[];
+            };
+            found.add(
+              Number(decoded.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.attributes[0]!.value.intValue),
+            );
+            if ([...acknowledged].every((n) => found.has(n))) {
+              clearTimeout(timer);
+              resolve();
+            }
+            return Promise.resolve();
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+    const missing = [...acknowledged].filter((n) => !found.has(n));
+    assert.deepEqual(missing, [], 'no acknowledged request is missing from Kafka');
+  },
+);
