@@ -38,6 +38,21 @@ function childEnv(
   return env;
 }
 
+/** Polls a health URL until it answers 200 (a port of 0 cannot be polled: skipped). */
+async function waitForHealth(url: string, cancelled: () => boolean, timeoutMs = 90_000): Promise<void> {
+  if (/:0\//.test(url)) return;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !cancelled()) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!cancelled()) throw new Error(`${url} did not become healthy within ${timeoutMs / 1000} s`);
+}
+
 export async function runDev(loaded: LoadedConfig): Promise<void> {
   const { config, sources } = loaded;
   const log = createLogger({ component: 'dev' });
@@ -150,6 +165,11 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     });
 
     const host = config['receiver.host'] === '0.0.0.0' ? '127.0.0.1' : config['receiver.host'];
+    say('waiting for the receiver and the writer');
+    await Promise.all([
+      waitForHealth(`http://${host}:${config['receiver.healthPort']}/ready`, () => stopping !== undefined),
+      waitForHealth(`http://127.0.0.1:${config['writer.healthPort']}/`, () => stopping !== undefined),
+    ]);
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     say(`  OTLP/gRPC   ${host}:${config['receiver.grpcPort']}`);
     say(`  OTLP/HTTP   http://${host}:${config['receiver.httpPort']}/v1/{traces,metrics,logs}`);
