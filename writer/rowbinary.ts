@@ -62,6 +62,24 @@ export class ByteWriter {
     this.length += 8;
   }
   string(value: string): void {
+    const length = value.length;
+    if (length < 128) {
+      // Most strings are short ASCII: copy them byte by byte, skipping two passes of UTF-8 encoding.
+      this.ensure(length + 1);
+      const buffer = this.buffer;
+      const start = this.length + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        buffer[start + i] = c;
+      }
+      if (i === length) {
+        buffer[this.length] = length;
+        this.length = start + length;
+        return;
+      }
+    }
     const bytes = Buffer.byteLength(value);
     this.varint(bytes);
     this.ensure(bytes);

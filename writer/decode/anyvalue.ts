@@ -14,9 +14,24 @@ interface RawMap {
 
 const decoder = new TextDecoder();
 
+/** UTF-8 text of bytes[start, end): short ASCII strings (most keys and values) skip TextDecoder. */
+export function utf8(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 48) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (bytes[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return decoder.decode(bytes.subarray(start, end));
+}
+
 function str(reader: WireReader): string {
   const { start, end } = reader.lengthDelimited();
-  return decoder.decode(reader.bytes.subarray(start, end));
+  return utf8(reader.bytes, start, end);
 }
 
 export function readString(reader: WireReader): string {
@@ -131,9 +146,12 @@ export function anyValueAsString(bytes: Uint8Array, start: number, end: number):
 export type Attributes = [string, string][];
 
 export function sortAttributes(pairs: [string, Raw][]): Attributes {
-  const map = new Map<string, string>();
-  for (const [k, v] of pairs) map.set(k, asString(v));
-  return [...map].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: Attributes = new Array<[string, string]>(pairs.length);
+  for (let i = 0; i < pairs.length; i++) out[i] = [pairs[i]![0], asString(pairs[i]![1])];
+  // A stable sort keeps equal keys in arrival order, so "later duplicates win" below holds.
+  out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (let i = out.length - 1; i > 0; i--) if (out[i - 1]![0] === out[i]![0]) out.splice(i - 1, 1);
+  return out;
 }
 
 /** Reads one KeyValue at the reader's current length-delimited field and appends it. */
