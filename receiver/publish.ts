@@ -87,7 +87,16 @@ export class Publisher {
   async start(): Promise<void> {
     await this.producer.connect();
     await this.admin.connect();
-    await this.refreshMetadata();
+    // Just-created topics answer NOT_LEADER for a moment; give them a few seconds before giving up.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.refreshMetadata();
+        break;
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     this.refreshTimer = setInterval(() => {
       this.refreshMetadata().catch((err: unknown) => {
         this.lastError = `metadata refresh failed: ${errorMessage(err)}`;

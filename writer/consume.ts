@@ -47,7 +47,8 @@ export class SignalWriter {
     this.options = options;
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
+      // A writer killed with SIGKILL holds its partitions until this passes: keep it short.
+      sessionTimeout: 10_000,
       rebalanceTimeout: 60_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 16 * 1024 * 1024,
