@@ -12,7 +12,6 @@ import {
   status,
 } from '@grpc/grpc-js';
 import type { Config } from '../core/config/options.js';
-import { TributaryError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { type Signal, encodeResponse } from '../schemas/otlp/codec.js';
 import type { Authenticator } from './auth.js';
@@ -57,7 +56,6 @@ export interface GrpcDeps {
   readonly auth: Authenticator;
   readonly metrics: ReceiverMetrics;
   readonly log: Logger;
-  readonly isShuttingDown: () => boolean;
 }
 
 /** google.rpc.RetryInfo {retry_delay: Duration{seconds}} inside a google.rpc.Status, for the trailer. */
@@ -92,8 +90,6 @@ export function createGrpcServer(deps: GrpcDeps): Server {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
         const started = process.hrtime.bigint();
         const run = async (): Promise<void> => {
-          if (deps.isShuttingDown())
-            throw new TributaryError('SHUTTING_DOWN', 'the receiver is shutting down');
           const header = call.metadata.get('authorization')[0];
           const keyId = auth.check(typeof header === 'string' ? header : header?.toString('utf8'));
           const result = await pipeline.ingest(signal, call.request, { keyId });

@@ -40,7 +40,6 @@ export interface HttpDeps {
   readonly auth: Authenticator;
   readonly metrics: ReceiverMetrics;
   readonly log: Logger;
-  readonly isShuttingDown: () => boolean;
 }
 
 function isJson(request: FastifyRequest): boolean {
@@ -153,7 +152,6 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     app.post(path, async (request, reply) => {
       const started = process.hrtime.bigint();
       try {
-        if (deps.isShuttingDown()) throw new TributaryError('SHUTTING_DOWN', 'the receiver is shutting down');
         const keyId = auth.check(request.headers.authorization);
         const raw = request.body;
         if (!Buffer.isBuffer(raw))

@@ -42,14 +42,12 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     log,
   });
   await publisher.start();
-  let shuttingDown = false;
   const deps = {
     config,
     pipeline: createPipeline(config, publisher),
     auth: createAuthenticator(config['receiver.apiKeys']),
     metrics,
     log,
-    isShuttingDown: () => shuttingDown,
   };
   const host = config['receiver.host'];
   const http = createHttpServer(deps);
@@ -81,7 +79,6 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     metricsPort: metricsServer?.port ?? 0,
     stop() {
       stopped ??= (async () => {
-        shuttingDown = true;
         clearInterval(gaugeTimer);
         const deadline = config['receiver.shutdownTimeoutMs'];
         const grpcDone = new Promise<void>((resolve) => {
