@@ -131,6 +131,42 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
       headers: PROTOBUF,
     });
     assert.equal(res.status, 200);
+    // The JS SDK makes no summaries; send one as OTLP/JSON, as other SDKs and Prometheus bridges do.
+    const summary = {
+      resourceMetrics: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'rpc.duration',
+                  summary: {
+                    dataPoints: [
+                      {
+                        timeUnixNano: '1795000060000000000',
+                        count: '4',
+                        sum: 2,
+                        quantileValues: [
+                          { quantile: 0.5, value: 0.4 },
+                          { quantile: 0.99, value: 0.9 },
+                        ],
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const summaryRes = await fetch(`${receiver.httpUrl}/v1/metrics`, {
+      method: 'POST',
+      body: JSON.stringify(summary),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(summaryRes.status, 200);
     const t = (name: string): string => `\`${db.database}\`.otel_metrics_${name}`;
     await eventually(
       async () => (await count(client, `SELECT count() AS n FROM ${t('exponential_histogram')}`)) === 1,
@@ -174,6 +210,23 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
       (histogram!['BucketCounts'] as string[]).reduce((a, b) => a + Number(b), 0),
       4,
     );
+    await eventually(
+      async () => (await count(client, `SELECT count() AS n FROM ${t('summary')}`)) === 1,
+      30_000,
+      'summary',
+    );
+    const [summaryRow] = await rows<Record<string, unknown>>(
+      client,
+      `SELECT MetricName, Count, Sum, \`ValueAtQuantiles.Quantile\` AS q, \`ValueAtQuantiles.Value\` AS v, toString(TimeUnix) AS time FROM ${t('summary')}`,
+    );
+    assert.deepEqual(summaryRow, {
+      MetricName: 'rpc.duration',
+      Count: '4',
+      Sum: 2,
+      q: [0.5, 0.99],
+      v: [0.4, 0.9],
+      time: '2026-11-18 11:07:40',
+    });
     const [exp] = await rows<Record<string, unknown>>(
       client,
       `SELECT Count, Sum, Scale, PositiveBucketCounts FROM ${t('exponential_histogram')}`,
