@@ -25,6 +25,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive free ports (brokers listen on port, port + 1, ...). */
+export async function freePortRange(count: number): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    let free = true;
+    for (let i = 1; i < count && free; i++) free = await portIsFree(base + i);
+    if (free) return base;
+  }
+}
+
 export interface TestStack {
   readonly env: Record<string, string>;
   stop(): Promise<void>;

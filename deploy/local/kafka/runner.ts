@@ -68,7 +68,11 @@ function freePort(): Promise<number> {
 
 /** Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding. */
 function randomClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  // An id starting with '-' would be read as an option by the storage tool (Kafka avoids them too).
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Controller ports and the cluster id are fixed at the first start and kept for restarts. */
@@ -141,9 +145,12 @@ function serverProperties(node: NodeLayout, all: readonly NodeLayout[]): string 
     .join('\n');
 }
 
-function tail(path: string, lines = 30): string {
+/** The first ERROR lines (the cause) and the last lines of a broker log, for start-up errors. */
+function tail(path: string, lines = 15): string {
   try {
-    return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
+    const all = readFileSync(path, 'utf8').split('\n');
+    const errors = all.filter((l) => /ERROR|Exception|Address already in use/.test(l)).slice(0, 5);
+    return [...errors, errors.length ? '...' : '', ...all.slice(-lines)].join('\n');
   } catch {
     return '(no log)';
   }
