@@ -109,6 +109,10 @@ export async function flushBatch(batch: PartitionBatch, deps: FlushDeps): Promis
   const max = batch.maxOffset;
   // 1. The range goes into the ledger before any row is inserted.
   await withRetry('ledger record', deps, () => deps.ledger.record(topic, partition, min, max));
+  // Ownership again, after the range is visible: if a rebalance finished meanwhile, the next owner may
+  // have looked before our record landed, so we must not insert; if we still own the partition, any
+  // later owner will find the record and rebuild exactly this batch (same tokens).
+  await deps.stillOwned();
 
   const letters: DeadLetter[] = [];
   for (const record of batch.records) {
