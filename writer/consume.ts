@@ -25,9 +25,13 @@ export interface SignalWriterOptions {
   readonly fromBeginning: boolean;
   readonly flush: Omit<FlushDeps, 'stillOwned'>;
   readonly log: Logger;
+  /** Replay: per `topic:partition`, the offset (exclusive) where consumption ends. */
+  readonly endOffsets?: ReadonlyMap<string, number>;
+  /** Replay: called after each committed batch with the partition and the next offset. */
+  readonly onCommitted?: (key: string, nextOffset: number) => void;
 }
 
-type FlushReason = 'rows' | 'bytes' | 'age' | 'ledger' | 'shutdown';
+type FlushReason = 'rows' | 'bytes' | 'age' | 'ledger' | 'shutdown' | 'end';
 
 export class SignalWriter {
   private readonly options: SignalWriterOptions;
@@ -154,6 +158,8 @@ export class SignalWriter {
         for (const message of batch.messages) {
           if (!payload.isRunning() || payload.isStale()) break;
           const offset = Number(message.offset);
+          const end = this.options.endOffsets?.get(key);
+          if (end !== undefined && offset >= end) break; // replay: past its range
           // A recorded range ends before this record (offsets can skip): close it first.
           if (current.recordedEnd !== undefined && !current.empty && offset > current.recordedEnd)
             await this.flush(current, 'ledger', stillOwned);
@@ -167,7 +173,7 @@ export class SignalWriter {
           }
           current.add(message);
           payload.resolveOffset(message.offset);
-          const reason = this.flushReason(current, offset);
+          const reason = end !== undefined && offset === end - 1 ? 'end' : this.flushReason(current, offset);
           if (reason) await this.flush(current, reason, stillOwned);
         }
         await heartbeat();
@@ -203,6 +209,7 @@ export class SignalWriter {
         { topic: batch.topic, partition: batch.partition, offset: String(next) },
       ]);
       this.lastCommitOk = Date.now();
+      this.options.onCommitted?.(`${batch.topic}:${batch.partition}`, next);
     } catch (err) {
       // Rows are in; the next owner replays this range from the ledger and ClickHouse drops it.
       throw new Abandoned(`commit failed: ${err instanceof Error ? err.message : String(err)}`);

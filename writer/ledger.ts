@@ -25,6 +25,23 @@ export class BatchLedger {
     return rows[0] ? Number(rows[0].end) : undefined;
   }
 
+  /** The first recorded range that contains `offset`, if any. */
+  async rangeContaining(
+    topic: string,
+    partition: number,
+    offset: number,
+  ): Promise<{ min: number; max: number } | undefined> {
+    const result = await this.client.query({
+      query: `SELECT toString(MinOffset) AS min, toString(MaxOffset) AS max FROM \`${this.database}\`.${LEDGER_TABLE}
+              WHERE Topic = {topic:String} AND Partition = {partition:UInt32} AND MinOffset <= {offset:UInt64} AND MaxOffset >= {offset:UInt64}
+              ORDER BY RecordedAt ASC LIMIT 1`,
+      query_params: { topic, partition, offset },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ min: string; max: string }>();
+    return row ? { min: Number(row.min), max: Number(row.max) } : undefined;
+  }
+
   async record(topic: string, partition: number, minOffset: number, maxOffset: number): Promise<void> {
     await this.client.insert({
       table: `\`${this.database}\`.${LEDGER_TABLE}`,

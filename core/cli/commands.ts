@@ -46,6 +46,15 @@ export const commands: readonly Command[] = [
     run: async (loaded) => (await import('../../writer/main.js')).runWriter(loaded.config),
   },
   {
+    name: 'replay',
+    summary: 'Re-write an offset or time range of one signal topic into ClickHouse (safe to repeat).',
+    usage:
+      'Example: tributary replay --replay-signal logs --replay-from 2026-11-24T10:00:00Z --replay-to 2026-11-24T11:00:00Z\n' +
+      '         (add --clickhouse-url/--clickhouse-database to target another ClickHouse; run migrate there first)',
+    keyPrefixes: [...kafkaKeys, ...clickhouseClientKeys, 'writer.', 'replay.'],
+    run: async (loaded) => (await import('../../writer/replay.js')).runReplayCommand(loaded.config),
+  },
+  {
     name: 'migrate',
     summary: 'Create the database and the ClickStack tables (idempotent).',
     keyPrefixes: [...clickhouseClientKeys, 'schema.', 'clickhouse.dedupWindow'],

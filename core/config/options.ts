@@ -209,6 +209,21 @@ export const configSchema = {
     0,
     600_000,
   ),
+
+  // replay
+  'replay.signal': oneOf(
+    'logs',
+    ['traces', 'metrics', 'logs'] as const,
+    'Signal whose topic `tributary replay` re-reads.',
+  ),
+  'replay.from': str(
+    '',
+    'Where replay starts: an offset (same for every partition) or an ISO time (e.g. 2026-11-24T10:00:00Z). Required.',
+  ),
+  'replay.to': str(
+    '',
+    'Where replay stops (exclusive): an offset or an ISO time. Empty = the end of each partition when replay starts.',
+  ),
 } as const satisfies Record<string, Option>;
 
 export type ConfigKey = keyof typeof configSchema;

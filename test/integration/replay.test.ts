@@ -1,0 +1,107 @@
+/** Replay: re-writing a range is harmless in the same ClickHouse and complete in another one. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadConfig } from '../../core/config/load.js';
+import type { ConfigKey } from '../../core/config/options.js';
+import { createKafka } from '../../core/kafka.js';
+import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
+import { runReplay } from '../../writer/replay.js';
+import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
+import { clickhouseUrl, kafkaBrokers, uniqueName } from '../harness/env.js';
+import { freshTopics } from '../harness/kafka.js';
+import { startTestWriter } from '../harness/writer.js';
+
+function logRequest(n: number): Buffer {
+  return Buffer.from(
+    jsonToProtobuf(
+      'logs',
+      JSON.stringify({
+        resourceLogs: [
+          {
+            scopeLogs: [
+              {
+                logRecords: [
+                  {
+                    timeUnixNano: String(1795000000000000000n + BigInt(n) * 1_000_000_000n),
+                    body: { stringValue: `m${n}` },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    ),
+  );
+}
+
+function replayConfig(prefix: string, database: string, overrides: Partial<Record<ConfigKey, unknown>>) {
+  return loadConfig({
+    env: {},
+    overrides: {
+      'kafka.brokers': kafkaBrokers().join(','),
+      'clickhouse.url': clickhouseUrl(),
+      'clickhouse.database': database,
+      'topics.prefix': prefix,
+      'writer.groupId': uniqueName('replay'),
+      'writer.flushIntervalMs': 300,
+      'replay.signal': 'logs',
+      logLevel: 'warn',
+      ...overrides,
+    },
+  }).config;
+}
+
+test(
+  'replay twice into the same ClickHouse adds nothing; into another it writes exactly the range',
+  { timeout: 180_000 },
+  async (t) => {
+    const topics = await freshTopics(2);
+    const live = await freshDatabase();
+    const other = await freshDatabase();
+    t.after(() => Promise.all([live.drop(), other.drop()]));
+    const producer = createKafka({ brokers: kafkaBrokers(), clientId: 'replay-test' }).producer();
+    await producer.connect();
+    for (let n = 0; n < 40; n++)
+      await producer.send({
+        topic: topics.logs,
+        acks: -1,
+        messages: [{ value: logRequest(n), partition: n % 2 }],
+      });
+    await producer.disconnect();
+
+    // The live writer, with small batches so there are several recorded ranges.
+    const writer = await startTestWriter(topics.prefix, live.database, {
+      'writer.signals': 'logs',
+      'writer.batchRows': 7,
+    });
+    const logs = (db: string): string => `SELECT count() AS n FROM \`${db}\`.otel_logs`;
+    await eventually(
+      async () => (await count(live.client, logs(live.database))) === 40,
+      60_000,
+      '40 live rows',
+    );
+    await writer.stop();
+
+    const first = await runReplay(replayConfig(topics.prefix, live.database, { 'replay.from': '0' }));
+    assert.equal(first.records, 40);
+    await runReplay(replayConfig(topics.prefix, live.database, { 'replay.from': '3' }));
+    assert.equal(await count(live.client, logs(live.database)), 40, 'replays were deduplicated');
+
+    const partial = await runReplay(
+      replayConfig(topics.prefix, other.database, { 'replay.from': '10', 'replay.to': '15' }),
+    );
+    assert.deepEqual(
+      partial.ranges.map((r) => [r.start, r.end]),
+      [
+        [10, 15],
+        [10, 15],
+      ],
+    );
+    assert.equal(await count(other.client, logs(other.database)), 10);
+    assert.equal(
+      await count(other.client, `SELECT uniqExact(Body) AS n FROM \`${other.database}\`.otel_logs`),
+      10,
+    );
+  },
+);
