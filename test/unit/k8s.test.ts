@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../core/config/load.js';
+import { configSchema, envName } from '../../core/config/options.js';
+import { fromRoot } from '../../core/paths.js';
+
+interface Container {
+  args?: string[];
+  env?: { name: string; value: string }[];
+  ports?: { containerPort: number }[];
+  livenessProbe?: { httpGet: { path: string; port: number } };
+  readinessProbe?: { httpGet: { path: string; port: number } };
+}
+interface Doc {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  spec?: { template?: { spec: { containers: Container[] } } };
+}
+
+const docs: Doc[] = readdirSync(fromRoot('deploy', 'k8s'))
+  .filter((f) => f.endsWith('.yaml'))
+  .flatMap((f) =>
+    parseAllDocuments(readFileSync(fromRoot('deploy', 'k8s', f), 'utf8')).map((d) => d.toJS() as Doc),
+  );
+const known = new Set(Object.keys(configSchema).map(envName));
+const shared = {
+  ...docs.find((d) => d.kind === 'ConfigMap')!.data,
+  ...docs.find((d) => d.kind === 'Secret')!.stringData,
+};
+
+function containerEnv(container: Container): Record<string, string> {
+  return { ...shared, ...Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value])) };
+}
+
+test('every TRIBUTARY_* variable in the manifests is a config key and the result validates', () => {
+  for (const name of Object.keys(shared)) assert.ok(known.has(name), `${name} is not a config key`);
+  for (const doc of docs) {
+    for (const container of doc.spec?.template?.spec.containers ?? []) {
+      for (const { name } of container.env ?? [])
+        assert.ok(known.has(name), `${doc.metadata.name}: ${name} is not a config key`);
+      assert.doesNotThrow(() => loadConfig({ env: containerEnv(container) }), doc.metadata.name);
+    }
+  }
+});
+
+test('ports and probes match the configuration of each container', () => {
+  const checks = {
+    receiver: ['receiver.healthPort', 'receiver.httpPort', 'receiver.grpcPort', 'receiver.metricsPort'],
+    writer: ['writer.healthPort', 'writer.metricsPort'],
+  } as const;
+  for (const [role, keys] of Object.entries(checks)) {
+    const container = docs
+      .flatMap((d) => d.spec?.template?.spec.containers ?? [])
+      .find((c) => c.args?.[0] === role)!;
+    const { config } = loadConfig({ env: containerEnv(container) });
+    const ports = (container.ports ?? []).map((p) => p.containerPort);
+    for (const key of keys)
+      assert.ok(ports.includes(config[key]), `${role}: ${key}=${config[key]} is a container port`);
+    const health = role === 'receiver' ? config['receiver.healthPort'] : config['writer.healthPort'];
+    assert.equal(container.readinessProbe?.httpGet.path, '/ready');
+    assert.equal(container.readinessProbe?.httpGet.port, health);
+    assert.equal(container.livenessProbe?.httpGet.port, health);
+  }
+});
+
+test('secrets stay out of the ConfigMap', () => {
+  const configMap = docs.find((d) => d.kind === 'ConfigMap')!.data ?? {};
+  for (const secret of ['TRIBUTARY_CLICKHOUSE_PASSWORD', 'TRIBUTARY_RECEIVER_API_KEYS'])
+    assert.ok(!(secret in configMap));
+});
