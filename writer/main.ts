@@ -4,6 +4,7 @@ import type { Config } from '../core/config/options.js';
 import { serveHealth } from '../core/health.js';
 import { createKafka } from '../core/kafka.js';
 import { stopOnSignals } from '../core/lifecycle.js';
+import { TributaryError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
 import { SignalWriter } from './consume.js';
@@ -11,6 +12,26 @@ import { DeadLetterQueue } from './dlq.js';
 import { BatchLedger } from './ledger.js';
 import { createWriterMetrics } from './metrics.js';
 import { SchemaCache } from './schema.js';
+
+/**
+ * The topics one signal's consumer reads: by default the prefixed topic name; or a configured list
+ * where entries starting with ^ are regular expressions (several regions' topics in one writer).
+ */
+export function writerTopics(config: Config, signal: 'traces' | 'metrics' | 'logs'): (string | RegExp)[] {
+  const configured = config[`writer.${signal}Topics`];
+  if (configured.length === 0) return [config['topics.prefix'] + config[`topics.${signal}`]];
+  return configured.map((topic) => {
+    if (!topic.startsWith('^')) return topic;
+    try {
+      return new RegExp(topic);
+    } catch (err) {
+      throw new TributaryError(
+        'CONFIG_INVALID',
+        `config writer.${signal}Topics: ${topic} is not a valid regular expression (${errorMessage(err)})`,
+      );
+    }
+  });
+}
 
 export interface RunningWriter {
   readonly healthPort: number;
@@ -57,7 +78,7 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
       kafka,
       signal: signal,
       groupId: `${config['writer.groupId']}-${signal}`,
-      topics: [config['topics.prefix'] + config[`topics.${signal}`]],
+      topics: writerTopics(config, signal),
       batchRows: config['writer.batchRows'],
       batchBytes: config['writer.batchBytes'],
       flushIntervalMs: config['writer.flushIntervalMs'],

@@ -193,6 +193,12 @@ export const configSchema = {
     'Consumer group prefix; the signal is appended (`tributary-writer-traces`).',
   ),
   'writer.signals': list(['traces', 'metrics', 'logs'], 'Signals this writer consumes.'),
+  'writer.tracesTopics': list(
+    [],
+    'Topics the traces consumer reads instead of topics.prefix + topics.traces; an entry starting with ^ is a regex (e.g. several regions: ^(eu|us)\\.otlp_spans$).',
+  ),
+  'writer.metricsTopics': list([], 'Topics the metrics consumer reads (as writer.tracesTopics).'),
+  'writer.logsTopics': list([], 'Topics the logs consumer reads (as writer.tracesTopics).'),
   'writer.batchRows': int(20_000, 'Flush a partition batch at this many rows.', 1, 10_000_000),
   'writer.batchBytes': int(
     16 * 1024 * 1024,
