@@ -31,7 +31,7 @@ export function configMarkdownTable(): string {
     const option: Option = configSchema[key];
     const def = formatDefault(option).replace(/\|/g, '\\|');
     rows.push(
-      `| \`${key}\` | \`${flagName(key)}\` | \`${envName(key)}\` | \`${def}\`${allowed(option).replace(/\|/g, '\\|')} | ${option.doc} |`,
+      `| \`${key}\` | \`${flagName(key)}\` | \`${envName(key)}\` | \`${def}\`${allowed(option).replace(/\|/g, '\\|')} | ${option.doc.replace(/\|/g, '\\|')} |`,
     );
   }
   return rows.join('\n');

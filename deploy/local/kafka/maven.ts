@@ -1,6 +1,7 @@
 /**
- * Resolves the local Kafka broker's classpath with Maven (deploy/kafka/pom.xml) and caches it per
- * version, so only the first start pays for `mvn` (and the download into ~/.m2).
+ * Resolves the classpaths of the local Kafka broker (deploy/kafka/pom.xml) and of MirrorMaker 2
+ * (deploy/kafka/mirror/pom.xml) with Maven and caches them per version, so only the first start pays
+ * for `mvn` (and the download into ~/.m2).
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
@@ -31,10 +32,47 @@ export function classpathCacheDir(): string {
   return process.env['TRIBUTARY_CACHE_DIR'] ?? join(homedir(), '.cache', 'tributary');
 }
 
+/** A Maven project under deploy/kafka whose runtime classpath runs one Java program. */
+interface JavaComponent {
+  /** Name in messages and in the cache file name. */
+  readonly label: string;
+  readonly pomPath: string;
+  /** Rough first-run download, for the progress line. */
+  readonly downloadHint: string;
+}
+
+const KAFKA_BROKER: JavaComponent = {
+  label: 'kafka',
+  pomPath: fromRoot('deploy', 'kafka', 'pom.xml'),
+  downloadHint: '~40 MB',
+};
+
+const MIRROR_MAKER: JavaComponent = {
+  label: 'mirror-maker',
+  pomPath: fromRoot('deploy', 'kafka', 'mirror', 'pom.xml'),
+  downloadHint: '~30 MB',
+};
+
 /** The broker's runtime classpath for `version`, resolving it with Maven on the first call. */
-export async function kafkaClasspath(
+export function kafkaClasspath(
   version: string,
   onProgress: (line: string) => void = () => undefined,
+): Promise<string> {
+  return mavenClasspath(KAFKA_BROKER, version, onProgress);
+}
+
+/** MirrorMaker 2's runtime classpath for `version` (the two-region test and local mirroring). */
+export function mirrorMakerClasspath(
+  version: string,
+  onProgress: (line: string) => void = () => undefined,
+): Promise<string> {
+  return mavenClasspath(MIRROR_MAKER, version, onProgress);
+}
+
+async function mavenClasspath(
+  component: JavaComponent,
+  version: string,
+  onProgress: (line: string) => void,
 ): Promise<string> {
   if (!/^\d+\.\d+\.\d+$/.test(version))
     throw new TributaryError(
@@ -42,7 +80,7 @@ export async function kafkaClasspath(
       `config kafka.version: "${version}" is not a version like 4.1.1`,
     );
   const cacheDir = classpathCacheDir();
-  const cacheFile = join(cacheDir, `kafka-${version}.classpath`);
+  const cacheFile = join(cacheDir, `${component.label}-${version}.classpath`);
   if (existsSync(cacheFile)) {
     const classpath = readFileSync(cacheFile, 'utf8').trim();
     // A cleaned ~/.m2 invalidates the cache: check the jars are still there.
@@ -50,7 +88,9 @@ export async function kafkaClasspath(
   }
   checkJavaAndMaven();
   mkdirSync(cacheDir, { recursive: true });
-  onProgress(`resolving Kafka ${version} jars with Maven (the first run downloads ~40 MB into ~/.m2)...`);
+  onProgress(
+    `resolving ${component.label} ${version} jars with Maven (the first run downloads ${component.downloadHint} into ~/.m2)...`,
+  );
   const started = Date.now();
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
@@ -60,7 +100,7 @@ export async function kafkaClasspath(
         '-B',
         '-q',
         '-f',
-        fromRoot('deploy', 'kafka', 'pom.xml'),
+        component.pomPath,
         'dependency:build-classpath',
         `-Dmdep.outputFile=${tmp}`,
         `-Dkafka.version=${version}`,
@@ -70,11 +110,15 @@ export async function kafkaClasspath(
   } catch (err) {
     const output = err as { stdout?: string; stderr?: string };
     const tail = `${output.stdout ?? ''}${output.stderr ?? ''}`.split('\n').slice(-15).join('\n');
-    throw new TributaryError('DEPENDENCY_MISSING', `Maven could not resolve Kafka ${version}:\n${tail}`, {
-      cause: err,
-    });
+    throw new TributaryError(
+      'DEPENDENCY_MISSING',
+      `Maven could not resolve ${component.label} ${version}:\n${tail}`,
+      { cause: err },
+    );
   }
   renameSync(tmp, cacheFile); // atomic: concurrent starts never read a half-written file
-  onProgress(`Kafka ${version} jars resolved in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  onProgress(
+    `${component.label} ${version} jars resolved in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return readFileSync(cacheFile, 'utf8').trim();
 }
