@@ -2,6 +2,8 @@
  * The one module that imports the Kafka client library (kafkajs). Everything else asks this module
  * for producers, consumers and admins, so the client can be swapped in one place.
  */
+// Must come first: patches two kafkajs internals before kafkajs loads (see the module).
+import './kafka-speedups.js';
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { createLogger, type Logger } from './log.js';
 

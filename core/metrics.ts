@@ -5,6 +5,7 @@
  */
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 type Labels = Readonly<Record<string, string | number>>;
 
@@ -106,6 +107,7 @@ export const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 
 export class Registry {
   private readonly metrics: Metric[] = [];
+  private readonly beforeRender: (() => void)[] = [];
   counter(name: string, help: string): Counter {
     return this.add(new Counter(name, help));
   }
@@ -115,12 +117,36 @@ export class Registry {
   histogram(name: string, help: string, buckets: readonly number[] = SECONDS_BUCKETS): Histogram {
     return this.add(new Histogram(name, help, buckets));
   }
+  /**
+   * Process health every service exports: resident memory and event-loop delay (p99 and max since
+   * start, sampled every 10 ms) — a stall there delays every request and heartbeat in the process.
+   */
+  processMetrics(): this {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const rss = this.gauge('tributary_process_resident_memory_bytes', 'Resident set size of the process.');
+    const p99 = this.gauge(
+      'tributary_process_event_loop_delay_p99_seconds',
+      'p99 of the event-loop delay since start.',
+    );
+    const max = this.gauge(
+      'tributary_process_event_loop_delay_max_seconds',
+      'Largest event-loop delay since start.',
+    );
+    this.beforeRender.push(() => {
+      rss.set(process.memoryUsage.rss());
+      p99.set(delay.percentile(99) / 1e9);
+      max.set(delay.max / 1e9);
+    });
+    return this;
+  }
   private add<M extends Metric>(metric: M): M {
     this.metrics.push(metric);
     return metric;
   }
   /** Prometheus text exposition format 0.0.4. */
   render(): string {
+    for (const update of this.beforeRender) update();
     const lines: string[] = [];
     for (const m of this.metrics) {
       lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.render());

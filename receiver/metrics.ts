@@ -2,7 +2,7 @@
 import { Registry } from '../core/metrics.js';
 
 export function createReceiverMetrics() {
-  const registry = new Registry();
+  const registry = new Registry().processMetrics();
   return {
     registry,
     requests: registry.counter(

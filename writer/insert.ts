@@ -1,14 +1,24 @@
 /** One table's rows → one RowBinary INSERT carrying a deterministic insert_deduplication_token. */
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '../core/clickhouse.js';
+import { TimeSlice } from '../core/time-slice.js';
 import type { Row } from './decode/index.js';
 import { ByteWriter } from './rowbinary.js';
 import type { TableShape } from './schema.js';
 
-export function encodeRows(shape: TableShape, rows: readonly Row[]): Buffer {
+/**
+ * A batch's rows as one RowBinary body, encoded in slices that yield to the event loop (batches
+ * have tens of thousands of rows).
+ */
+export async function encodeRows(shape: TableShape, rows: readonly Row[]): Promise<Buffer> {
   const out = new ByteWriter(Math.max(1 << 16, rows.length * 512));
   const columns = shape.columns;
-  for (const row of rows) for (const column of columns) column.encode(out, row[column.name]);
+  const slice = new TimeSlice();
+  for (let i = 0; i < rows.length; i++) {
+    if ((i & 255) === 0) await slice.yieldIfDue();
+    const row = rows[i]!;
+    for (const column of columns) column.encode(out, row[column.name]);
+  }
   return out.bytes();
 }
 
@@ -19,7 +29,7 @@ export async function insertRows(
   rows: readonly Row[],
   token: string,
 ): Promise<number> {
-  const body = encodeRows(shape, rows);
+  const body = await encodeRows(shape, rows);
   const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
   const result = await client.exec({
     query: `INSERT INTO \`${database}\`.\`${shape.table}\` (${columns}) FORMAT RowBinary`,

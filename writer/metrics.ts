@@ -2,7 +2,7 @@
 import { Registry } from '../core/metrics.js';
 
 export function createWriterMetrics() {
-  const registry = new Registry();
+  const registry = new Registry().processMetrics();
   return {
     registry,
     rows: registry.counter('tributary_writer_rows_total', 'Rows inserted, by table.'),

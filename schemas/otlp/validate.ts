@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { TributaryError } from '../../core/errors.js';
+import { FastWalkFailure, fastWalk } from './fast-walk.js';
 import { type FieldShape, type MessageShape, type Signal, requestShapes } from './shapes.js';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireError, WireReader } from './wire.js';
 
@@ -136,17 +137,27 @@ function countTopLevel(bytes: Uint8Array): { resources: number; scopes: number }
   return { resources, scopes };
 }
 
+/**
+ * The path-keeping walk (items counted), used to name the broken field after the fast walk failed;
+ * exported so tests can check both walks accept exactly the same inputs.
+ */
+export function walkWithPaths(signal: Signal, bytes: Uint8Array, path: string[] = []): number {
+  const counts: Counts = { items: 0 };
+  walk(new WireReader(bytes), requestShapes[signal], 0, counts, path);
+  return counts.items;
+}
+
 /** Throws TributaryError('BAD_REQUEST') naming the first malformed field, e.g. `resource_spans[0].scope_spans[1].spans[3].trace_id: length 15, expected 16 or 0`. */
 export function validateRequest(signal: Signal, bytes: Uint8Array): RequestShape {
-  const counts: Counts = { items: 0 };
+  let items: number;
   try {
-    walk(new WireReader(bytes), requestShapes[signal], 0, counts, undefined);
+    items = fastWalk(bytes, requestShapes[signal], MAX_DEPTH);
   } catch (fastError) {
-    if (!(fastError instanceof WireError || fastError instanceof PathError)) throw fastError;
+    if (!(fastError instanceof FastWalkFailure)) throw fastError;
     // Slow path, only for bad input: walk again keeping the path to name the broken field.
     const path: string[] = [];
     try {
-      walk(new WireReader(bytes), requestShapes[signal], 0, { items: 0 }, path);
+      walkWithPaths(signal, bytes, path);
     } catch (err) {
       const where = err instanceof PathError ? err.path.join('.') : path.join('.');
       const message = err instanceof Error ? err.message : String(err);
@@ -157,5 +168,5 @@ export function validateRequest(signal: Signal, bytes: Uint8Array): RequestShape
     }
     throw new TributaryError('BAD_REQUEST', `invalid OTLP ${signal} protobuf: ${fastError.message}`);
   }
-  return { ...countTopLevel(bytes), items: counts.items };
+  return { ...countTopLevel(bytes), items };
 }

@@ -1,0 +1,831 @@
+/**
+ * The benchmark: tributary side by side with the OpenTelemetry Collector on one Kafka, on the same
+ * cores, with seeded load; then the writer against the raw-insert ceiling, end-to-end latency at half
+ * of the measured maximum, event-loop delay, and memory under 2× overload. Prints the figures and the
+ * targets (pass/fail) and writes bench/results/<date>.json and .md.
+ *
+ *   npm run bench                       full run (builds the collector from the Go module proxy first)
+ *   npm run bench -- --save-baseline    also writes bench/baseline.json
+ *   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_COLLECTOR=0 npm run bench   a quick smoke without the collector
+ *
+ * When bench/baseline.json exists the headline figures are compared with it (ratio now ÷ baseline).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { type ClickHouseClient, createClickHouse } from '../core/clickhouse.js';
+import { createKafka } from '../core/kafka.js';
+import { fromRoot } from '../core/paths.js';
+import { migrate } from '../schemas/migrate.js';
+import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/generate.js';
+import { freshTopics, topicSize } from '../test/harness/kafka.js';
+import { type Child, spawnTributary } from '../test/harness/process.js';
+import { freePort, startTestStack } from '../test/harness/stack.js';
+import { decodeRecord } from '../writer/decode/index.js';
+import { encodeRows } from '../writer/insert.js';
+import { SchemaCache } from '../writer/schema.js';
+import {
+  TELEMETRYGEN_BINARY,
+  collectorBuilt,
+  type RunningCollector,
+  startCollector,
+} from './lib/collector.js';
+import {
+  type LoadResult,
+  type Sender,
+  type Signal,
+  closedLoop,
+  grpcSender,
+  httpSender,
+  openLoop,
+} from './lib/load.js';
+import {
+  cpuSeconds,
+  median,
+  peakRssBytes,
+  percentile,
+  scrapeMetric,
+  sleep,
+  waitHealthy,
+} from './lib/proc.js';
+import {
+  type Headline,
+  type Target,
+  compareMarkdown,
+  passes,
+  tableMarkdown,
+  targetsMarkdown,
+} from './lib/report.js';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 8);
+const WRITER_RECORDS = Number(process.env['BENCH_WRITER_RECORDS'] ?? 400);
+const FLUSH_INTERVAL_MS = 2_000;
+const ITEMS: Record<Signal, number> = { traces: 500, logs: 500, metrics: 500 };
+const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
+
+const say = (line: string): void => {
+  process.stderr.write(`bench: ${line}\n`);
+};
+
+function bodiesFor(signal: Signal, count: number, firstSeed = 1): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => {
+    const shape = { seed: firstSeed + i, resources: 1, scopesPerResource: 1 };
+    if (signal === 'traces') return generateTraces({ ...shape, itemsPerScope: ITEMS.traces });
+    if (signal === 'logs') return generateLogs({ ...shape, itemsPerScope: ITEMS.logs });
+    return generateMetrics({ ...shape, itemsPerScope: ITEMS.metrics / 10 }); // 10 points per metric
+  });
+}
+
+interface ReceiverRun {
+  readonly system: string;
+  readonly signal: Signal;
+  readonly transport: string;
+  readonly round: number;
+  readonly itemsPerSecond: number;
+  readonly cpuSecondsPerMillion: number;
+  readonly itemsPerCpuSecond: number;
+  readonly failures: number;
+}
+
+async function measure(
+  pid: number,
+  run: () => Promise<LoadResult>,
+): Promise<{ result: LoadResult; cpu: number }> {
+  const before = cpuSeconds(pid);
+  const result = await run();
+  return { result, cpu: cpuSeconds(pid) - before };
+}
+
+function receiverRun(
+  system: string,
+  signal: Signal,
+  transport: string,
+  round: number,
+  { result, cpu }: { result: LoadResult; cpu: number },
+): ReceiverRun {
+  const ok = (result.statuses['200'] ?? 0) + (result.statuses['grpc-0'] ?? 0);
+  return {
+    system,
+    signal,
+    transport,
+    round,
+    itemsPerSecond: result.items / result.seconds,
+    cpuSecondsPerMillion: (cpu / result.items) * 1e6,
+    itemsPerCpuSecond: result.items / cpu,
+    failures: result.requests - ok,
+  };
+}
+
+/** telemetrygen (a load generator nobody here wrote) sending traces over OTLP/HTTP; items = spans. */
+async function telemetrygen(endpoint: string, pid: number): Promise<{ result: LoadResult; cpu: number }> {
+  const workers = 4;
+  const traces = 1500;
+  const spansPerTrace = 10;
+  const before = cpuSeconds(pid);
+  const start = performance.now();
+  const child = spawn(
+    TELEMETRYGEN_BINARY,
+    [
+      'traces',
+      '--otlp-http',
+      '--otlp-insecure',
+      '--otlp-endpoint',
+      endpoint,
+      '--workers',
+      String(workers),
+      '--traces',
+      String(traces),
+      '--child-spans',
+      String(spansPerTrace - 1),
+      '--rate',
+      '0',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`telemetrygen failed (${code}): ${stderr.slice(-500)}`);
+  const seconds = (performance.now() - start) / 1000;
+  const items = workers * traces * spansPerTrace;
+  return {
+    result: { requests: 0, items, seconds, statuses: { '200': 0 } },
+    cpu: cpuSeconds(pid) - before,
+  };
+}
+
+function ensureCollector(): string | undefined {
+  if (process.env['BENCH_COLLECTOR'] === '0') return 'BENCH_COLLECTOR=0';
+  if (collectorBuilt()) return undefined;
+  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0)
+    return 'Go is not installed (needed to build the collector)';
+  say('building the OpenTelemetry Collector and telemetrygen (first run only)');
+  const built = spawnSync('bash', [fromRoot('bench', 'collector', 'build.sh')], { stdio: 'inherit' });
+  return built.status === 0 && collectorBuilt() ? undefined : 'the collector build failed (see above)';
+}
+
+async function countRows(client: ClickHouseClient, table: string): Promise<number> {
+  const result = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
+  return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
+}
+
+async function main(): Promise<void> {
+  const saveBaseline = process.argv.includes('--save-baseline');
+  const collectorSkip = ensureCollector();
+  const started = Date.now();
+  const stack = await startTestStack(say);
+  Object.assign(process.env, stack.env);
+  const brokers = stack.env['TEST_KAFKA_BROKERS']!;
+  const clickhouseUrl = stack.env['TEST_CLICKHOUSE_URL']!;
+  const logDir = fromRoot('bench', 'results', 'tmp');
+  mkdirSync(logDir, { recursive: true });
+  const children: Child[] = [];
+  const collectors: RunningCollector[] = [];
+  const client = createClickHouse({ url: clickhouseUrl, user: 'default', password: '', database: 'default' });
+  const startReceiver = async (
+    prefix: string,
+    name: string,
+  ): Promise<{ child: Child; http: number; grpc: number; metrics: number }> => {
+    const http = await freePort();
+    const grpc = await freePort();
+    const health = await freePort();
+    const metrics = await freePort();
+    const child = spawnTributary(
+      'receiver',
+      {
+        TRIBUTARY_KAFKA_BROKERS: brokers,
+        TRIBUTARY_TOPICS_PREFIX: prefix,
+        TRIBUTARY_RECEIVER_HTTP_PORT: String(http),
+        TRIBUTARY_RECEIVER_GRPC_PORT: String(grpc),
+        TRIBUTARY_RECEIVER_HEALTH_PORT: String(health),
+        TRIBUTARY_RECEIVER_METRICS_PORT: String(metrics),
+        TRIBUTARY_LOG_LEVEL: 'error',
+      },
+      join(logDir, `${name}.log`),
+    );
+    children.push(child);
+    await waitHealthy(`http://127.0.0.1:${health}/ready`);
+    return { child, http, grpc, metrics };
+  };
+  const startWriter = async (
+    prefix: string,
+    database: string,
+    signal: Signal,
+    name: string,
+  ): Promise<{ child: Child; metrics: number }> => {
+    const metrics = await freePort();
+    const health = await freePort();
+    const child = spawnTributary(
+      'writer',
+      {
+        TRIBUTARY_KAFKA_BROKERS: brokers,
+        TRIBUTARY_CLICKHOUSE_URL: clickhouseUrl,
+        TRIBUTARY_CLICKHOUSE_DATABASE: database,
+        TRIBUTARY_TOPICS_PREFIX: prefix,
+        TRIBUTARY_WRITER_SIGNALS: signal,
+        TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
+        TRIBUTARY_WRITER_HEALTH_PORT: String(health),
+        TRIBUTARY_WRITER_METRICS_PORT: String(metrics),
+        TRIBUTARY_LOG_LEVEL: 'error',
+      },
+      join(logDir, `${name}.log`),
+    );
+    children.push(child);
+    await waitHealthy(`http://127.0.0.1:${health}/health`);
+    return { child, metrics };
+  };
+
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: (await import('node:os')).cpus().length,
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    clients: CLIENTS,
+    itemsPerRequest: ITEMS,
+  };
+  const targets: Target[] = [];
+  try {
+    // ---- Receivers side by side -------------------------------------------------------------
+    const ours = await startReceiver((await freshTopics(6)).prefix, 'receiver');
+    const oursPid = ours.child.process.pid!;
+    let durable: RunningCollector | undefined;
+    let batched: RunningCollector | undefined;
+    const ports = { durableHttp: 0, durableGrpc: 0, batchedHttp: 0 };
+    if (!collectorSkip) {
+      const topicsFor = async () => {
+        const t = await freshTopics(6);
+        return { traces: t.traces, metrics: t.metrics, logs: t.logs };
+      };
+      ports.durableHttp = await freePort();
+      ports.durableGrpc = await freePort();
+      durable = await startCollector({
+        brokers: brokers.split(','),
+        topics: await topicsFor(),
+        httpPort: ports.durableHttp,
+        grpcPort: ports.durableGrpc,
+        mode: 'durable',
+        dir: logDir,
+      });
+      collectors.push(durable);
+      ports.batchedHttp = await freePort();
+      batched = await startCollector({
+        brokers: brokers.split(','),
+        topics: await topicsFor(),
+        httpPort: ports.batchedHttp,
+        grpcPort: await freePort(),
+        mode: 'batched',
+        dir: logDir,
+      });
+      collectors.push(batched);
+    } else say(`collector skipped: ${collectorSkip}`);
+
+    const bodies = Object.fromEntries(SIGNALS.map((s) => [s, bodiesFor(s, 16)])) as Record<
+      Signal,
+      Uint8Array[]
+    >;
+    const runs: ReceiverRun[] = [];
+    const closed = (send: Sender, signal: Signal) => () =>
+      closedLoop(send, bodies[signal], ITEMS[signal], CLIENTS, SECONDS);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const signal of SIGNALS) {
+        say(`round ${round}: ${signal} over OTLP/HTTP protobuf`);
+        runs.push(
+          receiverRun(
+            'tributary',
+            signal,
+            'http/protobuf',
+            round,
+            await measure(oursPid, closed(httpSender(`http://127.0.0.1:${ours.http}`, signal), signal)),
+          ),
+        );
+        if (durable)
+          runs.push(
+            receiverRun(
+              'collector',
+              signal,
+              'http/protobuf',
+              round,
+              await measure(
+                durable.process.pid!,
+                closed(httpSender(`http://127.0.0.1:${ports.durableHttp}`, signal), signal),
+              ),
+            ),
+          );
+      }
+      say(`round ${round}: traces over OTLP/gRPC`);
+      const grpcOurs = grpcSender(`127.0.0.1:${ours.grpc}`, 'traces');
+      runs.push(
+        receiverRun(
+          'tributary',
+          'traces',
+          'grpc',
+          round,
+          await measure(oursPid, closed(grpcOurs.send, 'traces')),
+        ),
+      );
+      grpcOurs.close();
+      if (durable) {
+        const grpcTheirs = grpcSender(`127.0.0.1:${ports.durableGrpc}`, 'traces');
+        runs.push(
+          receiverRun(
+            'collector',
+            'traces',
+            'grpc',
+            round,
+            await measure(durable.process.pid!, closed(grpcTheirs.send, 'traces')),
+          ),
+        );
+        grpcTheirs.close();
+      }
+      if (batched) {
+        say(`round ${round}: traces into the collector's batched pipeline`);
+        runs.push(
+          receiverRun(
+            'collector (batch+queue)',
+            'traces',
+            'http/protobuf',
+            round,
+            await measure(
+              batched.process.pid!,
+              closed(httpSender(`http://127.0.0.1:${ports.batchedHttp}`, 'traces'), 'traces'),
+            ),
+          ),
+        );
+      }
+    }
+    if (durable) {
+      say('telemetrygen → tributary and → collector (traces, OTLP/HTTP)');
+      runs.push(
+        receiverRun(
+          'tributary',
+          'traces',
+          'http/protobuf (telemetrygen)',
+          1,
+          await telemetrygen(`127.0.0.1:${ours.http}`, oursPid),
+        ),
+      );
+      runs.push(
+        receiverRun(
+          'collector',
+          'traces',
+          'http/protobuf (telemetrygen)',
+          1,
+          await telemetrygen(`127.0.0.1:${ports.durableHttp}`, durable.process.pid!),
+        ),
+      );
+    }
+    // Medians over rounds per (system, signal, transport).
+    const groups = new Map<string, ReceiverRun[]>();
+    for (const run of runs) {
+      const key = `${run.system}|${run.signal}|${run.transport}`;
+      groups.set(key, [...(groups.get(key) ?? []), run]);
+    }
+    const receiverMedians = [...groups.values()].map((group) => ({
+      system: group[0]!.system,
+      signal: group[0]!.signal,
+      transport: group[0]!.transport,
+      runs: group.length,
+      itemsPerSecond: median(group.map((r) => r.itemsPerSecond)),
+      cpuSecondsPerMillion: median(group.map((r) => r.cpuSecondsPerMillion)),
+      itemsPerCpuSecond: median(group.map((r) => r.itemsPerCpuSecond)),
+      failures: group.reduce((a, r) => a + r.failures, 0),
+    }));
+    const find = (system: string, signal: Signal, transport: string) =>
+      receiverMedians.find((m) => m.system === system && m.signal === signal && m.transport === transport);
+    const ratios = SIGNALS.flatMap((signal) =>
+      ['http/protobuf', 'grpc', 'http/protobuf (telemetrygen)'].flatMap((transport) => {
+        const a = find('tributary', signal, transport);
+        const b = find('collector', signal, transport);
+        return a && b
+          ? [{ signal, transport, oursOverCollector: a.itemsPerCpuSecond / b.itemsPerCpuSecond }]
+          : [];
+      }),
+    );
+    results['receiver'] = { runs, medians: receiverMedians, perCpuRatios: ratios };
+    const httpTraces = ratios.find((r) => r.signal === 'traces' && r.transport === 'http/protobuf');
+    targets.push({
+      name: 'receiver items per CPU-second ÷ collector, OTLP/HTTP protobuf traces',
+      measured: httpTraces?.oursOverCollector ?? Number.NaN,
+      limit: 1.5,
+      kind: 'min',
+      unit: '×',
+      ...(httpTraces ? {} : { skipped: collectorSkip ?? 'no collector run' }),
+    });
+    const receiverPeak = peakRssBytes(oursPid);
+
+    // ---- 2× overload: shed with retryable answers, memory bounded, nothing dropped silently ------
+    const maxTraces = find('tributary', 'traces', 'http/protobuf')!;
+    const overloadRate = (2 * maxTraces.itemsPerSecond) / ITEMS.traces;
+    const overloadTopics = await freshTopics(6);
+    const overloaded = await startReceiver(overloadTopics.prefix, 'receiver-overload');
+    const overloadedPid = overloaded.child.process.pid!;
+    say(`2× overload: ${overloadRate.toFixed(0)} requests/s of ${ITEMS.traces} spans, open loop`);
+    await closedLoop(
+      httpSender(`http://127.0.0.1:${overloaded.http}`, 'traces'),
+      bodies.traces,
+      ITEMS.traces,
+      CLIENTS,
+      2,
+    );
+    const normalPeak = peakRssBytes(overloadedPid);
+    const before = await topicSize(overloadTopics.traces);
+    const overload = await openLoop(
+      httpSender(`http://127.0.0.1:${overloaded.http}`, 'traces'),
+      (i) => bodies.traces[i % bodies.traces.length]!,
+      ITEMS.traces,
+      overloadRate,
+      SECONDS,
+      1024,
+    );
+    const overloadPeak = peakRssBytes(overloadedPid);
+    const acked = overload.statuses['200'] ?? 0;
+    const inKafka = (await topicSize(overloadTopics.traces)) - before;
+    const unexpected = Object.entries(overload.statuses).filter(([s]) => !['200', '429', '503'].includes(s));
+    results['overload'] = {
+      offeredRequestsPerSecond: overloadRate,
+      statuses: overload.statuses,
+      generatorSkipped: overload.skipped,
+      ackedRequests: acked,
+      recordsInKafka: inKafka,
+      rssBeforeBytes: normalPeak,
+      rssPeakBytes: overloadPeak,
+    };
+    targets.push({
+      name: 'receiver peak RSS under 2× overload ÷ at normal load',
+      measured: overloadPeak / normalPeak,
+      limit: 2,
+      kind: 'max',
+      unit: '×',
+    });
+    targets.push({
+      name: 'acknowledged requests missing from Kafka under overload',
+      measured: Math.max(0, acked - inKafka),
+      limit: 0,
+      kind: 'max',
+      unit: 'requests',
+    });
+    targets.push({
+      name: 'answers other than 200/429/503 under overload',
+      measured: unexpected.reduce((a, [, n]) => a + n, 0),
+      limit: 0,
+      kind: 'max',
+      unit: 'requests',
+    });
+    await overloaded.child.kill('SIGTERM');
+
+    // ---- Writer vs the raw insert ceiling ------------------------------------------------------
+    say(`writer: ${WRITER_RECORDS} records of ${ITEMS.traces} spans`);
+    const writerTopics = await freshTopics(3);
+    const producer = createKafka({ brokers: brokers.split(','), clientId: 'bench' }).producer();
+    await producer.connect();
+    const writerBodies = bodiesFor('traces', 40, 1000);
+    for (let i = 0; i < WRITER_RECORDS; i += 20)
+      await producer.send({
+        topic: writerTopics.traces,
+        acks: -1,
+        messages: Array.from({ length: 20 }, (_, j) => ({
+          value: Buffer.from(writerBodies[(i + j) % writerBodies.length]!),
+        })),
+      });
+    await producer.disconnect();
+    const expected = WRITER_RECORDS * ITEMS.traces;
+    const ceilingDb = `bench_ceiling_${Date.now()}`;
+    const writerDb = `bench_writer_${Date.now()}`;
+    for (const database of [ceilingDb, writerDb])
+      await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 10_000 });
+    // The ceiling: the same rows, already encoded as RowBinary, inserted in 20k-row batches.
+    const rows = [];
+    for (let i = 0; i < WRITER_RECORDS; i++)
+      rows.push(...decodeRecord('traces', writerBodies[i % writerBodies.length]!).get('otel_traces')!);
+    const shape = await new SchemaCache(client, ceilingDb).get('otel_traces', new Set(Object.keys(rows[0]!)));
+    const encoded: Buffer[] = [];
+    for (let i = 0; i < rows.length; i += 20_000)
+      encoded.push(await encodeRows(shape, rows.slice(i, i + 20_000)));
+    rows.length = 0;
+    const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
+    const ceilingStart = performance.now();
+    for (const [i, body] of encoded.entries()) {
+      const result = await client.exec({
+        query: `INSERT INTO \`${ceilingDb}\`.otel_traces (${columns}) FORMAT RowBinary`,
+        values: Readable.from([body]),
+        clickhouse_settings: { insert_deduplication_token: `ceiling-${i}`, wait_end_of_query: 1 },
+      });
+      for await (const _ of result.stream) {
+        // drain
+      }
+    }
+    const ceilingSeconds = (performance.now() - ceilingStart) / 1000;
+    const ceilingRows = await countRows(client, `\`${ceilingDb}\`.otel_traces`);
+
+    const writerSpawned = performance.now();
+    const writer = await startWriter(writerTopics.prefix, writerDb, 'traces', 'writer');
+    const writerPid = writer.child.process.pid!;
+    let firstSeen = 0;
+    let firstRows = 0;
+    let cpuAtFirst = 0;
+    let written = 0;
+    while (written < expected && performance.now() - writerSpawned < 300_000) {
+      await sleep(100);
+      written = await countRows(client, `\`${writerDb}\`.otel_traces`);
+      if (written > 0 && firstSeen === 0) {
+        firstSeen = performance.now();
+        firstRows = written;
+        cpuAtFirst = cpuSeconds(writerPid);
+      }
+    }
+    const done = performance.now();
+    const writerCpu = cpuSeconds(writerPid);
+    const steadyRowsPerSecond = (written - firstRows) / ((done - firstSeen) / 1000);
+    const steadyRowsPerCpuSecond = (written - firstRows) / (writerCpu - cpuAtFirst);
+    const writerPeakRss = peakRssBytes(writerPid);
+    await writer.child.kill('SIGTERM');
+    const ceilingRowsPerSecond = ceilingRows / ceilingSeconds;
+    results['writer'] = {
+      rows: written,
+      expected,
+      secondsIncludingStartup: (done - writerSpawned) / 1000,
+      rowsPerSecondIncludingStartup: written / ((done - writerSpawned) / 1000),
+      steadyRowsPerSecond,
+      cpuSecondsPerMillionRows: (writerCpu / written) * 1e6,
+      steadyRowsPerWriterCpuSecond: steadyRowsPerCpuSecond,
+      peakRssBytes: writerPeakRss,
+      ceiling: { rows: ceilingRows, seconds: ceilingSeconds, rowsPerSecond: ceilingRowsPerSecond },
+      overCeiling: steadyRowsPerSecond / ceilingRowsPerSecond,
+    };
+    targets.push({
+      name: 'writer spans per writer CPU-second (steady, ClickHouse CPU excluded)',
+      measured: steadyRowsPerCpuSecond,
+      limit: 100_000,
+      kind: 'min',
+      unit: 'rows/CPU-s',
+    });
+    targets.push({
+      name: 'writer rows/s ÷ raw insert of the same rows',
+      measured: steadyRowsPerSecond / ceilingRowsPerSecond,
+      limit: 0.8,
+      kind: 'min',
+      unit: '×',
+    });
+
+    // ---- End to end at half of the maximum: sent → queryable ---------------------------------
+    const pipelineMax = Math.min(
+      find('tributary', 'logs', 'http/protobuf')!.itemsPerSecond,
+      steadyRowsPerSecond,
+    );
+    const e2eItems = 100;
+    const e2eRate = pipelineMax / 2 / e2eItems;
+    const e2eSeconds = Math.max(SECONDS, 10);
+    const e2eTopics = await freshTopics(3);
+    const e2eDb = `bench_e2e_${Date.now()}`;
+    await migrate(client, { database: e2eDb, ttlDays: 0, cluster: '', dedupWindow: 10_000 });
+    const e2eReceiver = await startReceiver(e2eTopics.prefix, 'receiver-e2e');
+    const e2eWriter = await startWriter(e2eTopics.prefix, e2eDb, 'logs', 'writer-e2e');
+    const e2eCount = Math.round(e2eRate * e2eSeconds);
+    say(
+      `end to end: ${e2eRate.toFixed(0)} requests/s of ${e2eItems} log records (half of ${Math.round(pipelineMax)} items/s) for ${e2eSeconds} s`,
+    );
+    const e2eBodies = Array.from({ length: e2eCount }, (_, i) =>
+      generateLogs({
+        seed: i + 1,
+        resources: 1,
+        scopesPerResource: 1,
+        itemsPerScope: e2eItems,
+        firstSeq: i * e2eItems,
+      }),
+    );
+    const sentAt = new Map<number, number>();
+    const seenAt = new Map<number, number>();
+    let polling = true;
+    let lastSend = performance.now();
+    const poller = (async () => {
+      while (polling || seenAt.size < sentAt.size) {
+        const result = await client.query({
+          query: `SELECT intDiv(toUInt64(LogAttributes['seq']), ${e2eItems}) AS r, count() AS n FROM \`${e2eDb}\`.otel_logs GROUP BY r`,
+          format: 'JSONEachRow',
+        });
+        const now = performance.now();
+        for (const { r, n } of await result.json<{ r: string; n: string }>())
+          if (Number(n) >= e2eItems && !seenAt.has(Number(r))) seenAt.set(Number(r), now);
+        if (!polling && now - lastSend > 60_000) break;
+        await sleep(50);
+      }
+    })();
+    const e2eLoad = await openLoop(
+      httpSender(`http://127.0.0.1:${e2eReceiver.http}`, 'logs'),
+      (i) => e2eBodies[i]!,
+      e2eItems,
+      e2eRate,
+      e2eSeconds,
+      256,
+      (i, at, status) => {
+        if (status === '200') sentAt.set(i, at);
+        lastSend = performance.now();
+      },
+    );
+    polling = false;
+    await poller;
+    const latencies = [...sentAt].flatMap(([i, at]) => (seenAt.has(i) ? [(seenAt.get(i)! - at) / 1000] : []));
+    const eventLoop = {
+      receiverMaxSeconds: await scrapeMetric(
+        `http://127.0.0.1:${e2eReceiver.metrics}/metrics`,
+        'tributary_process_event_loop_delay_max_seconds',
+      ),
+      receiverP99Seconds: await scrapeMetric(
+        `http://127.0.0.1:${e2eReceiver.metrics}/metrics`,
+        'tributary_process_event_loop_delay_p99_seconds',
+      ),
+      writerMaxSeconds: await scrapeMetric(
+        `http://127.0.0.1:${e2eWriter.metrics}/metrics`,
+        'tributary_process_event_loop_delay_max_seconds',
+      ),
+      writerP99Seconds: await scrapeMetric(
+        `http://127.0.0.1:${e2eWriter.metrics}/metrics`,
+        'tributary_process_event_loop_delay_p99_seconds',
+      ),
+    };
+    results['endToEnd'] = {
+      requestsPerSecond: e2eRate,
+      itemsPerRequest: e2eItems,
+      acked: sentAt.size,
+      queryable: latencies.length,
+      statuses: e2eLoad.statuses,
+      p50Seconds: percentile(latencies, 50),
+      p99Seconds: percentile(latencies, 99),
+      maxSeconds: Math.max(...latencies),
+      flushIntervalSeconds: FLUSH_INTERVAL_MS / 1000,
+      eventLoop,
+      peakRssBytes: {
+        receiver: peakRssBytes(e2eReceiver.child.process.pid!),
+        writer: peakRssBytes(e2eWriter.child.process.pid!),
+      },
+    };
+    targets.push({
+      name: 'end-to-end p99 (sent → queryable) at half of max throughput',
+      measured: percentile(latencies, 99),
+      limit: FLUSH_INTERVAL_MS / 1000 + 1,
+      kind: 'max',
+      unit: 's',
+    });
+    targets.push({
+      name: 'acknowledged requests never queryable (end-to-end run)',
+      measured: sentAt.size - latencies.length,
+      limit: 0,
+      kind: 'max',
+      unit: 'requests',
+    });
+    targets.push({
+      name: 'largest event-loop delay, receiver and writer (whole process life)',
+      measured:
+        Math.max(eventLoop.receiverMaxSeconds ?? Number.NaN, eventLoop.writerMaxSeconds ?? Number.NaN) * 1000,
+      limit: 50,
+      kind: 'max',
+      unit: 'ms',
+    });
+    results['peakRssBytes'] = {
+      receiver: receiverPeak,
+      ...(durable ? { collectorDurable: peakRssBytes(durable.process.pid!) } : {}),
+      ...(batched ? { collectorBatched: peakRssBytes(batched.process.pid!) } : {}),
+    };
+  } finally {
+    await Promise.allSettled([...children.map((c) => c.kill('SIGTERM')), ...collectors.map((c) => c.stop())]);
+    await client.close();
+    await stack.stop();
+  }
+  results['targets'] = targets.map((t) => ({ ...t, pass: passes(t) }));
+  results['totalSeconds'] = (Date.now() - started) / 1000;
+
+  // ---- Report --------------------------------------------------------------------------------
+  const receiver = results['receiver'] as {
+    medians: {
+      system: string;
+      signal: string;
+      transport: string;
+      runs: number;
+      itemsPerSecond: number;
+      cpuSecondsPerMillion: number;
+      itemsPerCpuSecond: number;
+      failures: number;
+    }[];
+    perCpuRatios: { signal: string; transport: string; oursOverCollector: number }[];
+  };
+  const writer = results['writer'] as {
+    steadyRowsPerSecond: number;
+    steadyRowsPerWriterCpuSecond: number;
+    cpuSecondsPerMillionRows: number;
+    overCeiling: number;
+    ceiling: { rowsPerSecond: number };
+  };
+  const e2e = results['endToEnd'] as { p50Seconds: number; p99Seconds: number };
+  const headlines: Headline[] = [
+    ...receiver.medians
+      .filter((m) => m.system === 'tributary')
+      .map((m) => ({
+        name: `receiver ${m.signal} ${m.transport} items/CPU-s`,
+        value: Math.round(m.itemsPerCpuSecond),
+        higherIsBetter: true,
+      })),
+    { name: 'writer steady rows/s', value: Math.round(writer.steadyRowsPerSecond), higherIsBetter: true },
+    {
+      name: 'writer rows/CPU-s',
+      value: Math.round(writer.steadyRowsPerWriterCpuSecond),
+      higherIsBetter: true,
+    },
+    { name: 'end-to-end p99 s', value: e2e.p99Seconds, higherIsBetter: false },
+  ];
+  results['headlines'] = headlines;
+  const markdown = [
+    `# Benchmark ${String(results['date'])}`,
+    '',
+    `Node ${process.version}, ${String(results['cpus'])} CPUs shared by Kafka, ClickHouse, the load generator and the system under test; ${ROUNDS} round(s) of ${SECONDS} s, ${CLIENTS} clients, medians.`,
+    '',
+    '## Receivers (OTLP → Kafka, acks=all, answered after the Kafka ack)',
+    '',
+    tableMarkdown(
+      [
+        'system',
+        'signal',
+        'transport',
+        'runs',
+        'items/s',
+        'CPU-s per M items',
+        'items per CPU-s',
+        'failed requests',
+      ],
+      receiver.medians.map((m) => [
+        m.system,
+        m.signal,
+        m.transport,
+        m.runs,
+        m.itemsPerSecond,
+        m.cpuSecondsPerMillion,
+        m.itemsPerCpuSecond,
+        m.failures,
+      ]),
+    ),
+    '',
+    tableMarkdown(
+      ['signal', 'transport', 'tributary ÷ collector, items per CPU-s'],
+      receiver.perCpuRatios.map((r) => [r.signal, r.transport, `${r.oursOverCollector.toFixed(2)}×`]),
+    ),
+    '',
+    '## Writer',
+    '',
+    tableMarkdown(
+      [
+        'steady rows/s',
+        'rows per writer CPU-s',
+        'CPU-s per M rows (incl. start)',
+        'raw insert rows/s',
+        'writer ÷ raw',
+      ],
+      [
+        [
+          writer.steadyRowsPerSecond,
+          writer.steadyRowsPerWriterCpuSecond,
+          writer.cpuSecondsPerMillionRows,
+          writer.ceiling.rowsPerSecond,
+          `${writer.overCeiling.toFixed(2)}×`,
+        ],
+      ],
+    ),
+    '',
+    '## Targets',
+    '',
+    targetsMarkdown(targets),
+  ];
+  const baselinePath = fromRoot('bench', 'baseline.json');
+  if (existsSync(baselinePath)) {
+    const baseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as {
+      date: string;
+      headlines: Headline[];
+    };
+    markdown.push(
+      '',
+      `## Compared with the baseline of ${baseline.date}`,
+      '',
+      compareMarkdown(headlines, baseline.headlines),
+    );
+  }
+  const day = new Date().toISOString().slice(0, 10);
+  mkdirSync(fromRoot('bench', 'results'), { recursive: true });
+  const jsonPath = fromRoot('bench', 'results', `${day}.json`);
+  writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(fromRoot('bench', 'results', `${day}.md`), markdown.join('\n') + '\n');
+  if (saveBaseline)
+    writeFileSync(baselinePath, JSON.stringify({ date: results['date'], headlines }, null, 2) + '\n');
+  process.stdout.write(
+    markdown.join('\n') +
+      `\n\nwritten to ${jsonPath} and ${day}.md${saveBaseline ? ' (and bench/baseline.json)' : ''}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
