@@ -2,7 +2,10 @@
  * The one module that imports the ClickHouse client library (@clickhouse/client, HTTP interface).
  * Every mode (local chdb server, clickhouse-server, ClickHouse Cloud) goes through this.
  */
+import { readFileSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Config } from './config/options.js';
+import { TributaryError } from './errors.js';
 
 export type { ClickHouseClient } from '@clickhouse/client';
 
@@ -13,6 +16,41 @@ export interface ClickHouseOptions {
   /** Default database of the connection; statements may still name others. */
   readonly database: string;
   readonly requestTimeoutMs?: number;
+  /** For https:// URLs with a private CA and/or a client certificate. */
+  readonly tls?: { readonly caCert: Buffer; readonly cert?: Buffer; readonly key?: Buffer } | undefined;
+}
+
+/** ClickHouse TLS files of a configuration, read now so a bad path fails at start. */
+export function clickhouseTls(config: Config): ClickHouseOptions['tls'] {
+  const read = (key: 'clickhouse.tlsCaFile' | 'clickhouse.tlsCertFile' | 'clickhouse.tlsKeyFile'): Buffer => {
+    try {
+      return readFileSync(config[key]);
+    } catch (err) {
+      throw new TributaryError(
+        'CONFIG_INVALID',
+        `config ${key}: cannot read ${config[key]}: ${(err as Error).message}`,
+      );
+    }
+  };
+  if (!config['clickhouse.tlsCaFile']) {
+    if (config['clickhouse.tlsCertFile'] || config['clickhouse.tlsKeyFile'])
+      throw new TributaryError(
+        'CONFIG_INVALID',
+        'config clickhouse.tlsCertFile: a client certificate needs clickhouse.tlsCaFile (the CA of the server) too',
+      );
+    return undefined;
+  }
+  if (Boolean(config['clickhouse.tlsCertFile']) !== Boolean(config['clickhouse.tlsKeyFile']))
+    throw new TributaryError(
+      'CONFIG_INVALID',
+      'config clickhouse.tlsCertFile: needs clickhouse.tlsKeyFile too (and the other way round)',
+    );
+  return {
+    caCert: read('clickhouse.tlsCaFile'),
+    ...(config['clickhouse.tlsCertFile']
+      ? { cert: read('clickhouse.tlsCertFile'), key: read('clickhouse.tlsKeyFile') }
+      : {}),
+  };
 }
 
 export function createClickHouse(options: ClickHouseOptions): ClickHouseClient {
@@ -22,6 +60,14 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouseClient {
     password: options.password,
     database: options.database,
     request_timeout: options.requestTimeoutMs ?? 60_000,
+    ...(options.tls
+      ? {
+          tls:
+            options.tls.cert && options.tls.key
+              ? { ca_cert: options.tls.caCert, cert: options.tls.cert, key: options.tls.key }
+              : { ca_cert: options.tls.caCert },
+        }
+      : {}),
     // Keep the server from buffering inserts behind our back: an answer means the rows are in.
     clickhouse_settings: { async_insert: 0, wait_end_of_query: 1 },
   });

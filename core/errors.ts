@@ -62,6 +62,13 @@ export const errorCatalog = {
     grpc: GRPC.RESOURCE_EXHAUSTED,
     summary: 'Too many bytes in flight; retry later.',
   },
+  RATE_LIMITED: {
+    retryable: true,
+    http: 429,
+    grpc: GRPC.RESOURCE_EXHAUSTED,
+    summary:
+      "The API key's items-per-second limit (receiver.rateLimitItemsPerSecond) is used up; retry later.",
+  },
   KAFKA_UNAVAILABLE: {
     retryable: true,
     http: 503,

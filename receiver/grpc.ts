@@ -18,6 +18,7 @@ import type { Authenticator } from './auth.js';
 import type { ReceiverMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 import { RETRY_AFTER_SECONDS, asTributaryError } from './respond.js';
+import type { ServerTls } from './tls.js';
 
 const SERVICES: Record<Signal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
@@ -119,10 +120,20 @@ export function createGrpcServer(deps: GrpcDeps): Server {
   return server;
 }
 
-export function bindGrpc(server: Server, host: string, port: number): Promise<number> {
+export function bindGrpc(
+  server: Server,
+  host: string,
+  port: number,
+  tls: ServerTls | undefined,
+): Promise<number> {
+  const credentials = tls
+    ? ServerCredentials.createSsl(
+        tls.clientCa ?? null,
+        [{ cert_chain: tls.cert, private_key: tls.key }],
+        tls.clientCa !== undefined,
+      )
+    : ServerCredentials.createInsecure();
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+    server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
   });
 }

@@ -19,6 +19,7 @@ import {
 import type { Authenticator } from './auth.js';
 import type { ReceiverMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
+import type { ServerTls } from './tls.js';
 import { RETRY_AFTER_SECONDS, asTributaryError } from './respond.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -40,6 +41,7 @@ export interface HttpDeps {
   readonly auth: Authenticator;
   readonly metrics: ReceiverMetrics;
   readonly log: Logger;
+  readonly tls?: ServerTls | undefined;
 }
 
 function isJson(request: FastifyRequest): boolean {
@@ -73,11 +75,21 @@ async function decompress(body: Buffer, encoding: string | undefined, maxBytes: 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const { config, pipeline, auth, metrics, log } = deps;
   const origins = config['receiver.corsOrigins'];
+  const tls = deps.tls;
   const app = Fastify({
     bodyLimit: config['receiver.maxCompressedBodyBytes'],
     logger: false,
     return503OnClosing: true,
-  });
+    ...(tls
+      ? {
+          https: {
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+          },
+        }
+      : {}),
+  }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
   for (const type of [...PROTOBUF_TYPES, JSON_TYPE])

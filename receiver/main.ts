@@ -2,12 +2,13 @@
 import type { Config } from '../core/config/options.js';
 import { serveHealth } from '../core/health.js';
 import { stopOnSignals } from '../core/lifecycle.js';
-import { createKafka } from '../core/kafka.js';
+import { createKafka, kafkaSecurity } from '../core/kafka.js';
 import { createLogger } from '../core/log.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
 import { createAuthenticator } from './auth.js';
 import { bindGrpc, createGrpcServer } from './grpc.js';
 import { createHttpServer } from './http.js';
+import { serverTls } from './tls.js';
 import { createReceiverMetrics } from './metrics.js';
 import { createPipeline } from './pipeline.js';
 import { Publisher } from './publish.js';
@@ -23,11 +24,13 @@ export interface RunningReceiver {
 
 export async function startReceiver(config: Config): Promise<RunningReceiver> {
   const log = createLogger({ component: 'receiver' });
+  const tls = serverTls(config); // before anything starts: bad TLS files stop start-up
   const metrics = createReceiverMetrics();
   const kafka = createKafka({
     brokers: config['kafka.brokers'],
     clientId: `${config['kafka.clientId']}-receiver`,
     log,
+    security: kafkaSecurity(config),
   });
   const topics = (['traces', 'metrics', 'logs'] as const).map(
     (s) => config['topics.prefix'] + config[`topics.${s}`],
@@ -48,6 +51,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     auth: createAuthenticator(config['receiver.apiKeys']),
     metrics,
     log,
+    tls,
   };
   const host = config['receiver.host'];
   const http = createHttpServer(deps);
@@ -56,7 +60,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
   const httpPort =
     typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config['receiver.httpPort'];
   const grpc = createGrpcServer(deps);
-  const grpcPort = await bindGrpc(grpc, host, config['receiver.grpcPort']);
+  const grpcPort = await bindGrpc(grpc, host, config['receiver.grpcPort'], tls);
   const health = await serveHealth(config['receiver.healthPort'], host, () => publisher.readiness());
   let metricsServer: SmallServer | undefined;
   const gaugeTimer = setInterval(() => metrics.inflightBytes.set(publisher.bytesInFlight), 1000);
@@ -66,6 +70,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
   log.info('receiver ready', {
     httpPort,
     grpcPort,
+    tls: tls ? (tls.clientCa ? 'mutual' : 'on') : 'off',
     healthPort: health.port,
     metricsPort: metricsServer?.port ?? 0,
     topics,

@@ -6,6 +6,7 @@ import type { Config } from '../core/config/options.js';
 import { type Signal, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
 import { stampResourceAttribute } from '../schemas/otlp/stamp.js';
 import type { OutgoingRecord, Publisher } from './publish.js';
+import { createRateLimiter } from './rate-limit.js';
 
 export const SIGNAL_HEADER = 'otelcol.signal';
 export const RECEIVED_AT_HEADER = 'tributary.received_at';
@@ -36,11 +37,16 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
   const region = config['receiver.region'];
   const keyBy = config['receiver.keyBy'];
   const maxRecordBytes = config['receiver.maxRecordBytes'];
+  const limiter = createRateLimiter(
+    config['receiver.rateLimitItemsPerSecond'],
+    config['receiver.rateLimitBurstItems'],
+  );
 
   return {
     async ingest(signal, body, context) {
       const shape = validateRequest(signal, body);
       if (shape.items === 0) return { items: 0, records: 0, bytes: 0 };
+      limiter.take(context.keyId, shape.items);
       const bytes =
         region && config['receiver.regionAttribute']
           ? stampResourceAttribute(signal, body, 'cloud.region', region)

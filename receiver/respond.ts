@@ -5,6 +5,7 @@ import type { Logger } from '../core/log.js';
 /** Seconds a client should wait before retrying a retryable failure. */
 export const RETRY_AFTER_SECONDS: Partial<Record<TributaryError['code'], number>> = {
   OVERLOADED: 1,
+  RATE_LIMITED: 1,
   KAFKA_UNAVAILABLE: 5,
   SHUTTING_DOWN: 1,
 };

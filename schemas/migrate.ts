@@ -1,6 +1,6 @@
 /** `tributary migrate`: the database and the ClickStack tables, idempotently. */
 import type { ClickHouseClient } from '../core/clickhouse.js';
-import { createClickHouse } from '../core/clickhouse.js';
+import { clickhouseTls, createClickHouse } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { type Logger, createLogger } from '../core/log.js';
@@ -44,6 +44,7 @@ export async function runMigrateCommand(config: Config): Promise<void> {
     user: config['clickhouse.user'],
     password: config['clickhouse.password'],
     database: 'default',
+    tls: clickhouseTls(config),
   });
   try {
     const ping = await client.ping();

@@ -1,8 +1,8 @@
 /** `tributary writer`: Kafka in, ClickHouse out, one consumer group per signal. */
-import { createClickHouse } from '../core/clickhouse.js';
+import { clickhouseTls, createClickHouse } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { serveHealth } from '../core/health.js';
-import { createKafka } from '../core/kafka.js';
+import { createKafka, kafkaSecurity } from '../core/kafka.js';
 import { stopOnSignals } from '../core/lifecycle.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
@@ -52,6 +52,7 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
     brokers: config['kafka.brokers'],
     clientId: `${config['kafka.clientId']}-writer`,
     log,
+    security: kafkaSecurity(config),
   });
   const database = config['clickhouse.database'];
   const client = createClickHouse({
@@ -59,6 +60,7 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
     user: config['clickhouse.user'],
     password: config['clickhouse.password'],
     database,
+    tls: clickhouseTls(config),
   });
   const dlq = new DeadLetterQueue(kafka);
   const flushDeps = {

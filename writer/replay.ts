@@ -4,10 +4,10 @@
  * ledger recorded, so the replayed batches repeat the live writer's tokens and ClickHouse drops
  * what it already has (within the dedup window): running a replay twice is harmless.
  */
-import { createClickHouse } from '../core/clickhouse.js';
+import { clickhouseTls, createClickHouse } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { TributaryError } from '../core/errors.js';
-import { type Admin, createKafka } from '../core/kafka.js';
+import { type Admin, createKafka, kafkaSecurity } from '../core/kafka.js';
 import { createLogger } from '../core/log.js';
 import { SignalWriter } from './consume.js';
 import { DeadLetterQueue } from './dlq.js';
@@ -87,6 +87,7 @@ export async function runReplay(config: Config): Promise<ReplayResult> {
     brokers: config['kafka.brokers'],
     clientId: `${config['kafka.clientId']}-replay`,
     log,
+    security: kafkaSecurity(config),
   });
   const database = config['clickhouse.database'];
   const client = createClickHouse({
@@ -94,6 +95,7 @@ export async function runReplay(config: Config): Promise<ReplayResult> {
     user: config['clickhouse.user'],
     password: config['clickhouse.password'],
     database,
+    tls: clickhouseTls(config),
   });
   const admin = kafka.admin();
   await admin.connect();

@@ -12,11 +12,19 @@ function allowed(option: Option): string {
   return '';
 }
 
+const isSecret = (option: Option): boolean =>
+  (option.type === 'string' || option.type === 'list') && option.secret === true;
+
 /** Help text for the options a command accepts, with env names and defaults from the one schema. */
 export function optionsHelp(keys: readonly ConfigKey[]): string {
   const lines: string[] = [];
   for (const key of keys) {
     const option: Option = configSchema[key];
+    if (isSecret(option)) {
+      lines.push(`  ${envName(key)} / ${envName(key)}_FILE (secret: environment or file only)`);
+      lines.push(`      ${option.doc}`);
+      continue;
+    }
     lines.push(`  ${flagName(key)}${allowed(option)}`);
     lines.push(`      ${option.doc}`);
     lines.push(`      env ${envName(key)}, default ${formatDefault(option)}`);
@@ -31,7 +39,7 @@ export function configMarkdownTable(): string {
     const option: Option = configSchema[key];
     const def = formatDefault(option).replace(/\|/g, '\\|');
     rows.push(
-      `| \`${key}\` | \`${flagName(key)}\` | \`${envName(key)}\` | \`${def}\`${allowed(option).replace(/\|/g, '\\|')} | ${option.doc.replace(/\|/g, '\\|')} |`,
+      `| \`${key}\` | ${isSecret(option) ? '(secret: no flag)' : `\`${flagName(key)}\``} | \`${envName(key)}\`${isSecret(option) ? ` or \`${envName(key)}_FILE\`` : ''} | \`${def}\`${allowed(option).replace(/\|/g, '\\|')} | ${option.doc.replace(/\|/g, '\\|')} |`,
     );
   }
   return rows.join('\n');

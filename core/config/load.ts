@@ -126,6 +126,36 @@ const envToKey = new Map<string, ConfigKey>(
   (Object.keys(configSchema) as ConfigKey[]).map((k) => [envName(k), k]),
 );
 
+function isSecret(key: ConfigKey): boolean {
+  const option: Option = configSchema[key];
+  return (option.type === 'string' || option.type === 'list') && option.secret === true;
+}
+
+function secretElsewhere(key: ConfigKey, where: string): TributaryError {
+  return invalid(
+    key,
+    `is a secret and cannot be set ${where}: use the environment (${envName(key)}) or a file (${envName(key)}_FILE)`,
+  );
+}
+
+/** A secret from a file named by `<ENV>_FILE` (Docker/Kubernetes secrets): trailing newlines dropped; lists one per line. */
+function readSecretFile(key: ConfigKey, variable: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw invalid(variable, `cannot read the secret file ${path}: ${(err as Error).message}`);
+  }
+  const option: Option = configSchema[key];
+  return option.type === 'list'
+    ? text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .join(',')
+    : text.replace(/\r?\n$/, '');
+}
+
 /** Reads the whole configuration: overrides > flags > env (TRIBUTARY_*) > config file > defaults. */
 export function loadConfig(input: LoadInput = {}): LoadedConfig {
   const env = input.env ?? process.env;
@@ -143,12 +173,21 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     for (const [key, raw] of Object.entries(readConfigFile(configPath))) {
       if (!isConfigKey(key))
         throw invalid(key, `unknown key in ${configPath}; see \`tributary --help\` for the keys`);
+      if (isSecret(key)) throw secretElsewhere(key, `in the config file ${configPath}`);
       values[key] = coerce(key, raw);
       sources[key] = 'file';
     }
   }
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('TRIBUTARY_') || name === 'TRIBUTARY_CONFIG' || raw === undefined) continue;
+    const fileKey = name.endsWith('_FILE') ? envToKey.get(name.slice(0, -'_FILE'.length)) : undefined;
+    if (fileKey && isSecret(fileKey)) {
+      if (env[envName(fileKey)] !== undefined)
+        throw invalid(name, `set either ${envName(fileKey)} or ${name}, not both`);
+      values[fileKey] = coerce(fileKey, readSecretFile(fileKey, name, raw));
+      sources[fileKey] = 'env';
+      continue;
+    }
     const key = envToKey.get(name);
     if (!key) throw invalid(name, 'unknown environment variable; see `tributary --help` for the keys');
     values[key] = coerce(key, raw);
@@ -159,6 +198,8 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     if (!key) throw invalid(flag, 'unknown option; see `--help` for the options of this command');
     if (input.allowedKeys && !input.allowedKeys.includes(key))
       throw invalid(flag, 'is not an option of this command; see `--help`');
+    // Command lines are visible to every user of the machine (ps, /proc).
+    if (isSecret(key)) throw secretElsewhere(key, 'on the command line');
     values[key] = coerce(key, raw);
     sources[key] = 'flag';
   }
@@ -183,9 +224,7 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
 export function redact(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(configSchema) as ConfigKey[]) {
-    const option: Option = configSchema[key];
-    const secret = (option.type === 'string' || option.type === 'list') && option.secret === true;
-    out[key] = secret ? '<redacted>' : config[key];
+    out[key] = isSecret(key) ? '<redacted>' : config[key];
   }
   return out;
 }

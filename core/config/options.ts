@@ -94,6 +94,24 @@ export const configSchema = {
     1,
     5,
   ),
+  'kafka.tls': bool(false, 'Connect to Kafka over TLS (SSL or SASL_SSL listeners).'),
+  'kafka.tlsCaFile': str(
+    '',
+    "PEM CA bundle that signed the brokers' certificates (default: the system CAs).",
+  ),
+  'kafka.tlsCertFile': str('', 'PEM client certificate for brokers that require one (mutual TLS).'),
+  'kafka.tlsKeyFile': str('', 'PEM private key of kafka.tlsCertFile.'),
+  'kafka.saslMechanism': oneOf(
+    'none',
+    ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const,
+    'SASL authentication to Kafka (with kafka.saslUsername / kafka.saslPassword).',
+  ),
+  'kafka.saslUsername': str('', 'SASL user name.'),
+  'kafka.saslPassword': str(
+    '',
+    'SASL password: only from the environment (TRIBUTARY_KAFKA_SASL_PASSWORD) or a file (TRIBUTARY_KAFKA_SASL_PASSWORD_FILE).',
+    true,
+  ),
   'kafka.version': str('4.1.1', 'Apache Kafka version resolved from Maven Central for the local broker.'),
 
   // topics
@@ -108,7 +126,14 @@ export const configSchema = {
     'ClickHouse HTTP(S) endpoint. `dev` starts the local server unless this is set.',
   ),
   'clickhouse.user': str('default', 'ClickHouse user.'),
-  'clickhouse.password': str('', 'ClickHouse password (prefer the environment or a file).', true),
+  'clickhouse.password': str(
+    '',
+    'ClickHouse password: only from the environment (TRIBUTARY_CLICKHOUSE_PASSWORD) or a file (TRIBUTARY_CLICKHOUSE_PASSWORD_FILE).',
+    true,
+  ),
+  'clickhouse.tlsCaFile': str('', 'PEM CA bundle for an https:// ClickHouse URL signed by a private CA.'),
+  'clickhouse.tlsCertFile': str('', 'PEM client certificate for ClickHouse (mutual TLS).'),
+  'clickhouse.tlsKeyFile': str('', 'PEM private key of clickhouse.tlsCertFile.'),
   'clickhouse.database': str('default', 'Database holding the tables.'),
   'clickhouse.port': int(
     8123,
@@ -156,8 +181,29 @@ export const configSchema = {
   ),
   'receiver.apiKeys': list(
     [],
-    'Accepted API keys (`authorization: <key>` or `Bearer <key>`). Empty = no auth.',
+    'Accepted API keys (`authorization: <key>` or `Bearer <key>`), only from the environment or a file (TRIBUTARY_RECEIVER_API_KEYS_FILE, one key per line). Empty = no auth.',
     true,
+  ),
+  'receiver.rateLimitItemsPerSecond': int(
+    0,
+    'Items (spans, data points, log records) per second each API key may send; above it 429/RESOURCE_EXHAUSTED. Without auth one limit covers all clients. 0 = off.',
+    0,
+    1_000_000_000,
+  ),
+  'receiver.rateLimitBurstItems': int(
+    0,
+    'Items a key may send at once above its rate (the bucket size); 0 = one second of rate, at least 10,000.',
+    0,
+    1_000_000_000,
+  ),
+  'receiver.tlsCertFile': str(
+    '',
+    'PEM certificate chain: serve OTLP/HTTP and OTLP/gRPC over TLS (with receiver.tlsKeyFile).',
+  ),
+  'receiver.tlsKeyFile': str('', 'PEM private key of receiver.tlsCertFile.'),
+  'receiver.tlsClientCaFile': str(
+    '',
+    'PEM CA bundle: require client certificates signed by it (mutual TLS). Needs receiver.tlsCertFile.',
   ),
   'receiver.corsOrigins': list([], 'Origins allowed by CORS (`*` for any). Empty = CORS off.'),
   'receiver.healthPort': int(13133, 'Health endpoint port (liveness /, readiness /ready).', 0, PORT_MAX),
@@ -169,7 +215,7 @@ export const configSchema = {
     600_000,
   ),
   'receiver.maxInflightBytes': int(
-    256 * 1024 * 1024,
+    64 * 1024 * 1024,
     'Bytes of requests being produced at once; above it clients get 429/RESOURCE_EXHAUSTED.',
     1024 * 1024,
     8 * 1_073_741_824,

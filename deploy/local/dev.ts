@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LoadedConfig } from '../../core/config/load.js';
 import { type ConfigKey, configSchema, envName } from '../../core/config/options.js';
-import { createClickHouse } from '../../core/clickhouse.js';
+import { clickhouseTls, createClickHouse } from '../../core/clickhouse.js';
 import { selfCommand } from '../../core/cli/self.js';
 import { createLogger } from '../../core/log.js';
 import { migrate } from '../../schemas/migrate.js';
@@ -133,6 +133,7 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
       user: config['clickhouse.user'],
       password: config['clickhouse.password'],
       database: 'default',
+      tls: clickhouseTls(config),
     });
     try {
       await migrate(client, {

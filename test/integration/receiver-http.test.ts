@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { decodeRequest, jsonToProtobuf } from '../../schemas/otlp/codec.js';
+import { decodeRequest, jsonToProtobuf, validateRequest } from '../../schemas/otlp/codec.js';
 import { generateTraces } from '../fixtures/generate.js';
 import * as sdk from '../fixtures/otel-sdk.js';
 import { readRecords, topicSize } from '../harness/kafka.js';
@@ -230,4 +230,28 @@ describe('OTLP/HTTP receiver options', () => {
       'us-2',
     );
   });
+});
+
+test('per-key rate limits: 429 with Retry-After for the key over its limit, others unaffected', async (t) => {
+  const receiver = await startTestReceiver({
+    'receiver.apiKeys': 'key-fast,key-other',
+    'receiver.rateLimitItemsPerSecond': 1,
+    'receiver.rateLimitBurstItems': 3,
+  });
+  t.after(() => receiver.stop());
+  const body = sdk.logsProtobuf(); // the SDK fixture's log records
+  const items = validateRequest('logs', body).items;
+  assert.ok(items >= 2 && items <= 3, `fixture has ${items} log records`);
+  const post = (key: string) =>
+    fetch(`${receiver.httpUrl}/v1/logs`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${key}` },
+    });
+  assert.equal((await post('key-fast')).status, 200);
+  const limited = await post('key-fast');
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get('retry-after'), '1');
+  assert.match(await limited.text(), /rate limit/);
+  assert.equal((await post('key-other')).status, 200, 'another key has its own budget');
 });

@@ -25,6 +25,17 @@ export interface StartKafkaOptions {
   readonly onProgress?: (line: string) => void;
   /** Longest wait for the cluster to answer. */
   readonly startTimeoutMs?: number;
+  /** An extra SASL_SSL listener (PLAIN users, PEM files): broker i listens on secure.port + i. */
+  readonly secure?: SecureListener;
+}
+
+export interface SecureListener {
+  readonly port: number;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** SASL/PLAIN user name → password. */
+  readonly users: Readonly<Record<string, string>>;
 }
 
 export interface LocalKafka {
@@ -107,17 +118,37 @@ async function layout(
   return { clusterId: saved.clusterId, nodes };
 }
 
-function serverProperties(node: NodeLayout, all: readonly NodeLayout[]): string {
+function secureProperties(node: NodeLayout, secure: SecureListener): Record<string, string> {
+  // Kafka reads a PEM key store as one file holding the private key and the certificate chain.
+  const keystore = join(node.dir, 'keystore.pem');
+  writeFileSync(keystore, readFileSync(secure.keyFile, 'utf8') + readFileSync(secure.certFile, 'utf8'));
+  const users = Object.entries(secure.users)
+    .map(([name, password]) => `user_${name}="${password}"`)
+    .join(' ');
+  return {
+    'listener.name.secure.sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.secure.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${users};`,
+    'listener.name.secure.ssl.keystore.type': 'PEM',
+    'listener.name.secure.ssl.keystore.location': keystore,
+    'listener.name.secure.ssl.truststore.type': 'PEM',
+    'listener.name.secure.ssl.truststore.location': secure.caFile,
+  };
+}
+
+function serverProperties(node: NodeLayout, all: readonly NodeLayout[], secure?: SecureListener): string {
   const replicas = Math.min(3, all.length);
+  const index = all.indexOf(node);
+  const secureListener = secure ? `,SECURE://${HOST}:${secure.port + index}` : '';
   const props: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': node.id,
     'controller.quorum.voters': all.map((n) => `${n.id}@${HOST}:${n.controllerPort}`).join(','),
-    listeners: `PLAINTEXT://${HOST}:${node.clientPort},CONTROLLER://${HOST}:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${node.clientPort}`,
+    listeners: `PLAINTEXT://${HOST}:${node.clientPort},CONTROLLER://${HOST}:${node.controllerPort}${secureListener}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${node.clientPort}${secureListener}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${secure ? ',SECURE:SASL_SSL' : ''}`,
+    ...(secure ? secureProperties(node, secure) : {}),
     'log.dirs': join(node.dir, 'data'),
     'num.partitions': 3,
     'auto.create.topics.enable': 'false',
@@ -184,7 +215,7 @@ export async function startKafka(options: StartKafkaOptions): Promise<LocalKafka
 
   for (const node of nodes) {
     mkdirSync(node.dir, { recursive: true });
-    writeFileSync(join(node.dir, 'server.properties'), serverProperties(node, nodes) + '\n');
+    writeFileSync(join(node.dir, 'server.properties'), serverProperties(node, nodes, options.secure) + '\n');
     if (!existsSync(join(node.dir, 'data', 'meta.properties'))) {
       progress(`formatting storage of node ${node.id}`);
       try {
