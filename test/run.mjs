@@ -19,8 +19,12 @@ function findTests(dir) {
   return out.sort();
 }
 
-const filter = process.env.TEST_FILTER;
-const files = findTests(testDir).filter((f) => !filter || f.includes(filter));
+// TEST_FILTER: comma-separated substrings of file paths (any may match).
+const filters = (process.env.TEST_FILTER ?? '').split(',').filter(Boolean);
+const filter = filters.join(',');
+const files = findTests(testDir).filter(
+  (f) => filters.length === 0 || filters.some((part) => f.includes(part)),
+);
 if (files.length === 0) {
   console.error(`no test files found under ${testDir}${filter ? ` matching ${filter}` : ''}`);
   process.exit(1);
