@@ -2,6 +2,8 @@
  * OTLP/HTTP: POST /v1/traces, /v1/metrics, /v1/logs with protobuf or JSON bodies, gzip/deflate,
  * bounded before and after decompression, answered in the request's own encoding.
  */
+import { createServer as createPlainServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -76,19 +78,28 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const { config, pipeline, auth, metrics, log } = deps;
   const origins = config['receiver.corsOrigins'];
   const tls = deps.tls;
+  const timeouts = {
+    // A client trickling its body holds a connection and memory: bound the whole request's time,
+    // checked every second (Node's default check runs every 30 s).
+    requestTimeout: config['receiver.requestTimeoutMs'],
+    connectionsCheckingInterval: 1_000,
+  };
   const app = Fastify({
     bodyLimit: config['receiver.maxCompressedBodyBytes'],
     logger: false,
     return503OnClosing: true,
-    ...(tls
-      ? {
-          https: {
-            cert: tls.cert,
-            key: tls.key,
-            ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
-          },
-        }
-      : {}),
+    serverFactory: (handler) =>
+      tls
+        ? createHttpsServer(
+            {
+              ...timeouts,
+              cert: tls.cert,
+              key: tls.key,
+              ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+            },
+            handler,
+          )
+        : createPlainServer(timeouts, handler),
   }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();

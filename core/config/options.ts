@@ -208,6 +208,12 @@ export const configSchema = {
   'receiver.corsOrigins': list([], 'Origins allowed by CORS (`*` for any). Empty = CORS off.'),
   'receiver.healthPort': int(13133, 'Health endpoint port (liveness /, readiness /ready).', 0, PORT_MAX),
   'receiver.metricsPort': int(9464, 'Prometheus metrics port of the receiver (0 = off).', 0, PORT_MAX),
+  'receiver.requestTimeoutMs': int(
+    30_000,
+    'Longest time to receive a whole OTLP/HTTP request; slower clients are disconnected (slow-body attacks).',
+    1_000,
+    600_000,
+  ),
   'receiver.produceTimeoutMs': int(
     10_000,
     'Longest wait for Kafka to acknowledge a request before answering retryable.',

@@ -255,3 +255,26 @@ test('per-key rate limits: 429 with Retry-After for the key over its limit, othe
   assert.match(await limited.text(), /rate limit/);
   assert.equal((await post('key-other')).status, 200, 'another key has its own budget');
 });
+
+test('a slow body is cut off after receiver.requestTimeoutMs, and nothing is produced', async (t) => {
+  const receiver = await startTestReceiver({ 'receiver.requestTimeoutMs': 1_000 });
+  t.after(() => receiver.stop());
+  const { connect } = await import('node:net');
+  const started = Date.now();
+  const closedAfter = await new Promise<number>((resolve) => {
+    const socket = connect(receiver.httpPort, '127.0.0.1', () => {
+      socket.write(
+        'POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100000\r\n\r\n',
+      );
+      const drip = setInterval(() => socket.write('\x0a'), 200); // a byte every 200 ms, forever
+      socket.once('close', () => {
+        clearInterval(drip);
+        resolve(Date.now() - started);
+      });
+      socket.on('error', () => undefined);
+      socket.resume();
+    });
+  });
+  assert.ok(closedAfter < 5_000, `connection closed after ${closedAfter} ms`);
+  assert.equal(await topicSize(receiver.topics.logs), 0);
+});
