@@ -57,6 +57,7 @@ import {
   tableMarkdown,
   targetsMarkdown,
 } from './lib/report.js';
+import { cleanUpOnSignals } from './lib/signals.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -186,6 +187,10 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const children: Child[] = [];
   const collectors: RunningCollector[] = [];
+  cleanUpOnSignals(async () => {
+    await Promise.allSettled([...children.map((c) => c.kill('SIGTERM')), ...collectors.map((c) => c.stop())]);
+    await stack.stop();
+  });
   const client = createClickHouse({ url: clickhouseUrl, user: 'default', password: '', database: 'default' });
   const startReceiver = async (
     prefix: string,

@@ -21,6 +21,7 @@ import { freePort, startTestStack } from '../test/harness/stack.js';
 import { closedLoop, httpSender, openLoop } from './lib/load.js';
 import { sleep, waitHealthy } from './lib/proc.js';
 import { tableMarkdown } from './lib/report.js';
+import { cleanUpOnSignals } from './lib/signals.js';
 
 const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 15);
 const LOAD_SHARE = 0.7;
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const client = createClickHouse({ url: clickhouseUrl, user: 'default', password: '', database: 'default' });
   const children: { kill(signal?: NodeJS.Signals): Promise<void> }[] = [];
+  cleanUpOnSignals(async () => {
+    await Promise.allSettled(children.map((c) => c.kill('SIGTERM')));
+    await stack.stop();
+  });
   try {
     const topics = await freshTopics(6);
     const database = `soak_${Date.now()}`;

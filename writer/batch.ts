@@ -1,21 +1,46 @@
 /**
- * One partition's batch: the records in offset order with their decoded rows. Records that cannot be
- * decoded are kept as dead letters of the batch, so the batch's offset range stays contiguous.
+ * One partition's batch. Each record is decoded when it arrives and its rows are encoded straight
+ * into one RowBinary buffer per table, so a batch holds bytes rather than row objects (little for the
+ * garbage collector to trace, nothing left to encode at flush time). The records' original bytes are
+ * kept: the rare slow paths (a table's shape changed, ClickHouse refused a row) decode them again.
+ * Records that cannot be decoded stay in the batch as dead letters, so its offset range is contiguous.
  */
 import type { KafkaMessage } from '../core/kafka.js';
 import type { Signal } from '../schemas/otlp/codec.js';
-import { type RowsByTable, decodeRecord } from './decode/index.js';
+import { type Row, type RowsByTable, decodeRecord } from './decode/index.js';
+import { ByteWriter } from './rowbinary.js';
+import type { TableShape } from './schema.js';
 
 export interface BatchRecord {
   readonly offset: number;
   readonly message: KafkaMessage;
-  /** Rows per table, or the reason the record could not be decoded. */
-  readonly rows: RowsByTable | { readonly error: string };
+  /** Rows this record gave each table, or why it could not be decoded. */
+  readonly tables: ReadonlyMap<string, number> | { readonly error: string };
   readonly rowCount: number;
+}
+
+/** The live shape of a table for the columns the rows provide (SchemaCache.get, with retries). */
+export type ShapeLookup = (table: string, provided: ReadonlySet<string>) => Promise<TableShape>;
+
+interface EncodedTable {
+  readonly provided: ReadonlySet<string>;
+  shape: TableShape;
+  out: ByteWriter;
+  rows: number;
+}
+
+export function providedColumns(rows: readonly Row[]): Set<string> {
+  return new Set(rows.length > 0 ? Object.keys(rows[0]!) : []);
+}
+
+function encodeInto(out: ByteWriter, shape: TableShape, rows: readonly Row[]): void {
+  const columns = shape.columns;
+  for (const row of rows) for (const column of columns) column.encode(out, row[column.name]);
 }
 
 export class PartitionBatch {
   readonly records: BatchRecord[] = [];
+  private readonly encoded = new Map<string, EncodedTable>();
   rowCount = 0;
   byteCount = 0;
   startedAt = 0;
@@ -42,38 +67,88 @@ export class PartitionBatch {
     return this.records[this.records.length - 1]!.offset;
   }
 
-  add(message: KafkaMessage): void {
+  /** Decodes the record and encodes its rows into the batch's table buffers. */
+  async add(message: KafkaMessage, shapeOf: ShapeLookup): Promise<void> {
     if (this.records.length === 0) this.startedAt = Date.now();
     const value = message.value ?? Buffer.alloc(0);
-    let rows: BatchRecord['rows'];
-    let rowCount = 0;
+    let decoded: RowsByTable;
     try {
-      rows = decodeRecord(this.signal, value);
-      for (const list of rows.values()) rowCount += list.length;
+      decoded = decodeRecord(this.signal, value);
     } catch (err) {
-      rows = { error: err instanceof Error ? err.message : String(err) };
+      this.records.push({
+        offset: Number(message.offset),
+        message,
+        tables: { error: err instanceof Error ? err.message : String(err) },
+        rowCount: 0,
+      });
+      this.byteCount += value.length;
+      return;
     }
-    this.records.push({ offset: Number(message.offset), message, rows, rowCount });
+    const tables = new Map<string, number>();
+    let rowCount = 0;
+    for (const [table, rows] of decoded) {
+      if (rows.length === 0) continue;
+      const provided = providedColumns(rows);
+      const shape = await shapeOf(table, provided);
+      let entry = this.encoded.get(table);
+      if (!entry) {
+        entry = { provided, shape, out: new ByteWriter(Math.max(1 << 16, rows.length * 512)), rows: 0 };
+        this.encoded.set(table, entry);
+      } else if (entry.shape !== shape) {
+        this.reencode(table, shape); // the table's shape was read again meanwhile
+      }
+      encodeInto(entry.out, entry.shape, rows);
+      entry.rows += rows.length;
+      tables.set(table, rows.length);
+      rowCount += rows.length;
+    }
+    this.records.push({ offset: Number(message.offset), message, tables, rowCount });
     this.rowCount += rowCount;
     this.byteCount += value.length;
   }
 
-  /** Rows of every decodable record, per table, in offset order. */
-  rowsByTable(): RowsByTable {
-    const all: RowsByTable = new Map();
+  /** Tables with rows, in the order they first appeared. */
+  tables(): string[] {
+    return [...this.encoded.keys()];
+  }
+
+  rowsOf(table: string): number {
+    return this.encoded.get(table)?.rows ?? 0;
+  }
+
+  /** Columns the rows of `table` provide (for the shape lookup at insert time). */
+  providedOf(table: string): ReadonlySet<string> {
+    return this.encoded.get(table)?.provided ?? new Set();
+  }
+
+  /** The table's RowBinary body for `shape`; re-encoded from the records if the shape changed. */
+  body(table: string, shape: TableShape): Buffer {
+    const entry = this.encoded.get(table);
+    if (!entry) return Buffer.alloc(0);
+    if (entry.shape !== shape) this.reencode(table, shape);
+    return entry.out.bytes();
+  }
+
+  /** One record's rows for one table, decoded again (per-record isolation after a refused insert). */
+  recordRows(record: BatchRecord, table: string): Row[] {
+    if ('error' in record.tables || !record.tables.has(table)) return [];
+    return decodeRecord(this.signal, record.message.value ?? Buffer.alloc(0)).get(table) ?? [];
+  }
+
+  private reencode(table: string, shape: TableShape): void {
+    const entry = this.encoded.get(table)!;
+    const out = new ByteWriter(Math.max(1 << 16, entry.out.length));
     for (const record of this.records) {
-      if ('error' in record.rows) continue;
-      for (const [table, rows] of record.rows) {
-        const list = all.get(table);
-        if (list) list.push(...rows);
-        else all.set(table, [...rows]);
-      }
+      const rows = this.recordRows(record, table);
+      if (rows.length > 0) encodeInto(out, shape, rows);
     }
-    return all;
+    entry.shape = shape;
+    entry.out = out;
   }
 
   reset(): void {
     this.records.length = 0;
+    this.encoded.clear();
     this.rowCount = 0;
     this.byteCount = 0;
     this.recordedEnd = undefined;

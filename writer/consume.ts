@@ -11,7 +11,7 @@ import type { Consumer, EachBatchPayload, Kafka } from '../core/kafka.js';
 import type { Logger } from '../core/log.js';
 import type { Signal } from '../schemas/otlp/codec.js';
 import { TimeSlice } from '../core/time-slice.js';
-import { PartitionBatch } from './batch.js';
+import { PartitionBatch, type ShapeLookup } from './batch.js';
 import { Abandoned, type FlushDeps, flushBatch, withRetry } from './flush.js';
 
 export interface SignalWriterOptions {
@@ -20,6 +20,8 @@ export interface SignalWriterOptions {
   readonly groupId: string;
   readonly topics: readonly (string | RegExp)[];
   readonly batchRows: number;
+  /** Partitions handled at once (kafkajs partitionsConsumedConcurrently). */
+  readonly concurrentPartitions?: number;
   readonly batchBytes: number;
   readonly flushIntervalMs: number;
   /** Where to start when the group has no committed offset. */
@@ -103,7 +105,7 @@ export class SignalWriter {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.concurrentPartitions ?? 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
     // A tenth of the interval: a batch is written at most ~10% (≤ 250 ms) after it comes of age.
@@ -158,6 +160,14 @@ export class SignalWriter {
           throw new Abandoned(`heartbeat failed (${err instanceof Error ? err.message : String(err)})`);
         }
       };
+      const flushDeps = { ...this.options.flush, stillOwned };
+      // Table shapes for encoding rows as records arrive; ClickHouse being down is retried here too.
+      const shapeOf: ShapeLookup = (table, provided) =>
+        flushDeps.schemas
+          .get(table, provided) // cached after the first DESC: no round trip, no heartbeat
+          .catch(() =>
+            withRetry(`describe ${table}`, flushDeps, () => flushDeps.schemas.get(table, provided)),
+          );
       try {
         const slice = new TimeSlice();
         for (const message of batch.messages) {
@@ -177,7 +187,7 @@ export class SignalWriter {
             );
             current.ledgerChecked = true;
           }
-          current.add(message);
+          await current.add(message, shapeOf);
           payload.resolveOffset(message.offset);
           const reason = end !== undefined && offset === end - 1 ? 'end' : this.flushReason(current, offset);
           if (reason) await this.flush(current, reason, stillOwned);

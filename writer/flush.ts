@@ -6,11 +6,11 @@
 import type { ClickHouseClient } from '../core/clickhouse.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { PartitionBatch } from './batch.js';
+import { type PartitionBatch, providedColumns } from './batch.js';
 import type { Row } from './decode/index.js';
 import type { DeadLetter, DeadLetterQueue } from './dlq.js';
 import { backoffMs, classifyClickHouseError, clickhouseCode } from './errors.js';
-import { insertRows } from './insert.js';
+import { insertBody, insertRows } from './insert.js';
 import type { BatchLedger } from './ledger.js';
 import type { WriterMetrics } from './metrics.js';
 import type { SchemaCache } from './schema.js';
@@ -70,10 +70,6 @@ export function batchToken(
   return `${topic}-${partition}-${minOffset}-${maxOffset}-${table}`;
 }
 
-function providedColumns(rows: readonly Row[]): Set<string> {
-  return new Set(rows.length > 0 ? Object.keys(rows[0]!) : []);
-}
-
 async function insertTable(
   deps: FlushDeps,
   table: string,
@@ -99,6 +95,30 @@ async function insertTable(
   deps.metrics.bytes.inc({ table }, bytes);
 }
 
+/** The batch's already-encoded rows of one table as one insert (re-encoded if the shape changed). */
+async function insertEncoded(
+  deps: FlushDeps,
+  batch: PartitionBatch,
+  table: string,
+  token: string,
+): Promise<void> {
+  const started = process.hrtime.bigint();
+  const bytes = await withRetry(
+    `insert ${table}`,
+    deps,
+    async () => {
+      const shape = await deps.schemas.get(table, batch.providedOf(table));
+      const body = batch.body(table, shape);
+      await insertBody(deps.client, deps.database, shape, body, token);
+      return body.length;
+    },
+    () => deps.schemas.invalidate(table),
+  );
+  deps.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { table });
+  deps.metrics.rows.inc({ table }, batch.rowsOf(table));
+  deps.metrics.bytes.inc({ table }, bytes);
+}
+
 /**
  * Writes the batch. Resolves when every row is in ClickHouse (or its record is in the DLQ); the
  * caller then commits maxOffset + 1. Throws Abandoned if the partition was lost meanwhile.
@@ -116,27 +136,26 @@ export async function flushBatch(batch: PartitionBatch, deps: FlushDeps): Promis
 
   const letters: DeadLetter[] = [];
   for (const record of batch.records) {
-    if (!(record.rows instanceof Map))
+    if ('error' in record.tables)
       letters.push({
         topic,
         partition,
         message: record.message,
         code: 'DECODE_FAILED',
-        reason: record.rows.error,
+        reason: record.tables.error,
       });
   }
   // 2. One insert per table, with a token that the same range always reproduces.
-  for (const [table, rows] of batch.rowsByTable()) {
+  for (const table of batch.tables()) {
     try {
-      await insertTable(deps, table, rows, batchToken(topic, partition, min, max, table));
+      await insertEncoded(deps, batch, table, batchToken(topic, partition, min, max, table));
     } catch (err) {
       if (err instanceof Abandoned) throw err;
       // ClickHouse refused the data: insert record by record so only the bad records go to the DLQ.
       deps.log.warn('batch refused by ClickHouse; isolating bad records', { table, topic, partition, err });
       for (const record of batch.records) {
-        if (!(record.rows instanceof Map)) continue;
-        const recordRows = record.rows.get(table);
-        if (!recordRows || recordRows.length === 0) continue;
+        const recordRows = batch.recordRows(record, table);
+        if (recordRows.length === 0) continue;
         try {
           await insertTable(
             deps,

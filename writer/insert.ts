@@ -30,6 +30,18 @@ export async function insertRows(
   token: string,
 ): Promise<number> {
   const body = await encodeRows(shape, rows);
+  await insertBody(client, database, shape, body, token);
+  return body.length;
+}
+
+/** One RowBinary body (rows already encoded for `shape`) as one INSERT carrying `token`. */
+export async function insertBody(
+  client: ClickHouseClient,
+  database: string,
+  shape: TableShape,
+  body: Buffer,
+  token: string,
+): Promise<void> {
   const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
   const result = await client.exec({
     query: `INSERT INTO \`${database}\`.\`${shape.table}\` (${columns}) FORMAT RowBinary`,
@@ -46,5 +58,4 @@ export async function insertRows(
   for await (const _chunk of result.stream) {
     // drain
   }
-  return body.length;
 }

@@ -82,6 +82,7 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
       groupId: `${config['writer.groupId']}-${signal}`,
       topics: writerTopics(config, signal),
       batchRows: config['writer.batchRows'],
+      concurrentPartitions: config['writer.concurrentPartitions'],
       batchBytes: config['writer.batchBytes'],
       flushIntervalMs: config['writer.flushIntervalMs'],
       fromBeginning: options.fromBeginning ?? true,

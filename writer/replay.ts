@@ -129,6 +129,7 @@ export async function runReplay(config: Config): Promise<ReplayResult> {
       groupId,
       topics: [topic],
       batchRows: config['writer.batchRows'],
+      concurrentPartitions: config['writer.concurrentPartitions'],
       batchBytes: config['writer.batchBytes'],
       flushIntervalMs: config['writer.flushIntervalMs'],
       fromBeginning: false,

@@ -251,6 +251,12 @@ export const configSchema = {
   ),
   'writer.metricsTopics': list([], 'Topics the metrics consumer reads (as writer.tracesTopics).'),
   'writer.logsTopics': list([], 'Topics the logs consumer reads (as writer.tracesTopics).'),
+  'writer.concurrentPartitions': int(
+    4,
+    'Partitions a signal consumer works on at once: one decodes while another waits for its insert.',
+    1,
+    64,
+  ),
   'writer.batchRows': int(20_000, 'Flush a partition batch at this many rows.', 1, 10_000_000),
   'writer.batchBytes': int(
     16 * 1024 * 1024,

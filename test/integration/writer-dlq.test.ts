@@ -101,3 +101,44 @@ test('a crash between ledger and commit is repaired by the same tokens: no dupli
   assert.equal(await count(db.client, `SELECT count() AS n FROM \`${db.database}\`.otel_logs`), 10);
   assert.equal(await count(db.client, `SELECT uniqExact(Body) AS n FROM \`${db.database}\`.otel_logs`), 10);
 });
+
+test('a column dropped while the writer runs: the shape is read again and the batch re-encoded', async (t) => {
+  const topics = await freshTopics(1);
+  const db = await freshDatabase();
+  t.after(() => db.drop());
+  const producer = createKafka({ brokers: kafkaBrokers(), clientId: 'schema-change' }).producer();
+  await producer.connect();
+  t.after(() => producer.disconnect());
+  const writer = await startTestWriter(topics.prefix, db.database, {
+    'writer.signals': 'logs',
+    'writer.flushIntervalMs': 1_500,
+  });
+  t.after(() => writer.stop());
+  const table = `\`${db.database}\`.otel_logs`;
+  await producer.send({ topic: topics.logs, acks: -1, messages: [{ value: logRequest('first') }] });
+  await eventually(
+    async () => (await count(db.client, `SELECT count() AS n FROM ${table}`)) === 1,
+    30_000,
+    'first row',
+  );
+  // The writer's cached shape still has ScopeVersion; its next batch is encoded with it.
+  await db.client.command({ query: `ALTER TABLE ${table} DROP COLUMN ScopeVersion` });
+  await producer.send({
+    topic: topics.logs,
+    acks: -1,
+    messages: [{ value: logRequest('second') }, { value: logRequest('third') }],
+  });
+  await eventually(
+    async () => (await count(db.client, `SELECT count() AS n FROM ${table}`)) === 3,
+    30_000,
+    'all rows',
+  );
+  const bodies = await db.client.query({
+    query: `SELECT Body FROM ${table} ORDER BY Body`,
+    format: 'JSONEachRow',
+  });
+  assert.deepEqual(
+    (await bodies.json<{ Body: string }>()).map((r) => r.Body),
+    ['first', 'second', 'third'],
+  );
+});
