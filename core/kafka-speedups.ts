@@ -1,5 +1,5 @@
 /**
- * Two hot spots of kafkajs 2.2.4's produce path, replaced before kafkajs is first loaded (import this
+ * Hot spots of kafkajs 2.2.4's produce path, replaced before kafkajs is first loaded (import this
  * module before 'kafkajs'). Profiles of the receiver under load showed them at ~10% and ~25% of its CPU:
  *
  * 1. CRC32C of every record batch, computed a byte at a time: replaced by a slicing-by-8 version
@@ -10,63 +10,20 @@
  *    now allocates without zero-filling (every byte up to the write offset is written before it is
  *    read; kafkajs only ever reads `buf.slice(0, offset)`).
  *
- * Both are applied through Node's CommonJS module cache to the exact files of the pinned kafkajs
+ * 3. Produce requests (and every request's frame) are written in one pass into one buffer of the exact
+ *    size (core/kafka-produce.ts) instead of being copied through nine nested encoders.
+ *
+ * All are applied through Node's CommonJS module cache to the exact files of the pinned kafkajs
  * version. If that layout is not found (another kafkajs version), nothing is changed and
  * `kafkaSpeedups.active` is false; a unit test fails then, so an upgrade cannot silently lose them.
  */
 import { createRequire, Module } from 'node:module';
+import { crc32c } from './kafka-crc32c.js';
+import { type ProduceRequestInput, encodeProduceRequest, frameRequest } from './kafka-produce.js';
+
+export { crc32c };
 
 const require = createRequire(import.meta.url);
-
-/** CRC32C (Castagnoli, reflected polynomial 0x82F63B78) lookup tables for slicing-by-8. */
-const TABLES: Int32Array[] = (() => {
-  const tables = Array.from({ length: 8 }, () => new Int32Array(256));
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    tables[0]![n] = c;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = tables[0]![n]!;
-    for (let t = 1; t < 8; t++) {
-      c = tables[0]![c & 0xff]! ^ (c >>> 8);
-      tables[t]![n] = c;
-    }
-  }
-  return tables;
-})();
-
-/** CRC32C of `bytes` as an unsigned 32-bit number. */
-export function crc32c(bytes: Uint8Array): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-  ];
-  let crc = -1;
-  let i = 0;
-  const length = bytes.length;
-  const fast = length - (length % 8);
-  for (; i < fast; i += 8) {
-    const lo = crc ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
-    crc =
-      t7[lo & 0xff]! ^
-      t6[(lo >>> 8) & 0xff]! ^
-      t5[(lo >>> 16) & 0xff]! ^
-      t4[lo >>> 24]! ^
-      t3[bytes[i + 4]!]! ^
-      t2[bytes[i + 5]!]! ^
-      t1[bytes[i + 6]!]! ^
-      t0[bytes[i + 7]!]!;
-  }
-  for (; i < length; i++) crc = t0[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ -1) >>> 0;
-}
 
 interface EncoderLike {
   buf: Buffer;
@@ -102,7 +59,54 @@ function install(): boolean {
     this.buf.copy(grown, 0, 0, this.offset);
     this.buf = grown;
   };
+  installProduceEncoder();
   return require(crcPath) === crc32c;
+}
+
+/** kafkajs's own Produce v3 request builder, kept for the byte-equality test of ours. */
+export let kafkajsProduceRequest: ((input: ProduceRequestInput) => KafkaRequest) | undefined;
+
+interface KafkaRequest {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  encode(): Promise<Buffer | { readonly buffer: Buffer }>;
+}
+
+/**
+ * 3. Produce requests and request frames written in one pass (core/kafka-produce.ts) instead of
+ *    kafkajs's nine nested copies; compressed batches still go through kafkajs's own encoder.
+ */
+function installProduceEncoder(): void {
+  const producePath = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
+  const framePath = require.resolve('kafkajs/src/protocol/request.js');
+  const original = require(producePath) as (input: ProduceRequestInput) => KafkaRequest;
+  kafkajsProduceRequest = original;
+  require(framePath);
+  const produceModule = require.cache[producePath];
+  const frameModule = require.cache[framePath];
+  if (!produceModule || !frameModule) return;
+  produceModule.exports = (input: ProduceRequestInput): KafkaRequest => {
+    const request = original(input);
+    return {
+      ...request,
+      encode: async () => encodeProduceRequest(input) ?? request.encode(),
+    };
+  };
+  frameModule.exports = async ({
+    correlationId,
+    clientId,
+    request,
+  }: {
+    correlationId: number;
+    clientId: string | null | undefined;
+    request: KafkaRequest;
+  }): Promise<{ buffer: Buffer }> => {
+    const payload = await request.encode();
+    const body = Buffer.isBuffer(payload) ? payload : payload.buffer;
+    return {
+      buffer: frameRequest(request.apiKey, request.apiVersion, correlationId, clientId ?? null, body),
+    };
+  };
 }
 
 export const kafkaSpeedups = { active: install() };

@@ -108,6 +108,12 @@ export const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 export class Registry {
   private readonly metrics: Metric[] = [];
   private readonly beforeRender: (() => void)[] = [];
+  private resetDelay: () => void = () => undefined;
+
+  /** Start-up work (module loading, connecting, compiling routes) is not a stall of the running service. */
+  markReady(): void {
+    this.resetDelay();
+  }
   counter(name: string, help: string): Counter {
     return this.add(new Counter(name, help));
   }
@@ -119,19 +125,20 @@ export class Registry {
   }
   /**
    * Process health every service exports: resident memory and event-loop delay (p99 and max since
-   * start, sampled every 10 ms) — a stall there delays every request and heartbeat in the process.
+   * ready, sampled every 10 ms) — a stall there delays every request and heartbeat in the process.
    */
   processMetrics(): this {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
+    this.resetDelay = () => delay.reset();
     const rss = this.gauge('tributary_process_resident_memory_bytes', 'Resident set size of the process.');
     const p99 = this.gauge(
       'tributary_process_event_loop_delay_p99_seconds',
-      'p99 of the event-loop delay since start.',
+      'p99 of the event-loop delay since the process became ready.',
     );
     const max = this.gauge(
       'tributary_process_event_loop_delay_max_seconds',
-      'Largest event-loop delay since start.',
+      'Largest event-loop delay since the process became ready.',
     );
     this.beforeRender.push(() => {
       rss.set(process.memoryUsage.rss());

@@ -67,6 +67,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
   gaugeTimer.unref();
   if (config['receiver.metricsPort'] > 0)
     metricsServer = await serveMetrics(metrics.registry, config['receiver.metricsPort'], host);
+  metrics.registry.markReady();
   log.info('receiver ready', {
     httpPort,
     grpcPort,

@@ -100,6 +100,7 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
   let metricsServer: SmallServer | undefined;
   if (config['writer.metricsPort'] > 0)
     metricsServer = await serveMetrics(metrics.registry, config['writer.metricsPort'], host);
+  metrics.registry.markReady();
   log.info('writer ready', { signals: config['writer.signals'], database, healthPort: health.port });
 
   let stopped: Promise<void> | undefined;
