@@ -26,7 +26,9 @@ interface Compiled {
   readonly codes: Uint8Array;
   /** Required length of id fields (or 0 = empty allowed too). */
   readonly idLength: Uint8Array;
-  readonly children: (() => Compiled)[];
+  /** Child message shapes, compiled on first use (shapes refer to each other recursively). */
+  readonly children: (Compiled | undefined)[];
+  readonly childKinds: (FieldKind | undefined)[];
   readonly isItem: Uint8Array;
 }
 
@@ -44,7 +46,8 @@ function compile(shape: MessageShape): Compiled {
   const compiled: Compiled = {
     codes: new Uint8Array(size),
     idLength: new Uint8Array(size),
-    children: new Array<() => Compiled>(size),
+    children: new Array<Compiled | undefined>(size),
+    childKinds: new Array<FieldKind | undefined>(size),
     isItem: new Uint8Array(size),
   };
   compiledByShape.set(shape, compiled);
@@ -75,15 +78,7 @@ function compile(shape: MessageShape): Compiled {
       case 'message': {
         compiled.codes[number] = MESSAGE;
         compiled.isItem[number] = kind.item ? 1 : 0;
-        // Child shapes may be built by a function on each call (resource containers): cache per kind.
-        compiled.children[number] = () => {
-          let child = compiledByKind.get(kind);
-          if (!child) {
-            child = compile(kind.shape());
-            compiledByKind.set(kind, child);
-          }
-          return child;
-        };
+        compiled.childKinds[number] = kind;
         break;
       }
     }
@@ -91,9 +86,25 @@ function compile(shape: MessageShape): Compiled {
   return compiled;
 }
 
+/** Compiles a child shape on first use. Child shapes may be built by a function on each call
+ * (resource containers), so they are cached per field kind. */
+function child(parent: Compiled, field: number): Compiled {
+  const kind = parent.childKinds[field]!;
+  let compiled = compiledByKind.get(kind);
+  if (!compiled) {
+    if (kind.t !== 'message') throw new Error('not a message field');
+    compiled = compile(kind.shape());
+    compiledByKind.set(kind, compiled);
+  }
+  parent.children[field] = compiled;
+  return compiled;
+}
+
 let cursor = 0;
 
 function varint(b: Uint8Array, end: number): number {
+  // Tags and most lengths fit in one byte.
+  if (cursor < end && b[cursor]! < 0x80) return b[cursor++]!;
   let result = 0;
   let multiplier = 1;
   for (let i = 0; i < 10; i++) {
@@ -131,7 +142,11 @@ function skip(b: Uint8Array, end: number, wire: number): void {
 }
 
 function validUtf8(b: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (b[i]! >= 0x80) return isUtf8(b.subarray(start, end));
+  // ASCII four bytes per test; the first non-ASCII byte hands the string to the native check.
+  let i = start;
+  for (const stop = end - 3; i < stop; i += 4)
+    if ((b[i]! | b[i + 1]! | b[i + 2]! | b[i + 3]!) & 0x80) return isUtf8(b.subarray(start, end));
+  for (; i < end; i++) if (b[i]! & 0x80) return isUtf8(b.subarray(start, end));
   return true;
 }
 
@@ -185,7 +200,7 @@ function walkMessage(b: Uint8Array, end: number, shape: Compiled, depth: number,
           if (length !== 0 && length !== shape.idLength[field]) throw FAIL;
         } else if (code === MESSAGE) {
           if (shape.isItem[field]) items++;
-          items += walkMessage(b, stop, shape.children[field]!(), depth + 1, maxDepth);
+          items += walkMessage(b, stop, shape.children[field] ?? child(shape, field), depth + 1, maxDepth);
         }
         cursor = stop;
       }
