@@ -46,7 +46,7 @@ function toBigInt(value: unknown): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number' || typeof value === 'string') return BigInt(value);
   if (value && typeof value === 'object' && 'value' in value)
-    return toBigInt((value as { value: unknown }).value);
+    return toBigInt(value.value);
   return -1n;
 }
 
