@@ -45,8 +45,7 @@ function asBuffer(value: Bytes): Buffer | null {
 function toBigInt(value: unknown): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number' || typeof value === 'string') return BigInt(value);
-  if (value && typeof value === 'object' && 'value' in value)
-    return toBigInt(value.value);
+  if (value && typeof value === 'object' && 'value' in value) return toBigInt(value.value);
   return -1n;
 }
 

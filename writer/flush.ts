@@ -70,53 +70,35 @@ export function batchToken(
   return `${topic}-${partition}-${minOffset}-${maxOffset}-${table}`;
 }
 
-async function insertTable(
+/** One insert with retries (the shape is read again after schema errors), and its metrics. */
+async function insertWithMetrics(
   deps: FlushDeps,
   table: string,
-  rows: readonly Row[],
-  token: string,
+  rows: number,
+  insert: () => Promise<number>,
 ): Promise<void> {
   const started = process.hrtime.bigint();
-  const bytes = await withRetry(
-    `insert ${table}`,
-    deps,
-    async () =>
-      insertRows(
-        deps.client,
-        deps.database,
-        await deps.schemas.get(table, providedColumns(rows)),
-        rows,
-        token,
-      ),
-    () => deps.schemas.invalidate(table),
-  );
+  const bytes = await withRetry(`insert ${table}`, deps, insert, () => deps.schemas.invalidate(table));
   deps.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { table });
-  deps.metrics.rows.inc({ table }, rows.length);
+  deps.metrics.rows.inc({ table }, rows);
   deps.metrics.bytes.inc({ table }, bytes);
 }
 
-/** The batch's already-encoded rows of one table as one insert (re-encoded if the shape changed). */
-async function insertEncoded(
-  deps: FlushDeps,
-  batch: PartitionBatch,
-  table: string,
-  token: string,
-): Promise<void> {
-  const started = process.hrtime.bigint();
-  const bytes = await withRetry(
-    `insert ${table}`,
-    deps,
-    async () => {
-      const shape = await deps.schemas.get(table, batch.providedOf(table));
-      const body = batch.body(table, shape);
-      await insertBody(deps.client, deps.database, shape, body, token);
-      return body.length;
-    },
-    () => deps.schemas.invalidate(table),
+/** Row objects encoded and inserted (the per-record path after ClickHouse refused a batch). */
+function insertTable(deps: FlushDeps, table: string, rows: readonly Row[], token: string): Promise<void> {
+  return insertWithMetrics(deps, table, rows.length, async () =>
+    insertRows(deps.client, deps.database, await deps.schemas.get(table, providedColumns(rows)), rows, token),
   );
-  deps.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { table });
-  deps.metrics.rows.inc({ table }, batch.rowsOf(table));
-  deps.metrics.bytes.inc({ table }, bytes);
+}
+
+/** The batch's already-encoded rows of one table as one insert (re-encoded if the shape changed). */
+function insertEncoded(deps: FlushDeps, batch: PartitionBatch, table: string, token: string): Promise<void> {
+  return insertWithMetrics(deps, table, batch.rowsOf(table), async () => {
+    const shape = await deps.schemas.get(table, batch.providedOf(table));
+    const body = batch.body(table, shape);
+    await insertBody(deps.client, deps.database, shape, body, token);
+    return body.length;
+  });
 }
 
 /**

@@ -11,10 +11,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { TributaryError } from '../../../core/errors.js';
 import { mirrorMakerClasspath } from './maven.js';
+import { freePort } from './runner.js';
 
 export interface MirrorLink {
   /** Cluster alias; mirrored topics are named `<alias>.<topic>` on the target (MirrorMaker's default policy). */
@@ -43,18 +43,6 @@ export interface LocalMirrorMaker {
 
 const JVM_OPTS = ['-Xms64m', '-Xmx384m', '-XX:+UseG1GC', '-Djava.awt.headless=true'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The dedicated-mode properties for one one-way link with single-broker-friendly replication factors. */
 export function mirrorProperties(link: MirrorLink, restPort: number): string {

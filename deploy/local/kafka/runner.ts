@@ -65,7 +65,8 @@ const JVM_OPTS = [
   '-Djava.awt.headless=true',
 ];
 
-function freePort(): Promise<number> {
+/** A port the OS says is free now (for controller and helper listeners). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
