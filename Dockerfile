@@ -1,6 +1,6 @@
 # Production image of tributary: receiver, writer and migrate (no chdb, no Java: those are only for
 # the local stack). Build: docker build -t tributary .
-FROM node:20-bookworm-slim AS build
+FROM node:26.10.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=optional --ignore-scripts
@@ -13,7 +13,7 @@ COPY deploy deploy
 COPY test test
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev --omit=optional
 
-FROM node:20-bookworm-slim
+FROM node:26.10.0-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
