@@ -15,6 +15,19 @@ export interface MigrateResult {
   readonly statements: number;
 }
 
+/** Tables the writer inserts into with dedup tokens (materialized-view targets included). */
+const DEDUP_TABLES = [
+  'otel_logs',
+  'otel_traces',
+  'otel_traces_trace_id_ts',
+  'otel_metrics_gauge',
+  'otel_metrics_sum',
+  'otel_metrics_histogram',
+  'otel_metrics_exponential_histogram',
+  'otel_metrics_summary',
+  'hyperdx_sessions',
+];
+
 export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<MigrateResult> {
   validateDdlOptions(options);
   const log = options.log ?? createLogger({ component: 'migrate' });
@@ -34,6 +47,15 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
       statements++;
     }
     log.info('applied', { file: file.name, database: options.database });
+  }
+  // Existing tables (created by an older migrate or by the ClickStack collector) get the dedup window
+  // the delivery guarantee needs; CREATE ... IF NOT EXISTS alone would leave theirs.
+  const setting = options.cluster ? 'replicated_deduplication_window' : 'non_replicated_deduplication_window';
+  for (const table of DEDUP_TABLES) {
+    await client.command({
+      query: `ALTER TABLE \`${options.database}\`.\`${table}\`${onCluster} MODIFY SETTING ${setting} = ${options.dedupWindow}`,
+    });
+    statements++;
   }
   return { files: files.map((f) => f.name), statements };
 }

@@ -260,11 +260,51 @@ export const configSchema = {
   'writer.batchRows': int(20_000, 'Flush a partition batch at this many rows.', 1, 10_000_000),
   'writer.batchBytes': int(
     16 * 1024 * 1024,
-    'Flush a partition batch at this many record bytes.',
+    'Flush a partition batch at this many encoded (RowBinary) bytes.',
     1024,
     1_073_741_824,
   ),
   'writer.flushIntervalMs': int(2_000, 'Flush a partition batch at this age.', 10, 600_000),
+  'writer.groupProtocol': oneOf(
+    'classic',
+    ['classic', 'consumer'] as const,
+    'Kafka consumer group protocol (consumer = KIP-848, Kafka 4.x; not supported by the current client adapter yet).',
+  ),
+  'writer.maxBufferedBytes': int(
+    256 * 1024 * 1024,
+    'Encoded bytes all open batches of one signal may hold together; above it the largest is written before more is read.',
+    1024 * 1024,
+    64 * 1_073_741_824,
+  ),
+  'writer.maxRecordEncodedBytes': int(
+    64 * 1024 * 1024,
+    'Encoded bytes one Kafka record may turn into; a record above it goes to the DLQ (RECORD_TOO_LARGE).',
+    1024,
+    1_073_741_824,
+  ),
+  'writer.maxTimestampPastMs': int(
+    30 * 86_400_000,
+    'Row times older than their Kafka record time minus this are clamped to it (counted). Part of the pinned row rules.',
+    0,
+    3650 * 86_400_000,
+  ),
+  'writer.maxTimestampFutureMs': int(
+    2 * 3_600_000,
+    'Row times newer than their Kafka record time plus this are clamped to it (counted). Part of the pinned row rules.',
+    0,
+    3650 * 86_400_000,
+  ),
+  'writer.stuckAfterMs': int(
+    120_000,
+    'Readiness fails when a partition with records waiting made no progress for this long.',
+    1_000,
+    86_400_000,
+  ),
+  'writer.isolationLevel': oneOf(
+    'read_committed',
+    ['read_committed', 'read_uncommitted'] as const,
+    'Which records the writer sees on transactional topics (MirrorMaker exactly-once writes them).',
+  ),
   'writer.healthPort': int(13134, 'Health endpoint port of the writer.', 0, PORT_MAX),
   'writer.metricsPort': int(9465, 'Prometheus metrics port of the writer (0 = off).', 0, PORT_MAX),
   'writer.shutdownTimeoutMs': int(
@@ -282,11 +322,11 @@ export const configSchema = {
   ),
   'replay.from': str(
     '',
-    'Where replay starts: an offset (same for every partition) or an ISO time (e.g. 2026-11-24T10:00:00Z). Required.',
+    'Where replay starts: earliest, an offset (same for every partition) or an ISO time (e.g. 2026-11-24T10:00:00Z). Required.',
   ),
   'replay.to': str(
     '',
-    'Where replay stops (exclusive): an offset or an ISO time. Empty = the end of each partition when replay starts.',
+    'Where replay stops (exclusive): latest, an offset or an ISO time. Empty = latest: the end of each partition when replay starts.',
   ),
 } as const satisfies Record<string, Option>;
 
