@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { LoadedConfig } from '../../core/config/load.js';
 import { type ConfigKey, configSchema, envName } from '../../core/config/options.js';
 import { clickhouseTls, createClickHouse } from '../../core/clickhouse.js';
-import { selfCommand } from '../../core/cli/self.js';
+import { selfCommand } from '../../core/self.js';
 import { createLogger } from '../../core/log.js';
 import { migrate } from '../../schemas/migrate.js';
 import { type LocalClickHouse, startClickHouse } from './clickhouse/process.js';

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { selfCommand } from '../../../core/cli/self.js';
+import { selfCommand } from '../../../core/self.js';
 import { TributaryError } from '../../../core/errors.js';
 
 export interface StartClickHouseOptions {
