@@ -2,7 +2,7 @@
 /** The `tributary` command line: the roof of the tree. It imports the components; none imports it. */
 import { loadConfig } from '../core/config/load.js';
 import { errorMessage, isTributaryError } from '../core/errors.js';
-import { setLogLevel } from '../core/log.js';
+import { setLogFormat, setLogLevel } from '../core/log.js';
 import { parseArgs } from './args.js';
 import { keysFor } from './command.js';
 import { commands } from './commands.js';
@@ -28,6 +28,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const loaded = loadConfig({ flags: args.flags, allowedKeys: keysFor(command.name) });
   setLogLevel(loaded.config.logLevel);
+  setLogFormat(loaded.config.logFormat);
   await command.run(loaded, args.positional);
   return 0;
 }

@@ -62,7 +62,13 @@ export const configSchema = {
   logLevel: oneOf(
     'info',
     ['debug', 'info', 'warn', 'error'] as const,
-    'Minimum level of the JSON log lines.',
+    'Minimum level of the log lines.',
+    GENERAL,
+  ),
+  logFormat: oneOf(
+    'auto',
+    ['auto', 'json', 'pretty'] as const,
+    'How log events print on stderr: json (one JSON object per line), pretty (one readable coloured line per event, component first) or auto (pretty on a terminal unless NODE_ENV=production, else json).',
     GENERAL,
   ),
 
