@@ -82,7 +82,7 @@ export async function fencedInsert(
       ...insertSettings(fence.token),
       [`${EXTERNAL_TABLE}_format`]: 'RowBinary',
       [`${EXTERNAL_TABLE}_structure`]: structure,
-    } as Record<string, string | number>,
+    },
   });
   // The response body must be consumed so the connection returns to the pool.
   for await (const _chunk of result.stream) {

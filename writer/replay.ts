@@ -97,7 +97,7 @@ class ReplaySource implements PartitionSource {
     return Promise.resolve();
   }
   committed(): Promise<Map<string, number>> {
-    return Promise.resolve(new Map());
+    return Promise.resolve(new Map<string, number>());
   }
 }
 

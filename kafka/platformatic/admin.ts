@@ -62,7 +62,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
         }),
       ).catch((err: unknown) => {
         // Another process created it meanwhile: that is what we wanted.
-        if (!/TOPIC_ALREADY_EXISTS|already exists/i.test(String((err as Error).message))) throw err;
+        if (!/TOPIC_ALREADY_EXISTS|already exists/i.test((err as Error).message)) throw err;
       });
     }
     if (missing.length === 0) return;

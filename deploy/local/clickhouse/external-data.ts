@@ -62,10 +62,13 @@ export function bindExternalTables(
   for (const part of parts) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(part.name))
       throw new EngineError(`bad external table name ${part.name}`, 36, 'BAD_ARGUMENTS');
-    const structure = settings[`${part.name}_structure`];
-    const format = settings[`${part.name}_format`] ?? 'TabSeparated';
-    delete settings[`${part.name}_structure`];
-    delete settings[`${part.name}_format`];
+    const structureKey = `${part.name}_structure`;
+    const formatKey = `${part.name}_format`;
+    const structure = settings[structureKey];
+    const format = settings[formatKey] ?? 'TabSeparated';
+    // Parameters of the external table, not engine settings.
+    Reflect.deleteProperty(settings, structureKey);
+    Reflect.deleteProperty(settings, formatKey);
     if (!structure)
       throw new EngineError(`external table ${part.name} needs ${part.name}_structure`, 36, 'BAD_ARGUMENTS');
     const file = join(dir, `${id}-${part.name}.data`);
