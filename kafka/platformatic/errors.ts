@@ -4,13 +4,28 @@ import { KafkaError } from '../port.js';
 
 const has = (err: Error, apiId: string): boolean => findErrorBy(err, 'apiId', apiId) !== null;
 
+/** Every error in the tree the client builds (AggregateErrors, causes), for failures it nests deep. */
+function all(err: unknown, out: Error[] = []): Error[] {
+  if (!(err instanceof Error) || out.includes(err)) return out;
+  out.push(err);
+  const inner = (err as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) for (const e of inner) all(e, out);
+  all(err.cause, out);
+  return out;
+}
+
 export function toKafkaError(err: unknown, what: string): KafkaError {
   if (err instanceof KafkaError) return err;
   const error = err instanceof Error ? err : new Error(String(err));
   const message = `${what}: ${describe(error)}`;
   if (has(error, 'MESSAGE_TOO_LARGE') || has(error, 'RECORD_LIST_TOO_LARGE'))
     return new KafkaError('MESSAGE_TOO_LARGE', message, false, { cause: error });
-  if (has(error, 'UNKNOWN_TOPIC_OR_PARTITION') || has(error, 'UNKNOWN_TOPIC_ID'))
+  const tree = all(error);
+  if (
+    has(error, 'UNKNOWN_TOPIC_OR_PARTITION') ||
+    has(error, 'UNKNOWN_TOPIC_ID') ||
+    tree.some((e) => /unknown topic/i.test(e.message))
+  )
     return new KafkaError('UNKNOWN_TOPIC', message, true, { cause: error });
   if (
     has(error, 'ILLEGAL_GENERATION') ||
@@ -24,7 +39,10 @@ export function toKafkaError(err: unknown, what: string): KafkaError {
     has(error, 'SASL_AUTHENTICATION_FAILED') ||
     has(error, 'TOPIC_AUTHORIZATION_FAILED') ||
     has(error, 'GROUP_AUTHORIZATION_FAILED') ||
-    (error as { code?: string }).code === 'PLT_KFK_AUTHENTICATION'
+    tree.some(
+      (e) =>
+        (e as { code?: string }).code === 'PLT_KFK_AUTHENTICATION' || /SASL|authenticat/i.test(e.message),
+    )
   )
     return new KafkaError('AUTH', message, false, { cause: error });
   if ((error as { code?: string }).code === 'PLT_KFK_TIMEOUT')

@@ -202,19 +202,25 @@ test('produce acks=all to explicit partitions (plain and gzip), fetch at explici
   }
 });
 
-test('a record over the broker maximum fails with MESSAGE_TOO_LARGE, not retryable', async () => {
-  const { logs } = await freshTopics(1);
-  const producer = testKafka(undefined, 'conformance-too-large').producer({
-    compression: 'none',
-    timeoutMs: 30_000,
-  });
+test('a record over the topic maximum fails with MESSAGE_TOO_LARGE, not retryable', async () => {
+  const { prefix } = await freshTopics(1);
+  const topic = `${prefix}small`;
+  const kafka = testKafka(undefined, 'conformance-too-large');
+  const admin = kafka.admin();
+  const producer = kafka.producer({ compression: 'none', timeoutMs: 30_000 });
   try {
+    await admin.ensureTopics([
+      { name: topic, partitions: 1, replicationFactor: 1, configs: { 'max.message.bytes': '100000' } },
+    ]);
+    assert.equal((await admin.topicConfig(topic))['max.message.bytes'], '100000');
     await assert.rejects(
-      producer.send([record(logs, 0, Buffer.alloc(2 * 1024 * 1024, 1))]),
+      producer.send([record(topic, 0, Buffer.alloc(200_000, 1))]),
       (err: unknown) => err instanceof KafkaError && err.code === 'MESSAGE_TOO_LARGE' && !err.retryable,
     );
+    await producer.send([record(topic, 0, Buffer.alloc(50_000, 1))]);
+    assert.equal((await topicOffsets(admin, topic))[0]!.high, 1, 'only the record that fits');
   } finally {
-    await producer.close();
+    await Promise.allSettled([producer.close(), admin.close()]);
   }
 });
 

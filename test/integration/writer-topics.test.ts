@@ -27,8 +27,13 @@ test('a regex subscription writes every matching region topic', async (t) => {
   const base = uniqueName('r');
   const topics = [`${base}.eu.otlp_logs`, `${base}.us.otlp_logs`];
   await ensureTopics(kafkaBrokers(), [...topics, ...topics.map((x) => `${x}.dlq`)], 1, 1);
+  // Cleanups in reverse: the writer stops before its database is dropped (after hooks run in order).
+  const cleanups: (() => Promise<void>)[] = [];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
   const db = await freshDatabase();
-  t.after(() => db.drop());
+  cleanups.push(() => db.drop());
   for (const [i, topic] of topics.entries()) {
     const value = jsonToProtobuf(
       'logs',
@@ -48,7 +53,7 @@ test('a regex subscription writes every matching region topic', async (t) => {
     'writer.signals': 'logs',
     'writer.logsTopics': `^${base}\\.(eu|us)\\.otlp_logs$`,
   });
-  t.after(() => writer.stop());
+  cleanups.push(() => writer.stop());
   await eventually(
     async () => (await count(db.client, `SELECT count() AS n FROM \`${db.database}\`.otel_logs`)) === 2,
     30_000,
