@@ -43,8 +43,10 @@ export function toKafkaError(err: unknown, what: string): KafkaError {
       (e) =>
         (e as { code?: string }).code === 'PLT_KFK_AUTHENTICATION' || /SASL|authenticat/i.test(e.message),
     )
-  )
-    return new KafkaError('AUTH', message, false, { cause: error });
+  ) {
+    const auth = tree.find((e) => (e as { code?: string }).code === 'PLT_KFK_AUTHENTICATION');
+    return new KafkaError('AUTH', auth ? `${what}: ${auth.message}` : message, false, { cause: error });
+  }
   if ((error as { code?: string }).code === 'PLT_KFK_TIMEOUT')
     return new KafkaError('TIMEOUT', message, true, { cause: error });
   if ((error as { code?: string }).code === 'PLT_KFK_NETWORK')
