@@ -58,6 +58,8 @@ export class SignalWriter {
   private clusterId = '';
   private readonly topicIds = new Map<string, string>();
   private stopping = false;
+  /** Past this time (set by stop) no retry goes on: a writer always stops within its deadline. */
+  private deadline = Infinity;
   private loop: Promise<void> | undefined;
   private failure: string | undefined;
   private readonly alarms = new Map<string, string>();
@@ -82,6 +84,7 @@ export class SignalWriter {
       ...this.options.deps,
       stillOwned: () => {
         if (this.workers.get(worker.key) !== worker) throw new Abandoned(`partition ${worker.key} revoked`);
+        if (Date.now() > this.deadline) throw new Abandoned('shutdown deadline passed');
       },
       onAlarm: (kind, message) => {
         this.alarms.set(`${worker.key}:${kind}`, message);
@@ -222,7 +225,15 @@ export class SignalWriter {
       const ready: PartitionWorker[] = [];
       for (const worker of this.workers.values()) {
         if (worker.flushing || worker.stuck || worker.finished) continue;
-        const deps = this.deps(worker);
+        const owned = this.deps(worker);
+        // Look-ups stop retrying as soon as the writer stops (a ClickHouse outage must not hold it).
+        const deps: FlushDeps = {
+          ...owned,
+          stillOwned: () => {
+            if (this.stopping) throw new Abandoned('writer stopping');
+            owned.stillOwned();
+          },
+        };
         try {
           if (worker.position === undefined)
             worker.position = await withRetry('resume position', deps, () =>
@@ -345,6 +356,7 @@ export class SignalWriter {
   /** Writes what can be written within the deadline, then stops. */
   async stop(deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;
+    this.deadline = deadline;
     this.stopping = true;
     await this.loop;
     for (const worker of this.workers.values())
