@@ -67,7 +67,17 @@ export class SignalWriter {
   constructor(private readonly options: SignalWriterOptions) {}
 
   async start(): Promise<void> {
-    this.clusterId = await this.options.admin.clusterId();
+    // Kafka may be restarting right now: wait for it rather than fail the writer's start.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.clusterId = await this.options.admin.clusterId();
+        break;
+      } catch (err) {
+        if (attempt % 10 === 0)
+          this.options.log.warn('cannot read the Kafka cluster id yet; retrying', { err, attempt });
+        await sleep(Math.min(5_000, 250 * 2 ** Math.min(attempt, 5)));
+      }
+    }
     this.loop = this.run().catch((err: unknown) => {
       this.failure = err instanceof Error ? err.message : String(err);
       this.options.log.error('writer loop stopped', { err });

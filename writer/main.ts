@@ -55,7 +55,17 @@ export async function startWriter(config: Config, _options: WriterStartOptions =
   });
   const database = config['clickhouse.database'];
   const client = writerClickHouse(config);
-  await checkDeliveryTables(client, database, config, log);
+  // ClickHouse may be restarting: keep trying, but a missing table is the operator's to fix.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await checkDeliveryTables(client, database, config, log);
+      break;
+    } catch (err) {
+      if (err instanceof TributaryError) throw err;
+      if (attempt % 10 === 0) log.warn('cannot reach ClickHouse yet; retrying', { err, attempt });
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
+    }
+  }
   const dlq = new DeadLetterQueue(kafka);
   const admin = kafka.admin();
   const base = signalWriterBase(config, client, kafka, dlq, metrics, log);

@@ -72,15 +72,21 @@ export class PlatformaticGroupMember implements GroupMember {
     }
   }
 
+  /** Joins the group; while Kafka is unreachable it keeps trying (a writer must outlive a broker restart). */
   async join(): Promise<void> {
-    this.topics = await this.resolveTopics().catch((err: unknown) => {
-      throw toKafkaError(err, 'list topics');
-    });
-    this.consumer.topics.trackAll(...this.topics);
-    try {
-      await this.consumer.joinGroup({});
-    } catch (err) {
-      throw toKafkaError(err, `join group ${this.options.groupId}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.topics = await this.resolveTopics();
+        this.consumer.topics.trackAll(...this.topics);
+        await this.consumer.joinGroup({});
+        break;
+      } catch (err) {
+        const error = toKafkaError(err, `join group ${this.options.groupId}`);
+        if (!error.retryable || this.closed) throw error;
+        if (attempt % 10 === 0)
+          this.connection.log?.warn('cannot join the group yet; retrying', { err: error.message, attempt });
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
+      }
     }
     if (this.options.topics.some((t) => t instanceof RegExp)) {
       this.refreshTimer = setInterval(() => void this.refreshTopics(), TOPIC_REFRESH_MS);
