@@ -13,8 +13,7 @@ import { migrate } from '../schemas/migrate.js';
 import { generateTraces } from '../test/fixtures/generate.js';
 import type { Row } from '../writer/decode/index.js';
 import { decodeRecord } from '../writer/decode/index.js';
-import { ByteWriter } from '../writer/rowbinary.js';
-import { SchemaCache, type TableShape } from '../writer/schema.js';
+import { SchemaCache, type TableShape, encodeRows } from '../writer/schema.js';
 
 const BATCHES = 5;
 const ROWS_PER_BATCH = 20_000;
@@ -38,13 +37,6 @@ function toJson(row: Row): Record<string, unknown> {
   return out;
 }
 
-/** Rows as one RowBinary body for `shape`, with the writer's own column encoders. */
-function encodeRowBinary(shape: TableShape, rows: readonly Row[]): Buffer {
-  const out = new ByteWriter(Math.max(1 << 16, rows.length * 512));
-  for (const row of rows) for (const column of shape.columns) column.encode(out, row[column.name]);
-  return out.bytes();
-}
-
 /** A plain `INSERT ... FORMAT RowBinary` of `rows` carrying a dedup token (encoding included in the timing). */
 async function insertRowBinary(
   client: ClickHouseClient,
@@ -56,7 +48,7 @@ async function insertRowBinary(
   const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
   const result = await client.exec({
     query: `INSERT INTO \`${database}\`.\`${shape.table}\` (${columns}) FORMAT RowBinary`,
-    values: Readable.from([encodeRowBinary(shape, rows)]),
+    values: Readable.from([encodeRows(shape, rows)]),
     clickhouse_settings: { insert_deduplication_token: token, async_insert: 0, wait_end_of_query: 1 },
   });
   for await (const _chunk of result.stream) {

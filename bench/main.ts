@@ -22,9 +22,8 @@ import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/
 import { freshTopics, testKafka, topicSize } from '../test/harness/kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
-import { type Row, decodeRecord } from '../writer/decode/index.js';
-import { ByteWriter } from '../writer/rowbinary.js';
-import { SchemaCache, type TableShape } from '../writer/schema.js';
+import { decodeRecord } from '../writer/decode/index.js';
+import { SchemaCache, encodeRows } from '../writer/schema.js';
 import {
   TELEMETRYGEN_BINARY,
   collectorBuilt,
@@ -168,13 +167,6 @@ function ensureCollector(): string | undefined {
   say('building the OpenTelemetry Collector and telemetrygen (first run only)');
   const built = spawnSync('bash', [fromRoot('bench', 'collector', 'build.sh')], { stdio: 'inherit' });
   return built.status === 0 && collectorBuilt() ? undefined : 'the collector build failed (see above)';
-}
-
-/** Rows as one RowBinary body for `shape`, with the writer's own column encoders (the ceiling's input). */
-function encodeRowBinary(shape: TableShape, rows: readonly Row[]): Buffer {
-  const out = new ByteWriter(Math.max(1 << 16, rows.length * 512));
-  for (const row of rows) for (const column of shape.columns) column.encode(out, row[column.name]);
-  return out.bytes();
 }
 
 async function countRows(client: ClickHouseClient, table: string): Promise<number> {
@@ -524,8 +516,7 @@ async function main(): Promise<void> {
       rows.push(...decodeRecord('traces', writerBodies[i % writerBodies.length]!).get('otel_traces')!);
     const shape = await new SchemaCache(client, ceilingDb).get('otel_traces', new Set(Object.keys(rows[0]!)));
     const encoded: Buffer[] = [];
-    for (let i = 0; i < rows.length; i += 20_000)
-      encoded.push(encodeRowBinary(shape, rows.slice(i, i + 20_000)));
+    for (let i = 0; i < rows.length; i += 20_000) encoded.push(encodeRows(shape, rows.slice(i, i + 20_000)));
     rows.length = 0;
     const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
     const ceilingStart = performance.now();

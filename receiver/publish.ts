@@ -18,7 +18,7 @@ import {
   type OutgoingRecord as PartitionedRecord,
 } from '../kafka/port.js';
 import { RoundRobin, keyPartition } from './partitioner.js';
-import { batchOverheadBytes, recordOverheadBytes } from './record-size.js';
+import { batchOverheadBytes, headerBytes, recordOverheadBytes } from './record-size.js';
 
 /** A record before its partition is chosen. */
 export interface OutgoingRecord {
@@ -185,11 +185,20 @@ export class Publisher {
       const request: RequestState = { remaining: records.length, settled: false, bytes, resolve, reject };
       let partitioned: Pending[];
       try {
-        partitioned = records.map((record) => ({
-          record: { ...record, partition: this.choosePartition(record) },
-          size: record.value.length + recordOverheadBytes(record.key, record.headers),
-          request,
-        }));
+        // The records of one request share their headers object: size it once.
+        let sized: Readonly<Record<string, string>> | undefined;
+        let headersSize = 0;
+        partitioned = records.map((record) => {
+          if (record.headers !== sized) {
+            sized = record.headers;
+            headersSize = headerBytes(record.headers);
+          }
+          return {
+            record: { ...record, partition: this.choosePartition(record) },
+            size: record.value.length + recordOverheadBytes(record.key, headersSize),
+            request,
+          };
+        });
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;

@@ -1,10 +1,9 @@
 /** `tributary migrate`: the database and the ClickStack tables, idempotently. */
-import type { ClickHouseClient } from '../core/clickhouse.js';
-import { clickhouseTls, createClickHouse } from '../core/clickhouse.js';
+import { type ClickHouseClient, clickhouseFromConfig } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { type Logger, createLogger } from '../core/log.js';
-import { type DdlOptions, loadDdl, validateDdlOptions } from './ddl.js';
+import { DEDUP_TABLES, type DdlOptions, loadDdl, validateDdlOptions } from './ddl.js';
 
 export interface MigrateOptions extends DdlOptions {
   readonly log?: Logger;
@@ -14,19 +13,6 @@ export interface MigrateResult {
   readonly files: readonly string[];
   readonly statements: number;
 }
-
-/** Tables the writer inserts into with dedup tokens (materialized-view targets included). */
-const DEDUP_TABLES = [
-  'otel_logs',
-  'otel_traces',
-  'otel_traces_trace_id_ts',
-  'otel_metrics_gauge',
-  'otel_metrics_sum',
-  'otel_metrics_histogram',
-  'otel_metrics_exponential_histogram',
-  'otel_metrics_summary',
-  'hyperdx_sessions',
-];
 
 export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<MigrateResult> {
   validateDdlOptions(options);
@@ -61,13 +47,7 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
 }
 
 export async function runMigrateCommand(config: Config): Promise<void> {
-  const client = createClickHouse({
-    url: config['clickhouse.url'],
-    user: config['clickhouse.user'],
-    password: config['clickhouse.password'],
-    database: 'default',
-    tls: clickhouseTls(config),
-  });
+  const client = clickhouseFromConfig(config, { database: 'default' });
   try {
     const ping = await client.ping();
     if (!ping.success)

@@ -14,7 +14,7 @@ import type { IncomingRecord } from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
 import { type Row, type RowsByTable, decodeRecord } from './decode/index.js';
 import { ByteWriter } from './rowbinary.js';
-import type { TableShape } from './schema.js';
+import { type TableShape, encodeRow } from './schema.js';
 
 /** The rules batch content depends on; pinned in every plan. */
 export interface RowRules {
@@ -48,6 +48,8 @@ export interface TableDay {
   shape: TableShape;
   out: ByteWriter;
   rows: number;
+  /** Length and rows before the record being added touched this body (to undo that record). */
+  undo: { record: number; length: number; rows: number };
 }
 
 /** The column whose date is the table's partition key. */
@@ -115,10 +117,11 @@ export class PartitionBatch {
       });
       return;
     }
-    const saved = [...this.sinks.values()].map((s) => ({ sink: s, length: s.out.length, rows: s.rows }));
+    const seq = this.records.length;
     const created: string[] = [];
     let bytes = 0;
     let rows = 0;
+    let last: TableDay | undefined;
     for (const [table, tableRows] of decoded) {
       if (tableRows.length === 0) continue;
       const provided = providedColumns(tableRows);
@@ -126,26 +129,42 @@ export class PartitionBatch {
       const timeColumn = partitionTimeOf(table);
       for (const row of tableRows) {
         const day = this.clampRow(row, timeColumn, record.timestamp);
-        const key = `${table}\u0000${day}`;
-        let sink = this.sinks.get(key);
+        // Rows of one record mostly share a table and day: skip the map look-up for them.
+        let sink = last?.table === table && last.day === day ? last : this.sinks.get(`${table}\u0000${day}`);
         if (!sink) {
-          sink = { table, day, provided, shape, out: new ByteWriter(1 << 14), rows: 0 };
+          const key = `${table}\u0000${day}`;
+          sink = {
+            table,
+            day,
+            provided,
+            shape,
+            out: new ByteWriter(1 << 14),
+            rows: 0,
+            undo: { record: seq, length: 0, rows: 0 },
+          };
           this.sinks.set(key, sink);
           created.push(key);
         } else if (sink.shape !== shape) {
           this.reencode(sink, shape); // the table's shape was read again meanwhile
         }
+        if (sink.undo.record !== seq) {
+          sink.undo.record = seq;
+          sink.undo.length = sink.out.length;
+          sink.undo.rows = sink.rows;
+        }
+        last = sink;
         const before = sink.out.length;
-        for (const column of sink.shape.columns) column.encode(sink.out, row[column.name]);
+        encodeRow(sink.out, sink.shape, row);
         sink.rows++;
         bytes += sink.out.length - before;
         rows++;
         if (bytes > this.rules.maxRecordBytes) {
           // Undo this record's rows: it goes to the DLQ whole, before it can exhaust memory.
-          for (const { sink: s, length, rows: r } of saved) {
-            s.out.length = length;
-            s.rows = r;
-          }
+          for (const s of this.sinks.values())
+            if (s.undo.record === seq) {
+              s.out.length = s.undo.length;
+              s.rows = s.undo.rows;
+            }
           for (const k of created) this.sinks.delete(k);
           this.dead.push({
             record,
@@ -207,8 +226,7 @@ export class PartitionBatch {
   private reencode(part: TableDay, shape: TableShape): void {
     const out = new ByteWriter(Math.max(1 << 14, part.out.length));
     for (const record of this.records)
-      for (const row of this.recordRows(record, part))
-        for (const column of shape.columns) column.encode(out, row[column.name]);
+      for (const row of this.recordRows(record, part)) encodeRow(out, shape, row);
     part.shape = shape;
     part.out = out;
   }

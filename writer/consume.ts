@@ -6,6 +6,7 @@
  * `maxBufferedBytes` of encoded rows together; above it the largest is written before more is read.
  */
 import type { Logger } from '../core/log.js';
+import { retryTransient, sleep } from '../core/retry.js';
 import type {
   Assignment,
   FetchOptions,
@@ -20,6 +21,7 @@ import type { ShapeLookup } from './batch.js';
 import { streamKey } from './delivery/identity.js';
 import type { FlushDeps } from './flush.js';
 import { type FlushReason, type PartitionLimits, PartitionWorker } from './partition.js';
+import { initialPosition, onFetchError } from './positions.js';
 import { Abandoned, withRetry } from './retry.js';
 
 /** Where partitions come from: a consumer group (live) or a fixed list (replay). */
@@ -50,13 +52,10 @@ export interface SignalWriterOptions {
   readonly onWritten?: (key: string, position: number) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export class SignalWriter {
   private readonly workers = new Map<string, PartitionWorker>();
   private fence: GroupFence | undefined;
   private clusterId = '';
-  private readonly topicIds = new Map<string, string>();
   private stopping = false;
   /** Past this time (set by stop) no retry goes on: a writer always stops within its deadline. */
   private deadline = Infinity;
@@ -68,16 +67,10 @@ export class SignalWriter {
 
   async start(): Promise<void> {
     // Kafka may be restarting right now: wait for it rather than fail the writer's start.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.clusterId = await this.options.admin.clusterId();
-        break;
-      } catch (err) {
-        if (attempt % 10 === 0)
-          this.options.log.warn('cannot read the Kafka cluster id yet; retrying', { err, attempt });
-        await sleep(Math.min(5_000, 250 * 2 ** Math.min(attempt, 5)));
-      }
-    }
+    this.clusterId = await retryTransient('read the Kafka cluster id', () => this.options.admin.clusterId(), {
+      retryable: () => true,
+      log: this.options.log,
+    });
     this.loop = this.run().catch((err: unknown) => {
       this.failure = err instanceof Error ? err.message : String(err);
       this.options.log.error('writer loop stopped', { err });
@@ -89,7 +82,31 @@ export class SignalWriter {
     await this.loop;
   }
 
-  private deps(worker: PartitionWorker): FlushDeps {
+  private readonly depsCache = new WeakMap<PartitionWorker, { write: FlushDeps; lookup: FlushDeps }>();
+
+  /**
+   * A worker's dependencies, built once per worker: writes give up when the partition is lost or
+   * the stop deadline passed; look-ups also give up as soon as the writer stops (a ClickHouse outage
+   * must not hold a stopping writer).
+   */
+  private deps(worker: PartitionWorker, use: 'write' | 'lookup' = 'write'): FlushDeps {
+    let cached = this.depsCache.get(worker);
+    if (!cached) {
+      const write = this.buildDeps(worker);
+      const lookup: FlushDeps = {
+        ...write,
+        stillOwned: () => {
+          if (this.stopping) throw new Abandoned('writer stopping');
+          write.stillOwned();
+        },
+      };
+      cached = { write, lookup };
+      this.depsCache.set(worker, cached);
+    }
+    return cached[use];
+  }
+
+  private buildDeps(worker: PartitionWorker): FlushDeps {
     return {
       ...this.options.deps,
       stillOwned: () => {
@@ -103,16 +120,6 @@ export class SignalWriter {
     };
   }
 
-  private async topicId(topic: string): Promise<string> {
-    let id = this.topicIds.get(topic);
-    if (!id) {
-      const [info] = await this.options.admin.describeTopics([topic]);
-      id = info!.id;
-      this.topicIds.set(topic, id);
-    }
-    return id;
-  }
-
   /** Drops workers of partitions no longer owned (or owned under a new fence) and adds new ones. */
   private async reconcile(assignment: Assignment): Promise<void> {
     const fenceChanged =
@@ -120,17 +127,21 @@ export class SignalWriter {
       this.fence.memberId !== assignment.fence.memberId ||
       this.fence.generation !== assignment.fence.generation;
     if (!fenceChanged) return;
-    this.fence = assignment.fence;
     const wanted = new Set(assignment.partitions.map((p) => `${p.topic}:${p.partition}`));
     for (const key of [...this.workers.keys()]) if (!wanted.has(key)) this.workers.delete(key);
     // Every kept partition restarts from the done state too: its in-memory batch may be stale.
-    this.topicIds.clear();
+    // Topic ids are read again: a topic deleted and created meanwhile is another stream.
+    const topics = [...new Set(assignment.partitions.map((p) => p.topic))];
+    const topicIds = new Map(
+      (await this.options.admin.describeTopics(topics)).map((info) => [info.name, info.id]),
+    );
+    this.fence = assignment.fence;
     for (const tp of assignment.partitions) {
       const key = `${tp.topic}:${tp.partition}`;
       const range = this.options.ranges?.get(key);
       const stream = streamKey({
         clusterId: this.clusterId,
-        topicId: await this.topicId(tp.topic),
+        topicId: topicIds.get(tp.topic)!,
         topic: tp.topic,
         partition: tp.partition,
         group: this.options.stateGroup,
@@ -150,32 +161,6 @@ export class SignalWriter {
       signal: this.options.signal,
       partitions: [...this.workers.keys()],
     });
-  }
-
-  /** The first position of a partition: the done state, else the group's commit, else earliest/latest. */
-  private async initialPosition(worker: PartitionWorker, deps: FlushDeps): Promise<number> {
-    const range = this.options.ranges?.get(worker.key);
-    if (range) {
-      // Replay: start where asked, snapped to the start of a plan that contains it.
-      const plan = await deps.state.planContaining(worker.stream, range.start);
-      return plan ? plan.start : range.start;
-    }
-    const resumed = await deps.state.resumePosition(worker.stream);
-    if (resumed !== undefined) return resumed;
-    const tp = { topic: worker.topic, partition: worker.partition };
-    const committed = (await this.options.source.committed([tp])).get(worker.key);
-    if (committed !== undefined) {
-      // An earlier writer version committed up to here: take it over as done.
-      await deps.state.markDone(worker.stream, tp, { start: 0, end: committed, kind: 'seeded' }, 0);
-      this.options.log.info('done state seeded from the committed offset', {
-        partition: worker.key,
-        committed,
-      });
-      return committed;
-    }
-    const offsets = await this.options.admin.offsets(worker.topic);
-    const p = offsets.find((o) => o.partition === worker.partition);
-    return this.options.startFrom === 'latest' ? (p?.high ?? 0) : (p?.low ?? 0);
   }
 
   private buffered(): number {
@@ -231,23 +216,22 @@ export class SignalWriter {
         await sleep(100);
         continue;
       }
-      await this.reconcile(assignment);
+      try {
+        await this.reconcile(assignment);
+      } catch (err) {
+        // Kafka is unreachable right now: the same assignment is reconciled on the next turn.
+        this.options.log.warn('cannot read the assigned topics yet; retrying', { err });
+        await sleep(500);
+        continue;
+      }
       const ready: PartitionWorker[] = [];
       for (const worker of this.workers.values()) {
         if (worker.flushing || worker.stuck || worker.finished) continue;
-        const owned = this.deps(worker);
-        // Look-ups stop retrying as soon as the writer stops (a ClickHouse outage must not hold it).
-        const deps: FlushDeps = {
-          ...owned,
-          stillOwned: () => {
-            if (this.stopping) throw new Abandoned('writer stopping');
-            owned.stillOwned();
-          },
-        };
+        const deps = this.deps(worker, 'lookup');
         try {
           if (worker.position === undefined)
             worker.position = await withRetry('resume position', deps, () =>
-              this.initialPosition(worker, deps),
+              initialPosition(worker, deps, this.options),
             );
           if (!worker.checked && !worker.batch)
             await withRetry('plan lookup', deps, () => worker.begin(deps));
@@ -286,7 +270,7 @@ export class SignalWriter {
       for (const fetched of results) {
         const worker = this.workers.get(`${fetched.topic}:${fetched.partition}`);
         if (!worker || worker.flushing || worker.position === undefined) continue;
-        if (fetched.error) await this.onFetchError(worker, fetched);
+        if (fetched.error) await onFetchError(worker, fetched, this.deps(worker), this.options);
         else {
           const reason = await worker.accept(fetched, shapeOf);
           if (reason) this.startWrite(worker, reason);
@@ -296,38 +280,6 @@ export class SignalWriter {
       for (const worker of this.workers.values())
         if (!worker.flushing && worker.aged(now) && this.inFlight() < this.options.concurrentPartitions)
           this.startWrite(worker, 'age');
-    }
-  }
-
-  private async onFetchError(worker: PartitionWorker, fetched: FetchedPartition): Promise<void> {
-    const error = fetched.error!;
-    if (error.kind !== 'out-of-range') {
-      this.options.log.debug('partition fetch failed; retrying', {
-        partition: worker.key,
-        reason: error.message,
-      });
-      await sleep(200);
-      return;
-    }
-    // Retention deleted records before they were written: record the lost range, loudly.
-    const offsets = await this.options.admin.offsets(worker.topic);
-    const low = offsets.find((o) => o.partition === worker.partition)?.low ?? 0;
-    const from = worker.position!;
-    if (low > from) {
-      const deps = this.deps(worker);
-      await withRetry('done state', deps, () =>
-        deps.state.markDone(worker.stream, worker, { start: from, end: low, kind: 'lost' }, 0),
-      );
-      this.options.deps.metrics.lostRecords.inc({ topic: worker.topic }, low - from);
-      this.options.log.error('records deleted by Kafka retention before they were written', {
-        partition: worker.key,
-        from,
-        to: low,
-        lost: low - from,
-      });
-      worker.batch = undefined;
-      worker.position = low;
-      worker.checked = false;
     }
   }
 
@@ -352,7 +304,7 @@ export class SignalWriter {
     const now = Date.now();
     for (const w of this.workers.values()) {
       if (w.stuck) return { ready: false, reason: `${w.key}: ${w.stuck}` };
-      const lag = w.highWatermark - (w.batch?.start ?? w.position ?? 0);
+      const lag = w.lag;
       if (lag > 0 && now - w.lastProgressAt > stuckAfterMs)
         return {
           ready: false,

@@ -15,8 +15,7 @@ import { clickhouseCode } from './errors.js';
 import { fencedInsert } from './insert.js';
 import type { WriterMetrics } from './metrics.js';
 import { type RetryDeps, withRetry } from './retry.js';
-import { ByteWriter } from './rowbinary.js';
-import type { SchemaCache } from './schema.js';
+import { type SchemaCache, encodeRows } from './schema.js';
 
 export { Abandoned } from './retry.js';
 
@@ -95,9 +94,7 @@ async function insertPart(
       try {
         await withRetry(`insert ${part.table} (one record)`, deps, async () => {
           const shape = await deps.schemas.get(part.table, providedColumns(rows));
-          const out = new ByteWriter();
-          for (const row of rows) for (const column of shape.columns) column.encode(out, row[column.name]);
-          await fencedInsert(deps.client, deps.database, shape, out.bytes(), {
+          await fencedInsert(deps.client, deps.database, shape, encodeRows(shape, rows), {
             ...fence,
             token: isolatedToken(token, record.offset),
           });

@@ -1,9 +1,11 @@
 /** `tributary writer`: Kafka in, ClickHouse out, one consumer group per signal. */
+import { clickhouseFromConfig } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { serveHealth } from '../core/health.js';
 import { stopOnSignals } from '../core/lifecycle.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
+import { retryTransient } from '../core/retry.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
 import { createKafka } from '../kafka/create.js';
 import { kafkaSecurity } from '../kafka/security.js';
@@ -11,7 +13,7 @@ import { topicFor } from '../schemas/topics.js';
 import { SignalWriter } from './consume.js';
 import { checkDeliveryTables } from './delivery/preflight.js';
 import { createWriterMetrics } from './metrics.js';
-import { DeadLetterQueue, signalWriterBase, writerClickHouse } from './setup.js';
+import { DeadLetterQueue, signalWriterBase } from './setup.js';
 /**
  * The topics one signal's consumer reads: by default the prefixed topic name; or a configured list
  * where entries starting with ^ are regular expressions (several regions' topics in one writer).
@@ -54,18 +56,16 @@ export async function startWriter(config: Config, _options: WriterStartOptions =
     security: kafkaSecurity(config),
   });
   const database = config['clickhouse.database'];
-  const client = writerClickHouse(config);
+  const client = clickhouseFromConfig(config);
   // ClickHouse may be restarting: keep trying, but a missing table is the operator's to fix.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await checkDeliveryTables(client, database, config, log);
-      break;
-    } catch (err) {
-      if (err instanceof TributaryError) throw err;
-      if (attempt % 10 === 0) log.warn('cannot reach ClickHouse yet; retrying', { err, attempt });
-      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
-    }
-  }
+  await retryTransient(
+    'check the delivery tables',
+    () => checkDeliveryTables(client, database, config, log),
+    {
+      retryable: (err) => !(err instanceof TributaryError),
+      log,
+    },
+  );
   const dlq = new DeadLetterQueue(kafka);
   const admin = kafka.admin();
   const base = signalWriterBase(config, client, kafka, dlq, metrics, log);

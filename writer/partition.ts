@@ -61,12 +61,12 @@ export class PartitionWorker {
   async begin(deps: FlushDeps): Promise<void> {
     for (;;) {
       const position = this.position!;
-      const done = await deps.state.doneContaining(this.stream, position);
-      if (done && done.end > position) {
-        this.position = done.end;
+      const found = await deps.state.at(this.stream, position);
+      if (found.doneEnd !== undefined && found.doneEnd > position) {
+        this.position = found.doneEnd;
         continue;
       }
-      this.plan = await deps.state.planAt(this.stream, position);
+      this.plan = found.plan;
       this.checked = true;
       return;
     }
@@ -77,8 +77,8 @@ export class PartitionWorker {
     if (fetched.highWatermark >= 0) this.highWatermark = fetched.highWatermark;
     const start = this.position!;
     const planEnd = this.plan?.end;
-    const end = this.limits.endPosition;
-    const stopAt = Math.min(planEnd ?? Infinity, end !== undefined && planEnd === undefined ? end : Infinity);
+    // A plan's end wins over a replay's end: a planned range is always written whole.
+    const stopAt = planEnd ?? this.limits.endPosition ?? Infinity;
     this.batch ??= new PartitionBatch(this.topic, this.partition, this.signal, start, this.limits.rules);
     const batch = this.batch;
     for (const record of fetched.records) {
@@ -98,6 +98,12 @@ export class PartitionWorker {
   private close(reason: FlushReason): FlushReason {
     this.position = this.batch!.end;
     return reason;
+  }
+
+  /** Records waiting: the high watermark minus where the unwritten part begins (-1: not known yet). */
+  get lag(): number {
+    if (this.highWatermark < 0 || this.position === undefined) return -1;
+    return this.highWatermark - (this.batch?.start ?? this.position);
   }
 
   /** Whether the open batch came of age (a batch following a plan waits for the plan's end). */

@@ -5,6 +5,7 @@
  * is safe to repeat and safe while live writers run. Into another database (whose done state is its
  * own) everything in range is written — the way to apply corrected rules to old data.
  */
+import { clickhouseFromConfig } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { TributaryError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
@@ -21,7 +22,7 @@ import { topicFor } from '../schemas/topics.js';
 import { type PartitionSource, SignalWriter } from './consume.js';
 import { checkDeliveryTables } from './delivery/preflight.js';
 import { createWriterMetrics } from './metrics.js';
-import { DeadLetterQueue, signalWriterBase, writerClickHouse } from './setup.js';
+import { DeadLetterQueue, signalWriterBase } from './setup.js';
 
 export interface ReplayRange {
   readonly partition: number;
@@ -113,7 +114,7 @@ export async function runReplay(config: Config): Promise<ReplayResult> {
     security: kafkaSecurity(config),
   });
   const database = config['clickhouse.database'];
-  const client = writerClickHouse(config);
+  const client = clickhouseFromConfig(config);
   const admin = kafka.admin();
   const reader = kafka.reader();
   const dlq = new DeadLetterQueue(kafka);

@@ -3,7 +3,7 @@
  * ClickHouse-side dependencies of writing batches (schema cache, delivery state, DLQ).
  */
 import { hostname } from 'node:os';
-import { type ClickHouseClient, clickhouseTls, createClickHouse } from '../core/clickhouse.js';
+import type { ClickHouseClient } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import type { Logger } from '../core/log.js';
 import type { FetchOptions, KafkaPort } from '../kafka/port.js';
@@ -29,16 +29,6 @@ export function fetchOptions(config: Config): FetchOptions {
     maxBytes: 16 * 1024 * 1024,
     isolation: config['writer.isolationLevel'],
   };
-}
-
-export function writerClickHouse(config: Config): ClickHouseClient {
-  return createClickHouse({
-    url: config['clickhouse.url'],
-    user: config['clickhouse.user'],
-    password: config['clickhouse.password'],
-    database: config['clickhouse.database'],
-    tls: clickhouseTls(config),
-  });
 }
 
 /** The options of one signal's writer that come from the config, beside source and ranges. */

@@ -24,7 +24,8 @@ export function toKafkaError(err: unknown, what: string): KafkaError {
   if (
     has(error, 'UNKNOWN_TOPIC_OR_PARTITION') ||
     has(error, 'UNKNOWN_TOPIC_ID') ||
-    tree.some((e) => /unknown topic/i.test(e.message))
+    // The client's metadata request reports a missing topic only as a UserError with this text.
+    tree.some((e) => e.message.startsWith('Unknown topic '))
   )
     return new KafkaError('UNKNOWN_TOPIC', message, true, { cause: error });
   if (

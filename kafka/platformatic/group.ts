@@ -5,6 +5,8 @@
  * cluster's topics at join time and re-checked every 30 s (a new matching topic triggers a re-join).
  */
 import { Admin, Consumer } from '@platformatic/kafka';
+import { retryTransient } from '../../core/retry.js';
+import { isDlqTopic } from '../../schemas/topics.js';
 import type { KafkaConnection } from '../connection.js';
 import {
   type Assignment,
@@ -65,7 +67,7 @@ export class PlatformaticGroupMember implements GroupMember {
     const admin = new Admin(baseOptions(this.connection, '-topics'));
     try {
       const all = await admin.listTopics();
-      const matched = all.filter((t) => !t.endsWith('.dlq') && patterns.some((p) => p.test(t)));
+      const matched = all.filter((t) => !isDlqTopic(t) && patterns.some((p) => p.test(t)));
       return [...new Set([...names, ...matched])].sort();
     } finally {
       await admin.close().catch(() => undefined);
@@ -74,20 +76,22 @@ export class PlatformaticGroupMember implements GroupMember {
 
   /** Joins the group; while Kafka is unreachable it keeps trying (a writer must outlive a broker restart). */
   async join(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.topics = await this.resolveTopics();
-        this.consumer.topics.trackAll(...this.topics);
-        await this.consumer.joinGroup({});
-        break;
-      } catch (err) {
-        const error = toKafkaError(err, `join group ${this.options.groupId}`);
-        if (!error.retryable || this.closed) throw error;
-        if (attempt % 10 === 0)
-          this.connection.log?.warn('cannot join the group yet; retrying', { err: error.message, attempt });
-        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))));
-      }
-    }
+    await retryTransient(
+      `join group ${this.options.groupId}`,
+      async () => {
+        try {
+          this.topics = await this.resolveTopics();
+          this.consumer.topics.trackAll(...this.topics);
+          await this.consumer.joinGroup({});
+        } catch (err) {
+          throw toKafkaError(err, `join group ${this.options.groupId}`);
+        }
+      },
+      {
+        retryable: (err) => !this.closed && err instanceof KafkaError && err.retryable,
+        log: this.connection.log,
+      },
+    );
     if (this.options.topics.some((t) => t instanceof RegExp)) {
       this.refreshTimer = setInterval(() => void this.refreshTopics(), TOPIC_REFRESH_MS);
       this.refreshTimer.unref();

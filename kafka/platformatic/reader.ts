@@ -79,6 +79,22 @@ function partitionResult(
   return { ...base, records, nextPosition: next };
 }
 
+/** A partition the broker said nothing about: no records, position unchanged, watermarks unknown. */
+function nothingNew(request: FetchPosition): FetchedPartition {
+  return {
+    ...request,
+    records: [],
+    nextPosition: request.position,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+  };
+}
+
+function unavailable(request: FetchPosition, message: string): FetchedPartition {
+  return { ...nothingNew(request), error: { kind: 'retryable', message } };
+}
+
 /** One fetch round over every requested partition (one request per leader, in parallel). */
 export async function fetchPositions(
   consumer: Consumer,
@@ -95,15 +111,6 @@ export async function fetchPositions(
   }
   const byNode = new Map<number, Target[]>();
   const results: FetchedPartition[] = [];
-  const unavailable = (request: FetchPosition, message: string): FetchedPartition => ({
-    ...request,
-    records: [],
-    nextPosition: request.position,
-    highWatermark: -1,
-    lastStableOffset: -1,
-    logStartOffset: -1,
-    error: { kind: 'retryable', message },
-  });
   for (const request of positions) {
     const topic = metadata.topics.get(request.topic);
     const leader = topic?.partitions[request.partition]?.leader;
@@ -164,16 +171,7 @@ export async function fetchPositions(
           results.push(partitionResult(request, part));
         }
       // Partitions the session left out had nothing new.
-      for (const [key, request] of byKey)
-        if (!answered.has(key))
-          results.push({
-            ...request,
-            records: [],
-            nextPosition: request.position,
-            highWatermark: -1,
-            lastStableOffset: -1,
-            logStartOffset: -1,
-          });
+      for (const [key, request] of byKey) if (!answered.has(key)) results.push(nothingNew(request));
     }),
   );
   return results;

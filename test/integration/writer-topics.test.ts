@@ -27,13 +27,8 @@ test('a regex subscription writes every matching region topic', async (t) => {
   const base = uniqueName('r');
   const topics = [`${base}.eu.otlp_logs`, `${base}.us.otlp_logs`];
   await ensureTopics(kafkaBrokers(), [...topics, ...topics.map((x) => `${x}.dlq`)], 1, 1);
-  // Cleanups in reverse: the writer stops before its database is dropped (after hooks run in order).
-  const cleanups: (() => Promise<void>)[] = [];
-  t.after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
   const db = await freshDatabase();
-  cleanups.push(() => db.drop());
+  t.after(() => db.drop());
   for (const [i, topic] of topics.entries()) {
     const value = jsonToProtobuf(
       'logs',
@@ -53,7 +48,7 @@ test('a regex subscription writes every matching region topic', async (t) => {
     'writer.signals': 'logs',
     'writer.logsTopics': `^${base}\\.(eu|us)\\.otlp_logs$`,
   });
-  cleanups.push(() => writer.stop());
+  t.after(() => writer.stop());
   await eventually(
     async () => (await count(db.client, `SELECT count() AS n FROM \`${db.database}\`.otel_logs`)) === 2,
     30_000,

@@ -10,17 +10,7 @@ import type { ClickHouseClient } from '../../core/clickhouse.js';
 import type { Config } from '../../core/config/options.js';
 import { TributaryError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-
-export const DATA_TABLES = [
-  'otel_logs',
-  'otel_traces',
-  'otel_metrics_gauge',
-  'otel_metrics_sum',
-  'otel_metrics_histogram',
-  'otel_metrics_exponential_histogram',
-  'otel_metrics_summary',
-  'hyperdx_sessions',
-] as const;
+import { INSERTED_TABLES } from '../../schemas/ddl.js';
 
 /** Inserts a table must remember: every partition of a signal racing itself once, with margin. */
 export const MIN_DEDUP_WINDOW = 100;
@@ -48,7 +38,7 @@ export async function checkDeliveryTables(
     (await result.json<{ name: string; engine: string; engine_full: string }>()).map((t) => [t.name, t]),
   );
   const needed = ['tributary_plans', 'tributary_done', 'tributary_inserts'];
-  const feeds = DATA_TABLES.filter((t) => tables.has(t));
+  const feeds = INSERTED_TABLES.filter((t) => tables.has(t));
   const missing = [...needed, ...feeds.map((t) => `tributary_mark_${t}`)].filter((t) => !tables.has(t));
   if (missing.length > 0)
     throw new TributaryError(

@@ -81,15 +81,40 @@ export class DeliveryState {
     return row ? this.planAt(stream, Number(row.s)) : undefined;
   }
 
-  /** The done range containing `offset`, if any. */
-  async doneContaining(stream: string, offset: number): Promise<DoneRange | undefined> {
-    const [row] = await this.rows<{ s: string; e: string; k: DoneRange['kind'] }>(
-      `SELECT toString(Start) AS s, toString(max(End)) AS e, any(Kind) AS k FROM ${this.table('tributary_done')}
-       WHERE Stream = {stream:String} AND Start <= {offset:UInt64} AND End > {offset:UInt64}
-       GROUP BY Start ORDER BY Start LIMIT 1`,
-      { stream, offset },
+  /**
+   * What stands at `position`, in one round trip (it runs at every batch start): the end of a done
+   * range covering it, and the winning plan starting there.
+   */
+  async at(stream: string, position: number): Promise<{ doneEnd?: number; plan?: Plan }> {
+    const rows = await this.rows<{ k: string; e: string; r: string; d: string; w: string }>(
+      `SELECT 'done' AS k, toString(max(End)) AS e, '' AS r, '' AS d, '' AS w
+       FROM ${this.table('tributary_done')}
+       WHERE Stream = {stream:String} AND Start <= {position:UInt64} AND End > {position:UInt64}
+       HAVING count() > 0
+       UNION ALL
+       SELECT * FROM (
+         SELECT 'plan' AS k, toString(End) AS e, RuleVersion AS r, Digest AS d, Writer AS w
+         FROM ${this.table('tributary_plans')}
+         WHERE Stream = {stream:String} AND Start = {position:UInt64}
+         ORDER BY _block_number, _block_offset LIMIT 1)`,
+      { stream, position },
     );
-    return row ? { start: Number(row.s), end: Number(row.e), kind: row.k } : undefined;
+    const done = rows.find((r) => r.k === 'done');
+    const plan = rows.find((r) => r.k === 'plan');
+    return {
+      ...(done ? { doneEnd: Number(done.e) } : {}),
+      ...(plan
+        ? {
+            plan: {
+              start: position,
+              end: Number(plan.e),
+              ruleVersion: plan.r,
+              digest: plan.d,
+              writer: plan.w,
+            },
+          }
+        : {}),
+    };
   }
 
   /** Where writing resumes: the end of the last done range (undefined: nothing done yet). */
