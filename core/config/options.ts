@@ -335,7 +335,7 @@ export const configSchema = {
   'writer.groupProtocol': oneOf(
     'classic',
     ['classic', 'consumer'] as const,
-    'Kafka consumer group protocol (consumer = KIP-848, Kafka 4.x; not supported by the current client adapter yet).',
+    "Kafka consumer group protocol: classic (eager: every writer pauses on a rebalance) or consumer (KIP-848, Kafka 4.x: the broker assigns and only moved partitions pause; session and heartbeat times are then the broker's group.consumer.* settings).",
     WRITER,
   ),
   'writer.maxBufferedBytes': int(
