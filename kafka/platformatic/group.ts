@@ -40,7 +40,7 @@ export class PlatformaticGroupMember implements GroupMember {
   private topics: string[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private replacing = false;
+  private renewing = false;
   /** The last assignment seen and the version it was given (bumped on every change). */
   private last: { raw: unknown; generation: number; memberId: string | null; version: number } = {
     raw: undefined,
@@ -66,35 +66,50 @@ export class PlatformaticGroupMember implements GroupMember {
       heartbeatInterval: this.options.heartbeatIntervalMs,
       autocommit: false,
     };
-    if (this.options.protocol === 'classic') return new Consumer(common);
-    const consumer = new Consumer({ ...common, groupProtocol: 'consumer' });
+    const consumer =
+      this.options.protocol === 'classic'
+        ? new Consumer(common)
+        : new Consumer({ ...common, groupProtocol: 'consumer' });
+    // The client reports a failed re-join (classic: after REBALANCE_IN_PROGRESS, e.g. while the
+    // coordinator restarts) as an 'error' event and then stops heartbeating (consumer.js, the
+    // heartbeat's rejoin callback): without a listener the process dies, without a new membership
+    // the member would hold no partitions for good.
+    consumer.on('error', (error: unknown) => {
+      if (consumer !== this.consumer || this.closed) return;
+      this.connection.log?.warn('group membership failed; joining again', {
+        group: this.options.groupId,
+        err: error,
+      });
+      void this.renewMembership();
+    });
     consumer.on('consumer:heartbeat:error', (event: { error?: unknown }) => {
-      // The client re-joins on FENCED_MEMBER_EPOCH but keeps heartbeating a member the broker has
-      // removed (UNKNOWN_MEMBER_ID, e.g. after a pause longer than the session) forever
-      // (consumer.js #performConsumerGroupHeartbeat). A fresh member is the way back.
+      // KIP-848: the client re-joins on FENCED_MEMBER_EPOCH but keeps heartbeating a member the
+      // broker has removed (UNKNOWN_MEMBER_ID, e.g. after a pause longer than the session) forever,
+      // still showing its old assignment (consumer.js #performConsumerGroupHeartbeat).
       const error = event.error instanceof Error ? event.error : undefined;
-      if (consumer === this.consumer && error && findErrorBy(error, 'apiId', 'UNKNOWN_MEMBER_ID'))
-        void this.replaceMember();
+      if (consumer === this.consumer && error && findErrorBy(error, 'apiId', 'UNKNOWN_MEMBER_ID')) {
+        this.connection.log?.warn('the group no longer knows this member; joining again', {
+          group: this.options.groupId,
+        });
+        void this.renewMembership();
+      }
     });
     return consumer;
   }
 
-  /** KIP-848: leaves the removed membership behind and joins again as a new member. */
-  private async replaceMember(): Promise<void> {
-    if (this.replacing || this.closed) return;
-    this.replacing = true;
+  /** Leaves a membership the client cannot recover behind and joins again as a new member. */
+  private async renewMembership(): Promise<void> {
+    if (this.renewing || this.closed) return;
+    this.renewing = true;
     const old = this.consumer;
     try {
-      this.connection.log?.warn('the group no longer knows this member; joining again', {
-        group: this.options.groupId,
-      });
       this.consumer = this.createConsumer();
       await old.close(true).catch(() => undefined);
       await this.join();
     } catch {
       // join() retries transient failures itself; anything else surfaces as no assignment.
     } finally {
-      this.replacing = false;
+      this.renewing = false;
     }
   }
 
