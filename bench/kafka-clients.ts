@@ -22,6 +22,7 @@ import {
   restartMidProduce,
   scaleGroup,
 } from './lib/kafka-scenarios.js';
+import { REQUIREMENTS_MD } from './lib/kafka-requirements.js';
 import { median } from './lib/proc.js';
 import { freePort } from '../test/harness/stack.js';
 
@@ -160,6 +161,7 @@ function report(seconds: number): void {
     '',
     setting,
     '',
+    REQUIREMENTS_MD,
     `## (a) Produce ${RECORDS} records, idempotent, acks=all (CPU of the producing process)`,
     '',
     table(results.produce),

@@ -335,7 +335,7 @@ export const configSchema = {
   'writer.groupProtocol': oneOf(
     'classic',
     ['classic', 'consumer'] as const,
-    "Kafka consumer group protocol: classic (eager: every writer pauses on a rebalance) or consumer (KIP-848, Kafka 4.x: the broker assigns and only moved partitions pause; session and heartbeat times are then the broker's group.consumer.* settings).",
+    "Kafka consumer group protocol: classic (eager: every writer pauses on a rebalance) or consumer (KIP-848, Kafka 4.x: the broker assigns incrementally and writers whose partitions stay keep working; session and heartbeat times are then the broker's group.consumer.* settings).",
     WRITER,
   ),
   'writer.maxBufferedBytes': int(
