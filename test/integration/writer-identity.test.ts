@@ -104,11 +104,7 @@ test('two clusters with the same topic names and a re-created topic: every row o
   cleanups.push(() => admin.close());
   const names = topicNames(prefix);
   await admin.deleteTopics([names.logs, names.traces]);
-  await eventually(
-    async () => !(await admin.listTopics()).includes(names.logs),
-    30_000,
-    'topics deleted',
-  );
+  await eventually(async () => !(await admin.listTopics()).includes(names.logs), 30_000, 'topics deleted');
   await eventually(
     async () => {
       try {
@@ -133,7 +129,9 @@ test('two clusters with the same topic names and a re-created topic: every row o
             uniqExact(LogAttributes['seq']) AS distinct
      FROM ${logs} GROUP BY series ORDER BY series`,
   );
-  console.log(`identity: logs per series ${JSON.stringify(perSeries)}; totals ${JSON.stringify(await both())}`);
+  console.log(
+    `identity: logs per series ${JSON.stringify(perSeries)}; totals ${JSON.stringify(await both())}`,
+  );
   assert.deepEqual(
     perSeries.map((s) => [Number(s.series), Number(s.n), Number(s.distinct)]),
     [
