@@ -5,6 +5,7 @@
  * fence stops inserts of ranges already in, and the done record is idempotent.
  */
 import type { ClickHouseClient } from '../core/clickhouse.js';
+import { crashPoint } from '../core/crash-point.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { type PartitionBatch, type TableDay, providedColumns } from './batch.js';
@@ -152,7 +153,10 @@ export async function writeBatch(
   deps.stillOwned();
   const letters: DeadLetter[] = batch.dead.map((d) => ({ record: d.record, code: d.code, reason: d.reason }));
   const legacy = plan?.ruleVersion === LEGACY_RULES;
-  for (const part of batch.parts()) await insertPart(batch, part, stream, deps, letters, legacy);
+  for (const part of batch.parts()) {
+    await insertPart(batch, part, stream, deps, letters, legacy);
+    crashPoint('table-insert');
+  }
   if (letters.length > 0) {
     await withRetry(
       'dead letters',
