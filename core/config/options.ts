@@ -265,6 +265,11 @@ export const configSchema = {
     1_073_741_824,
   ),
   'writer.flushIntervalMs': int(2_000, 'Flush a partition batch at this age.', 10, 600_000),
+  'writer.logProcessing': oneOf(
+    'clickstack',
+    ['clickstack', 'none'] as const,
+    "Log records (not session replays): clickstack = the ClickStack collector's processing (JSON in bodies merged into LogAttributes and flattened, severity from level attributes or the body, severity text lower-cased); none = stored as received.",
+  ),
   'writer.healthPort': int(13134, 'Health endpoint port of the writer.', 0, PORT_MAX),
   'writer.metricsPort': int(9465, 'Prometheus metrics port of the writer (0 = off).', 0, PORT_MAX),
   'writer.shutdownTimeoutMs': int(

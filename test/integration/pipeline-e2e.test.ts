@@ -111,12 +111,19 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
     );
     const found = await rows<Record<string, unknown>>(client, `SELECT * FROM ${logs} ORDER BY Timestamp`);
     assert.equal(found[0]!['Body'], 'hello world');
-    assert.equal(found[0]!['SeverityText'], 'INFO');
+    assert.equal(found[0]!['SeverityText'], 'info', 'lower-cased as ClickStack stores it');
     assert.equal(found[0]!['SeverityNumber'], 9);
     assert.equal(found[0]!['ServiceName'], 'checkout');
     assert.deepEqual(found[0]!['LogAttributes'], { 'user.id': '7' });
     assert.equal(found[1]!['Body'], '{"code":42,"message":"structured"}');
-    assert.deepEqual(found[1]!['LogAttributes'], { 'error.type': 'Timeout', nested: '{"a":1}' });
+    // ClickStack processing: the map body merged into the attributes, the nested attribute flattened.
+    assert.deepEqual(found[1]!['LogAttributes'], {
+      code: '42',
+      'error.type': 'Timeout',
+      message: 'structured',
+      'nested.a': '1',
+    });
+    assert.deepEqual([found[1]!['SeverityText'], found[1]!['SeverityNumber']], ['error', 17]);
     assert.equal(found[0]!['Timestamp'], '2026-11-20 10:00:01.000000000');
     const [session] = await rows<Record<string, unknown>>(client, `SELECT *, TimestampTime FROM ${sessions}`);
     assert.equal(session!['Body'], '{"type":2,"data":{}}');
