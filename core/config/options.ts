@@ -3,12 +3,15 @@
  * Flags (--kafka-brokers), environment (TRIBUTARY_KAFKA_BROKERS) and config-file keys
  * ("kafka.brokers" or nested {"kafka":{"brokers":...}}) are all derived from these names.
  */
+import { retentionSeconds } from './retention.js';
 
 export interface StringOption {
   readonly type: 'string';
   readonly default: string;
   readonly doc: string;
   readonly secret?: boolean;
+  /** Refuses a value at load time: returns why, or undefined when it is fine. */
+  readonly check?: (value: string) => string | undefined;
 }
 export interface IntOption {
   readonly type: 'int';
@@ -64,6 +67,21 @@ const oneOf = <V extends string>(def: V, values: readonly V[], doc: string): Enu
 });
 
 const PORT_MAX = 65535;
+
+const retention = (doc: string): StringOption => ({
+  type: 'string',
+  default: '',
+  doc,
+  check: (value) => {
+    if (value.trim() === '') return undefined;
+    try {
+      retentionSeconds(value);
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  },
+});
 
 export const configSchema = {
   // general
@@ -155,6 +173,14 @@ export const configSchema = {
 
   // schema / migrate
   'schema.ttlDays': int(30, 'Retention of the tables in days (0 = no TTL).', 0, 36500),
+  'schema.logsTtl': retention(
+    'Retention of otel_logs and its rollup (ClickStack LOGS_TTL): 30d, 720h, 90m, 1h30m, 3600s; empty = schema.ttlDays; 0 = no TTL.',
+  ),
+  'schema.tracesTtl': retention(
+    'Retention of otel_traces, its trace-id table and rollup (as schema.logsTtl).',
+  ),
+  'schema.metricsTtl': retention('Retention of the five otel_metrics_* tables (as schema.logsTtl).'),
+  'schema.sessionsTtl': retention('Retention of hyperdx_sessions (as schema.logsTtl).'),
   'schema.cluster': str('', 'ClickHouse cluster name for `ON CLUSTER` DDL (empty = single server).'),
 
   // receiver

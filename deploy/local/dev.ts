@@ -11,7 +11,7 @@ import { type ConfigKey, configSchema, envName } from '../../core/config/options
 import { clickhouseTls, createClickHouse } from '../../core/clickhouse.js';
 import { selfCommand } from '../../core/cli/self.js';
 import { createLogger } from '../../core/log.js';
-import { migrate } from '../../schemas/migrate.js';
+import { migrate, schemaRetention } from '../../schemas/migrate.js';
 import { type LocalClickHouse, startClickHouse } from './clickhouse/process.js';
 import { type LocalKafka, startKafka } from './kafka/runner.js';
 import { ensureTopics, topicNames } from './kafka/topics.js';
@@ -139,6 +139,7 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
       await migrate(client, {
         database: config['clickhouse.database'],
         ttlDays: config['schema.ttlDays'],
+        ttl: schemaRetention(config),
         cluster: config['schema.cluster'],
         dedupWindow: config['clickhouse.dedupWindow'],
         log,

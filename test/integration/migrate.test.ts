@@ -46,4 +46,63 @@ test('migrate creates every table, is idempotent, and the shapes are ClickStack'
   const [create] = await rows<{ statement: string }>(client, `SHOW CREATE TABLE ${database}.otel_logs`);
   assert.match(create!.statement, /TTL toDateTime\(Timestamp\) \+ toIntervalDay\(30\)/);
   assert.match(create!.statement, /non_replicated_deduplication_window = 1000/);
+  assert.match(create!.statement, /enable_block_number_column = 1, enable_block_offset_column = 1/);
+  // The local engine is 26.7: SELECT version() chooses the text-index variant.
+  assert.equal(first.fullTextIndexes, true);
+  const types = new Map(
+    (
+      await rows<{ name: string; type: string }>(
+        client,
+        `SELECT name, type FROM system.data_skipping_indices WHERE database = '${database}' AND table = 'otel_logs'`,
+      )
+    ).map((r) => [r.name, r.type]),
+  );
+  assert.equal(types.get('idx_lower_body'), 'text');
+  assert.equal(types.get('idx_log_attr_items'), 'text');
+  for (const t of ['otel_logs_kv_rollup_15m', 'otel_traces_kv_rollup_15m', 'otel_logs_attr_kv_rollup_15m_mv'])
+    assert.ok(tables.includes(t), `${t} exists`);
+});
+
+test('inserts into otel_logs and otel_traces feed the 15-minute rollups', async (t) => {
+  const database = uniqueName('db');
+  const client = testClient();
+  t.after(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.close();
+  });
+  await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 1000 });
+  await client.command({
+    query: `INSERT INTO ${database}.otel_logs (Timestamp, ServiceName, SeverityText, ResourceAttributes) VALUES
+      ('2026-11-20 10:01:00', 'api', 'info', {'k8s.pod.uid':'p1'}), ('2026-11-20 10:14:59', 'api', 'warn', {}),
+      ('2026-11-20 10:15:00', 'api', 'info', {})`,
+  });
+  await client.command({
+    query: `INSERT INTO ${database}.otel_traces (Timestamp, ServiceName, SpanName, SpanKind, StatusCode) VALUES
+      ('2026-11-20 10:01:00', 'api', 'GET /', 'Server', 'Ok')`,
+  });
+  const logs = await rows<{ t: string; k: string; v: string; n: string }>(
+    client,
+    `SELECT toString(Timestamp) AS t, Key AS k, Value AS v, toString(sum(count)) AS n FROM ${database}.otel_logs_kv_rollup_15m
+     WHERE ColumnIdentifier = 'NativeColumn' AND Key IN ('SeverityText', '__hdx_materialized_k8s.pod.uid')
+     GROUP BY t, k, v ORDER BY t, k, v`,
+  );
+  assert.deepEqual(
+    logs.map((r) => `${r.t} ${r.k}=${r.v} ×${r.n}`),
+    [
+      '2026-11-20 10:00:00 SeverityText=info ×1',
+      '2026-11-20 10:00:00 SeverityText=warn ×1',
+      '2026-11-20 10:00:00 __hdx_materialized_k8s.pod.uid= ×1',
+      '2026-11-20 10:00:00 __hdx_materialized_k8s.pod.uid=p1 ×1',
+      '2026-11-20 10:15:00 SeverityText=info ×1',
+      '2026-11-20 10:15:00 __hdx_materialized_k8s.pod.uid= ×1',
+    ],
+  );
+  const spans = await rows<{ k: string; v: string }>(
+    client,
+    `SELECT Key AS k, Value AS v FROM ${database}.otel_traces_kv_rollup_15m ORDER BY k`,
+  );
+  assert.deepEqual(
+    spans.map((r) => `${r.k}=${r.v}`),
+    ['ScopeName=', 'ScopeVersion=', 'ServiceName=api', 'SpanKind=Server', 'SpanName=GET /', 'StatusCode=Ok'],
+  );
 });
