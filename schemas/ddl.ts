@@ -58,6 +58,22 @@ export const VIEW_TARGETS: Readonly<Record<string, readonly string[]>> = {
   otel_traces: ['otel_traces_trace_id_ts', 'otel_traces_kv_rollup_15m'],
 };
 
+const VIEW_TARGET_TABLES: readonly string[] = Object.values(VIEW_TARGETS).flat();
+
+/** Tables the writer inserts into itself, with tokens (every table but the materialized-view targets). */
+export const INSERTED_TABLES: readonly string[] = Object.values(TABLES).filter(
+  (t) => !VIEW_TARGET_TABLES.includes(t),
+);
+
+/**
+ * Tables whose inserts carry dedup tokens: the inserted ones and every view target their blocks
+ * reach (the trace-id table and the kv rollups: a retried insert's view blocks are dropped too,
+ * with deduplicate_blocks_in_dependent_materialized_views, only if these tables have a window).
+ */
+export const DEDUP_TABLES: readonly string[] = [
+  ...new Set([...Object.values(TABLES), ...VIEW_TARGET_TABLES]),
+];
+
 const MAP = 'Map(LowCardinality(String), String)';
 
 const METRICS_COMMON_COLUMNS = [
@@ -130,32 +146,39 @@ export function renderDdl(template: string, options: DdlOptions): string {
     ? `replicated_deduplication_window = ${options.dedupWindow}`
     : `non_replicated_deduplication_window = ${options.dedupWindow}`;
   const fullText = options.fullTextIndexes ?? true;
-  return template
-    .replace(/^--.*$/gm, '')
-    .replace(
-      /\{\{#(fulltext|compat)\}\}\n?([\s\S]*?)\{\{\/\1\}\}\n?/g,
-      (_m, variant: string, body: string) => ((variant === 'fulltext') === fullText ? body : ''),
-    )
-    .replace(/\{\{metrics_common_columns\}\}/g, METRICS_COMMON_COLUMNS)
-    .replace(/\{\{metrics_common_indexes\}\}/g, METRICS_COMMON_INDEXES)
-    .replace(/\{\{exemplars\}\}/g, EXEMPLARS)
-    .replace(/\{\{db\}\}/g, db)
-    .replace(/\{\{on_cluster\}\}/g, options.cluster ? `ON CLUSTER ${identifier(options.cluster)}` : '')
-    .replace(
-      /\{\{engine:([a-z0-9_]+)(?::([A-Za-z]*MergeTree))?\}\}/g,
-      (_m, table: string, engine?: string) =>
-        options.cluster
-          ? `Replicated${engine ?? 'MergeTree'}('/clickhouse/tables/{shard}/${options.database}/${table}', '{replica}')`
-          : (engine ?? 'MergeTree'),
-    )
-    .replace(/\{\{ttl:([a-z]+):([^}]+)\}\}/g, (_m, signal: string, expr: string) => {
-      if (!isTtlSignal(signal)) throw new Error(`unknown TTL signal "${signal}" in a DDL template`);
-      const interval = retentionInterval(signal, options.ttl ?? {}, options.ttlDays);
-      return interval ? `TTL ${expr} + ${interval}` : '';
-    })
-    .replace(/\{\{dedup_settings\}\}/g, dedup)
-    .replace(/\n{2,}/g, '\n')
-    .trim();
+  return (
+    template
+      .replace(/^--.*$/gm, '')
+      // One copy of the block per table the writer inserts into, with {{table}} filled in.
+      .replace(/\{\{#each_inserted_table\}\}([\s\S]*?)\{\{\/each_inserted_table\}\}/g, (_m, block: string) =>
+        INSERTED_TABLES.map((table) => block.replace(/\{\{table\}\}/g, table)).join(''),
+      )
+      // ClickStack's index variant: text indexes (>= 26.2) or bloom_filter / tokenbf_v1.
+      .replace(
+        /\{\{#(fulltext|compat)\}\}\n?([\s\S]*?)\{\{\/\1\}\}\n?/g,
+        (_m, variant: string, body: string) => ((variant === 'fulltext') === fullText ? body : ''),
+      )
+      .replace(/\{\{metrics_common_columns\}\}/g, METRICS_COMMON_COLUMNS)
+      .replace(/\{\{metrics_common_indexes\}\}/g, METRICS_COMMON_INDEXES)
+      .replace(/\{\{exemplars\}\}/g, EXEMPLARS)
+      .replace(/\{\{db\}\}/g, db)
+      .replace(/\{\{on_cluster\}\}/g, options.cluster ? `ON CLUSTER ${identifier(options.cluster)}` : '')
+      .replace(
+        /\{\{engine:([a-z0-9_]+)(?::([A-Za-z]*MergeTree))?\}\}/g,
+        (_m, table: string, engine?: string) =>
+          options.cluster
+            ? `Replicated${engine ?? 'MergeTree'}('/clickhouse/tables/{shard}/${options.database}/${table}', '{replica}')`
+            : (engine ?? 'MergeTree'),
+      )
+      .replace(/\{\{ttl:([a-z]+):([^}]+)\}\}/g, (_m, signal: string, expr: string) => {
+        if (!isTtlSignal(signal)) throw new Error(`unknown TTL signal "${signal}" in a DDL template`);
+        const interval = retentionInterval(signal, options.ttl ?? {}, options.ttlDays);
+        return interval ? `TTL ${expr} + ${interval}` : '';
+      })
+      .replace(/\{\{dedup_settings\}\}/g, dedup)
+      .replace(/\n{2,}/g, '\n')
+      .trim()
+  );
 }
 
 /** Every DDL file in order, rendered and split into statements. */

@@ -1,11 +1,16 @@
 /** `tributary migrate`: the database and the ClickStack tables, idempotently. */
-import type { ClickHouseClient } from '../core/clickhouse.js';
-import { clickhouseTls, createClickHouse } from '../core/clickhouse.js';
+import { type ClickHouseClient, clickhouseFromConfig } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { type Logger, createLogger } from '../core/log.js';
 import type { Retention } from '../core/config/retention.js';
-import { type DdlOptions, loadDdl, supportsFullTextIndexes, validateDdlOptions } from './ddl.js';
+import {
+  DEDUP_TABLES,
+  type DdlOptions,
+  loadDdl,
+  supportsFullTextIndexes,
+  validateDdlOptions,
+} from './ddl.js';
 
 /** The index variant is not an option: it follows the server's version, as ClickStack's migrator does. */
 export interface MigrateOptions extends Omit<DdlOptions, 'fullTextIndexes'> {
@@ -48,6 +53,15 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     }
     log.info('applied', { file: file.name, database: options.database });
   }
+  // Existing tables (created by an older migrate or by the ClickStack collector) get the dedup window
+  // the delivery guarantee needs; CREATE ... IF NOT EXISTS alone would leave theirs.
+  const setting = options.cluster ? 'replicated_deduplication_window' : 'non_replicated_deduplication_window';
+  for (const table of DEDUP_TABLES) {
+    await client.command({
+      query: `ALTER TABLE \`${options.database}\`.\`${table}\`${onCluster} MODIFY SETTING ${setting} = ${options.dedupWindow}`,
+    });
+    statements++;
+  }
   log.info('schema ready', {
     database: options.database,
     version,
@@ -67,13 +81,7 @@ export function schemaRetention(config: Config): Retention {
 }
 
 export async function runMigrateCommand(config: Config): Promise<void> {
-  const client = createClickHouse({
-    url: config['clickhouse.url'],
-    user: config['clickhouse.user'],
-    password: config['clickhouse.password'],
-    database: 'default',
-    tls: clickhouseTls(config),
-  });
+  const client = clickhouseFromConfig(config, { database: 'default' });
   try {
     const ping = await client.ping();
     if (!ping.success)

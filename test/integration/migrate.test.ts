@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TABLES, loadDdl } from '../../schemas/ddl.js';
 import { migrate } from '../../schemas/migrate.js';
+import { insertSettings } from '../../writer/insert.js';
 import { rows, testClient } from '../harness/clickhouse.js';
 import { uniqueName } from '../harness/env.js';
 
@@ -104,5 +105,36 @@ test('inserts into otel_logs and otel_traces feed the 15-minute rollups', async 
   assert.deepEqual(
     spans.map((r) => `${r.k}=${r.v}`),
     ['ScopeName=', 'ScopeVersion=', 'ServiceName=api', 'SpanKind=Server', 'SpanName=GET /', 'StatusCode=Ok'],
+  );
+});
+
+test('a retried insert is not counted twice in the rollups: their views dedup with the source', async (t) => {
+  const database = uniqueName('db');
+  const client = testClient();
+  t.after(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.close();
+  });
+  await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 1000 });
+  for (const table of ['otel_logs_kv_rollup_15m', 'otel_traces_kv_rollup_15m']) {
+    const [create] = await rows<{ statement: string }>(client, `SHOW CREATE TABLE ${database}.${table}`);
+    assert.match(create!.statement, /non_replicated_deduplication_window = 1000/, table);
+  }
+  // The writer's settings (insert_deduplication_token + deduplicate_blocks_in_dependent_materialized_views).
+  const insert = (token: string): Promise<unknown> =>
+    client.command({
+      query: `INSERT INTO ${database}.otel_logs (Timestamp, ServiceName, SeverityText) VALUES ('2026-11-20 10:01:00', 'api', 'info')`,
+      clickhouse_settings: insertSettings(token),
+    });
+  await insert('batch-a');
+  await insert('batch-a'); // the same batch again (two writers racing)
+  await insert('batch-b'); // another batch with equal rows
+  const sum = async (query: string): Promise<string> => (await rows<{ n: string }>(client, query))[0]!.n;
+  assert.equal(await sum(`SELECT toString(count()) AS n FROM ${database}.otel_logs`), '2');
+  assert.equal(
+    await sum(
+      `SELECT toString(sum(count)) AS n FROM ${database}.otel_logs_kv_rollup_15m WHERE Key = 'SeverityText' AND Value = 'info'`,
+    ),
+    '2',
   );
 });

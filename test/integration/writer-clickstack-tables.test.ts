@@ -3,15 +3,18 @@
  * the column lists in shared/reference: flattened Events/Links arrays, second-precision metric
  * times, the __hdx_materialized_* and *AttributeItems columns, hyperdx_sessions' older layout)
  * and older layouts (DateTime64 metric times, logs with TimestampTime). Rows go through the
- * writer's own path: decodeRecord → SchemaCache (DESC TABLE) → insertRows.
+ * writer's own path: decodeRecord → SchemaCache (DESC TABLE) → encodeRows → fencedInsert, with the
+ * delivery state tables beside them (on the collector's tables, `migrate` itself adds them).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { loadDdl } from '../../schemas/ddl.js';
+import { migrate } from '../../schemas/migrate.js';
 import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import type { Signal } from '../../schemas/otlp/codec.js';
 import { decodeRecord } from '../../writer/decode/index.js';
-import { insertRows } from '../../writer/insert.js';
-import { SchemaCache } from '../../writer/schema.js';
+import { fencedInsert } from '../../writer/insert.js';
+import { SchemaCache, encodeRows } from '../../writer/schema.js';
 import { rows, testClient } from '../harness/clickhouse.js';
 import { uniqueName } from '../harness/env.js';
 import type { ClickHouseClient } from '../../core/clickhouse.js';
@@ -184,9 +187,23 @@ async function write(
   const byTable = decodeRecord(signal, jsonToProtobuf(signal, JSON.stringify(request)));
   for (const [table, tableRows] of byTable) {
     const shape = await cache.get(table, new Set(Object.keys(tableRows[0]!)));
-    await insertRows(client, database, shape, tableRows, `${database}-${table}`);
+    const fence = {
+      token: `${database}-${signal}-${table}`,
+      stream: `${database}-${signal}`,
+      start: 0,
+      end: 1,
+    };
+    await fencedInsert(client, database, shape, encodeRows(shape, tableRows), fence);
   }
   return [...byTable.keys()];
+}
+
+/** Only the delivery state the fenced insert reads (011), for layouts `migrate` cannot extend. */
+async function deliveryState(client: ClickHouseClient, database: string): Promise<void> {
+  const file = loadDdl({ database, ttlDays: 0, cluster: '', dedupWindow: 100 }).find((f) =>
+    f.name.startsWith('011_'),
+  );
+  for (const statement of file!.statements) await client.command({ query: statement });
 }
 
 async function withDatabase(
@@ -207,6 +224,8 @@ async function withDatabase(
 
 test('the writer fills tables the ClickStack collector created', async () => {
   await withDatabase(COLLECTOR_TABLES, async (client, db) => {
+    // migrate on top of the collector's tables: keeps them, adds the rest (state, marks, rollups).
+    await migrate(client, { database: db, ttlDays: 0, cluster: '', dedupWindow: 100 });
     assert.deepEqual(await write(client, db, 'logs', LOGS), ['otel_logs', 'hyperdx_sessions']);
     const [log] = await rows<Record<string, unknown>>(
       client,
@@ -228,6 +247,20 @@ test('the writer fills tables the ClickStack collector created', async () => {
       TimestampTime: '2026-11-18 11:06:40',
       LogAttributes: { 'rr-web.event': '2' },
     });
+    // The collector's table fed our rollup view and our insert-mark view in the same INSERT.
+    const rollup = await rows<{ Key: string; Value: string; n: string }>(
+      client,
+      `SELECT Key, Value, toString(sum(count)) AS n FROM ${db}.otel_logs_kv_rollup_15m WHERE Key IN ('SeverityText', '__hdx_materialized_k8s.pod.uid') GROUP BY Key, Value ORDER BY Key`,
+    );
+    assert.deepEqual(rollup, [
+      { Key: 'SeverityText', Value: 'warn', n: '1' },
+      { Key: '__hdx_materialized_k8s.pod.uid', Value: 'pod-1', n: '1' },
+    ]);
+    const [mark] = await rows<{ n: string }>(
+      client,
+      `SELECT toString(count()) AS n FROM ${db}.tributary_inserts WHERE Token = '${db}-logs-otel_logs'`,
+    );
+    assert.equal(mark!.n, '1');
 
     await write(client, db, 'traces', TRACES);
     const [span] = await rows<Record<string, unknown>>(
@@ -260,6 +293,7 @@ test('the writer fills tables the ClickStack collector created', async () => {
 
 test('the writer fills older layouts: DateTime64 metric times, logs with TimestampTime', async () => {
   await withDatabase(OLDER_TABLES, async (client, db) => {
+    await deliveryState(client, db);
     await write(client, db, 'metrics', METRICS);
     const [point] = await rows<Record<string, unknown>>(
       client,

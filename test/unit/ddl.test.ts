@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { intervalExpression, retentionSeconds } from '../../core/config/retention.js';
-import { type DdlOptions, loadDdl, renderDdl, supportsFullTextIndexes } from '../../schemas/ddl.js';
+import {
+  DEDUP_TABLES,
+  type DdlOptions,
+  INSERTED_TABLES,
+  loadDdl,
+  renderDdl,
+  supportsFullTextIndexes,
+} from '../../schemas/ddl.js';
 
 const base = { database: 'otel', ttlDays: 0, cluster: '', dedupWindow: 1000 };
 
@@ -27,8 +34,9 @@ test('a cluster gets ON CLUSTER, Replicated engines and the replicated dedup win
 test('a single server gets MergeTree and the non-replicated dedup window on every table', () => {
   const statements = loadDdl(base).flatMap((f) => f.statements);
   const tables = statements.filter((s) => /^CREATE TABLE/.test(s));
-  assert.equal(tables.length, 12);
-  for (const s of tables.filter((x) => !x.includes('tributary_batches')))
+  assert.equal(tables.length, 14); // 9 ClickStack tables, 2 kv rollups + the delivery state's 3
+  // The data tables carry the dedup window; the state tables are written without dedup on purpose.
+  for (const s of tables.filter((x) => !/\.tributary_/.test(x)))
     assert.match(s, /non_replicated_deduplication_window = 1000/);
   assert.ok(!statements.join('\n').includes('{{'), 'every placeholder rendered');
 });
@@ -222,4 +230,16 @@ test('retention texts: durations and whole days; the coarsest exact interval', (
   }
   for (const bad of ['', '1.5h', '-1h', '0h', '10', 'd', '1d2h', '100ms'])
     assert.throws(() => retentionSeconds(bad), bad);
+});
+
+test('view targets (trace-id table, kv rollups) get a dedup window and no insert-mark view', () => {
+  for (const t of ['otel_traces_trace_id_ts', 'otel_logs_kv_rollup_15m', 'otel_traces_kv_rollup_15m']) {
+    assert.ok(DEDUP_TABLES.includes(t), `${t} has a dedup window`);
+    assert.ok(!INSERTED_TABLES.includes(t), `${t} is filled by a view only`);
+  }
+  const marks = loadDdl(base)
+    .flatMap((f) => f.statements)
+    .filter((s) => /tributary_mark_/.test(s));
+  assert.equal(marks.length, INSERTED_TABLES.length);
+  assert.ok(marks.every((s) => !/kv_rollup|trace_id_ts/.test(s)));
 });
