@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ClickHouseClient } from '../../core/clickhouse.js';
+import { LOG_RULES_VERSION } from '../../writer/clickstack/rules.js';
 import type { RunningWriter } from '../../writer/main.js';
 import * as sdk from '../fixtures/otel-sdk.js';
 import { count, eventually, freshDatabase, rows } from '../harness/clickhouse.js';
@@ -129,6 +130,15 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
     assert.equal(session!['Body'], '{"type":2,"data":{}}');
     assert.equal((session!['LogAttributes'] as Record<string, string>)['rr-web.event'], 'full-snapshot');
     assert.equal(session!['TimestampTime'], '2026-11-20 10:00:01');
+    // The log batches were planned under the ClickStack rules (mode and version pinned in the plan).
+    const versions = await rows<{ v: string }>(
+      client,
+      `SELECT DISTINCT RuleVersion AS v FROM \`${db.database}\`.tributary_plans WHERE Stream LIKE '%-logs'`,
+    );
+    assert.deepEqual(
+      versions.map((r) => r.v.replace(/^.*;logs=/, '')),
+      [LOG_RULES_VERSION],
+    );
   });
 
   test('metrics: every type in its table', async () => {
@@ -175,8 +185,14 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
     });
     assert.equal(summaryRes.status, 200);
     const t = (name: string): string => `\`${db.database}\`.otel_metrics_${name}`;
+    // A batch inserts its tables one after another (sorted by name): wait for each, not just the first.
+    const expected: Record<string, number> = { exponential_histogram: 1, gauge: 1, histogram: 1, sum: 2 };
     await eventually(
-      async () => (await count(client, `SELECT count() AS n FROM ${t('exponential_histogram')}`)) === 1,
+      async () => {
+        for (const [name, n] of Object.entries(expected))
+          if ((await count(client, `SELECT count() AS n FROM ${t(name)}`)) !== n) return false;
+        return true;
+      },
       30_000,
       'metrics',
     );

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type RowRules, ruleVersion } from '../../../writer/batch.js';
+import { loadConfig } from '../../../core/config/load.js';
 import { LOG_RULES_VERSION } from '../../../writer/clickstack/rules.js';
+import { rowRules } from '../../../writer/setup.js';
 
 const rules: RowRules = {
   maxPastMs: 1000,
@@ -23,4 +25,12 @@ test('traces and metrics do not depend on the log processing', () => {
     assert.equal(ruleVersion(rules, signal), ruleVersion({ ...rules, logProcessing: 'none' }, signal));
     assert.equal(ruleVersion(rules, signal), 'rows/2;past=1000;future=2000;record=4096');
   }
+});
+
+test('writer.logProcessing reaches the rules the writer and replay build batches with', () => {
+  const config = (logProcessing: string) =>
+    loadConfig({ env: {}, overrides: { 'writer.logProcessing': logProcessing } }).config;
+  assert.equal(rowRules(config('none')).logProcessing, 'none');
+  assert.match(ruleVersion(rowRules(config('none')), 'logs'), /;logs=none$/);
+  assert.equal(rowRules(config('clickstack')).logProcessing, 'clickstack');
 });
