@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TABLES, loadDdl } from '../../schemas/ddl.js';
+import { loadConfig } from '../../core/config/load.js';
+import type { Logger } from '../../core/log.js';
 import { migrate } from '../../schemas/migrate.js';
+import { checkDeliveryTables } from '../../writer/delivery/preflight.js';
 import { insertSettings } from '../../writer/insert.js';
 import { rows, testClient } from '../harness/clickhouse.js';
 import { uniqueName } from '../harness/env.js';
@@ -137,4 +140,30 @@ test('a retried insert is not counted twice in the rollups: their views dedup wi
     ),
     '2',
   );
+});
+
+test('the writer start check names a view target whose dedup window is too small', async (t) => {
+  const database = uniqueName('db');
+  const client = testClient();
+  t.after(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.close();
+  });
+  await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 1000 });
+  const flagged: unknown[] = [];
+  const log: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (_msg, fields) => flagged.push(fields?.['table']),
+    child: () => log,
+  };
+  const { config } = loadConfig({ env: {} });
+  await checkDeliveryTables(client, database, config, log);
+  assert.deepEqual(flagged, [], 'migrate gave every table its window');
+  await client.command({
+    query: `ALTER TABLE ${database}.otel_logs_kv_rollup_15m MODIFY SETTING non_replicated_deduplication_window = 0`,
+  });
+  await checkDeliveryTables(client, database, config, log);
+  assert.deepEqual(flagged, ['otel_logs_kv_rollup_15m']);
 });
