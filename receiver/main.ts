@@ -5,6 +5,7 @@ import { stopOnSignals } from '../core/lifecycle.js';
 import { createKafka, kafkaSecurity } from '../core/kafka.js';
 import { createLogger } from '../core/log.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
+import { startTelemetry } from '../core/telemetry.js';
 import { createAuthenticator } from './auth.js';
 import { bindGrpc, createGrpcServer } from './grpc.js';
 import { createHttpServer } from './http.js';
@@ -25,6 +26,7 @@ export interface RunningReceiver {
 export async function startReceiver(config: Config): Promise<RunningReceiver> {
   const log = createLogger({ component: 'receiver' });
   const tls = serverTls(config); // before anything starts: bad TLS files stop start-up
+  const telemetry = startTelemetry(config, 'tributary-receiver'); // before the metrics: they export through it
   const metrics = createReceiverMetrics();
   const kafka = createKafka({
     brokers: config['kafka.brokers'],
@@ -105,6 +107,8 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
         await Promise.all([grpcDone, httpDone]);
         await publisher.close();
         await Promise.allSettled([health.close(), metricsServer?.close()]);
+        await metrics.registry.shutdown();
+        await telemetry.shutdown();
         log.info('receiver stopped');
       })();
       return stopped;

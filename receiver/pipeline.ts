@@ -3,6 +3,7 @@
  * record → key and headers → publish. HTTP and gRPC both call `ingest`.
  */
 import type { Config } from '../core/config/options.js';
+import { spanEvent, traceProduce } from '../core/telemetry.js';
 import { type Signal, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
 import { stampResourceAttribute } from '../schemas/otlp/stamp.js';
 import type { OutgoingRecord, Publisher } from './publish.js';
@@ -45,6 +46,7 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
   return {
     async ingest(signal, body, context) {
       const shape = validateRequest(signal, body);
+      spanEvent('validated', { 'tributary.items': shape.items });
       if (shape.items === 0) return { items: 0, records: 0, bytes: 0 };
       limiter.take(context.keyId, shape.items);
       const bytes =
@@ -74,7 +76,7 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
         value: part.bytes,
         headers,
       }));
-      await publisher.publish(records);
+      await traceProduce(topics[signal], records.length, () => publisher.publish(records));
       return { items: shape.items, records: records.length, bytes: bytes.length };
     },
   };

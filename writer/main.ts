@@ -7,6 +7,7 @@ import { stopOnSignals } from '../core/lifecycle.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
+import { startTelemetry } from '../core/telemetry.js';
 import { SignalWriter } from './consume.js';
 import { DeadLetterQueue } from './dlq.js';
 import { BatchLedger } from './ledger.js';
@@ -47,6 +48,7 @@ export interface WriterStartOptions {
 
 export async function startWriter(config: Config, options: WriterStartOptions = {}): Promise<RunningWriter> {
   const log = createLogger({ component: 'writer' });
+  const telemetry = startTelemetry(config, 'tributary-writer'); // before the metrics: they export through it
   const metrics = createWriterMetrics();
   const kafka = createKafka({
     brokers: config['kafka.brokers'],
@@ -114,6 +116,8 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
         await dlq.close().catch(() => undefined);
         await client.close();
         await Promise.allSettled([health.close(), metricsServer?.close()]);
+        await metrics.registry.shutdown();
+        await telemetry.shutdown();
         log.info('writer stopped');
       })();
       return stopped;

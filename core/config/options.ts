@@ -51,6 +51,8 @@ const RECEIVER = use('behaviour', ['dev', 'receiver']);
 const WRITER = use('behaviour', ['dev', 'writer']);
 const BATCHING = use('behaviour', ['dev', 'writer', 'replay']);
 const REPLAY = use('behaviour', ['replay']);
+const TELEMETRY_EXPORT = use('connection', ['dev', 'receiver', 'writer']);
+const TELEMETRY = use('behaviour', ['dev', 'receiver', 'writer']);
 
 export const configSchema = {
   // general
@@ -358,6 +360,33 @@ export const configSchema = {
     '',
     'Where replay stops (exclusive): an offset or an ISO time. Empty = the end of each partition when replay starts.',
     REPLAY,
+  ),
+
+  // self-telemetry
+  'telemetry.otlpEndpoint': str(
+    '',
+    "OTLP/HTTP base URL (e.g. http://collector:4318) that receives tributary's own spans and metrics (service.name tributary-receiver / tributary-writer). Empty = no export; `dev` then sends them into its own receiver (`off` disables that too).",
+    TELEMETRY_EXPORT,
+  ),
+  'telemetry.otlpHeaders': list(
+    [],
+    'Headers of the self-telemetry export as name=value (e.g. authorization=<key>), only from the environment or a file (TRIBUTARY_TELEMETRY_OTLP_HEADERS_FILE, one per line).',
+    TELEMETRY_EXPORT,
+    true,
+  ),
+  'telemetry.exportIntervalMs': int(
+    15_000,
+    'How often the own metrics are exported over OTLP (spans go in batches at most 5 s old).',
+    TELEMETRY,
+    1_000,
+    3_600_000,
+  ),
+  'telemetry.traceSamplePercent': int(
+    100,
+    'Share of receiver requests that get a span (0 = no spans, metrics only); a sampled parent in `traceparent` is always followed.',
+    TELEMETRY,
+    0,
+    100,
   ),
 } as const satisfies Record<string, Option>;
 
