@@ -242,7 +242,11 @@ export const configSchema = {
     'PEM CA bundle: require client certificates signed by it (mutual TLS). Needs receiver.tlsCertFile.',
     RECEIVER,
   ),
-  'receiver.corsOrigins': list([], 'Origins allowed by CORS (`*` for any). Empty = CORS off.', RECEIVER),
+  'receiver.corsOrigins': list(
+    [],
+    'Origins allowed by CORS (`*` for any). Empty = CORS off; `dev` allows any origin unless this is set.',
+    RECEIVER,
+  ),
   'receiver.healthPort': int(
     13133,
     'Health endpoint port (liveness /, readiness /ready).',

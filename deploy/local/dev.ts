@@ -37,6 +37,9 @@ function childEnv(
   }
   env[envName('kafka.brokers')] = brokers.join(',');
   env[envName('clickhouse.url')] = clickhouseUrl;
+  // Browser SDKs and session replays post cross-origin: locally any origin may, unless the user
+  // chose an allow-list. Production (`tributary receiver`) keeps CORS off until origins are listed.
+  if (loaded.sources['receiver.corsOrigins'] === 'default') env[envName('receiver.corsOrigins')] = '*';
   const self = selfTelemetry(loaded);
   if (self) {
     env[envName('telemetry.otlpEndpoint')] = self.endpoint;
@@ -210,6 +213,11 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     say(`  OTLP/HTTP   http://${host}:${config['receiver.httpPort']}/v1/{traces,metrics,logs}`);
     say(`  Kafka       ${brokers.join(',')}`);
     say(`  ClickHouse  ${clickhouseUrl} (database ${config['clickhouse.database']})`);
+    say(
+      sources['receiver.corsOrigins'] === 'default'
+        ? '  CORS        any origin (dev default; --receiver-cors-origins <list> restricts it)'
+        : `  CORS        ${config['receiver.corsOrigins'].join(', ') || 'off'}`,
+    );
     const own = selfTelemetry(loaded);
     say(
       own

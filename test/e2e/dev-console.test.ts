@@ -82,6 +82,18 @@ test(
         },
       ],
     });
+    // CORS in dev: any origin by default, said at start (production keeps the allow-list: receiver tests).
+    assert.match(term.text(), /CORS {8}any origin/);
+    const preflight = await fetch(`http://127.0.0.1:${httpPort}/v1/logs`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://app.example.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://app.example.test');
     const res = await fetch(`http://127.0.0.1:${httpPort}/v1/logs`, {
       method: 'POST',
       body,
