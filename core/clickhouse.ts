@@ -109,3 +109,17 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouseClient {
     clickhouse_settings: { async_insert: 0, wait_end_of_query: 1 },
   });
 }
+
+/** A client for the configured ClickHouse (`clickhouse.*` keys); `url`/`database` override for dev and migrate. */
+export function clickhouseFromConfig(
+  config: Config,
+  overrides: { readonly url?: string; readonly database?: string } = {},
+): ClickHouseClient {
+  return createClickHouse({
+    url: overrides.url ?? config['clickhouse.url'],
+    user: config['clickhouse.user'],
+    password: config['clickhouse.password'],
+    database: overrides.database ?? config['clickhouse.database'],
+    tls: clickhouseTls(config),
+  });
+}

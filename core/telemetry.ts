@@ -172,7 +172,12 @@ export function selfMetricReaders(): MetricReader[] {
   ];
 }
 
-const tracer = () => trace.getTracer('tributary', VERSION);
+export const tracer = () => trace.getTracer('tributary', VERSION);
+
+/** Whether spans are made at all (an OTLP endpoint is set and sampling is above 0). */
+export function tracingOn(): boolean {
+  return tracing;
+}
 const propagator = new W3CTraceContextPropagator();
 const getter: TextMapGetter<(name: string) => string | undefined> = {
   get: (carrier, key) => carrier(key),

@@ -13,7 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Config } from '../core/config/options.js';
 import type { Logger } from '../core/log.js';
-import { startRequestSpan } from '../core/telemetry.js';
+import { SELF_TELEMETRY_HEADER, startRequestSpan } from '../core/telemetry.js';
 import { type Signal, encodeResponse } from '../schemas/otlp/codec.js';
 import type { Authenticator } from './auth.js';
 import type { ReceiverMetrics } from './metrics.js';
@@ -105,7 +105,12 @@ export function createGrpcServer(deps: GrpcDeps): Server {
         const run = async (): Promise<void> => {
           const header = call.metadata.get('authorization')[0];
           const keyId = auth.check(typeof header === 'string' ? header : header?.toString('utf8'));
-          const result = await span.run(() => pipeline.ingest(signal, call.request, { keyId }));
+          const result = await span.run(() =>
+            pipeline.ingest(signal, call.request, {
+              keyId,
+              selfTelemetry: metadataOf(call.metadata, SELF_TELEMETRY_HEADER) !== undefined,
+            }),
+          );
           span.ok(result);
           metrics.requests.inc({ signal, transport: 'grpc', outcome: 'ok' });
           metrics.items.inc({ signal, transport: 'grpc' }, result.items);

@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Config } from '../core/config/options.js';
 import { TributaryError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { startRequestSpan } from '../core/telemetry.js';
+import { SELF_TELEMETRY_HEADER, startRequestSpan } from '../core/telemetry.js';
 import {
   type Signal,
   encodeResponse,
@@ -201,7 +201,12 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
         );
         const json = isJson(request);
         const protobuf = json ? jsonToProtobuf(signal, body.toString('utf8')) : body;
-        const result = await span.run(() => pipeline.ingest(signal, protobuf, { keyId }));
+        const result = await span.run(() =>
+          pipeline.ingest(signal, protobuf, {
+            keyId,
+            selfTelemetry: headerOf(request, SELF_TELEMETRY_HEADER) !== undefined,
+          }),
+        );
         span.ok(result);
         metrics.requests.inc({ signal, transport: 'http', outcome: 'ok' });
         metrics.items.inc({ signal, transport: 'http' }, result.items);

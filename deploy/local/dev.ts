@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LoadedConfig } from '../../core/config/load.js';
 import { type ConfigKey, configSchema, envName } from '../../core/config/options.js';
-import { clickhouseTls, createClickHouse } from '../../core/clickhouse.js';
+import { clickhouseFromConfig } from '../../core/clickhouse.js';
 import { selfCommand } from '../../core/self.js';
 import { TributaryError, errorMessage } from '../../core/errors.js';
 import { stopOnSignals } from '../../core/lifecycle.js';
@@ -153,13 +153,7 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     } else {
       say(`using ClickHouse at ${clickhouseUrl}`);
     }
-    const client = createClickHouse({
-      url: clickhouseUrl,
-      user: config['clickhouse.user'],
-      password: config['clickhouse.password'],
-      database: 'default',
-      tls: clickhouseTls(config),
-    });
+    const client = clickhouseFromConfig(config, { url: clickhouseUrl, database: 'default' });
     try {
       await migrate(client, {
         database: config['clickhouse.database'],

@@ -90,6 +90,35 @@ test(
       { kind: 'Server', status: '200', validated: 1, child: `send ${database}.otlp_logs` },
     ]);
 
+    // fetch → decode → insert → commit: a CONSUMER span per written batch of the logs topic, its
+    // INSERT as a CLIENT child, the steps as events. Batches of only self-telemetry get no span.
+    await eventually(
+      async () =>
+        (await spans(`ServiceName = 'tributary-writer' AND SpanName = 'process ${database}.otlp_logs'`)) > 0,
+      60_000,
+      'a writer span per batch',
+    );
+    const batch = await rows<{ kind: string; events: string[]; children: string[] }>(
+      client,
+      `SELECT any(s.SpanKind) AS kind, any(s.Events.Name) AS events, arraySort(groupArray(c.SpanName)) AS children
+       FROM ${database}.otel_traces AS s
+       JOIN ${database}.otel_traces AS c ON c.ParentSpanId = s.SpanId AND c.TraceId = s.TraceId
+      WHERE s.ServiceName = 'tributary-writer' AND s.SpanName = 'process ${database}.otlp_logs'
+        AND c.SpanKind = 'Client'
+      GROUP BY s.SpanId LIMIT 1`,
+    );
+    assert.equal(batch.length, 1);
+    assert.equal(batch[0]!.kind, 'Consumer');
+    assert.deepEqual(batch[0]!.events, ['decoded', 'done recorded', 'committed']);
+    assert.ok(batch[0]!.children.includes('INSERT otel_logs'), batch[0]!.children.join());
+    assert.equal(
+      await spans(
+        `ServiceName = 'tributary-writer' AND SpanName != 'process ${database}.otlp_logs' AND SpanKind = 'Consumer'`,
+      ),
+      0,
+      'batches of self-telemetry only are not traced',
+    );
+
     // Metrics of both components, under their OTel names.
     const metric = (table: string, service: string, name: string): Promise<number> =>
       count(

@@ -88,7 +88,8 @@ test("each command's --help shows exactly the options it reads, grouped, with an
   const replay = run(['replay', '--help']).stdout;
   assert.doesNotMatch(replay, /--kafka-broker-count|--receiver-http-port|--clickhouse-data-dir/);
   assert.match(replay, /--replay-from/);
-  assert.ok(replay.split('\n').length < 110, 'replay --help stays short');
+  // Replay reads the batching and row-rule keys too (they are pinned in plans): still well under the 100+ unrelated lines it had.
+  assert.ok(replay.split('\n').length < 140, 'replay --help stays short');
   const writer = run(['writer', '--help']).stdout;
   assert.doesNotMatch(writer, /--receiver-|--kafka-port|--replay-/);
   assert.match(writer, /--writer-batch-rows/);
