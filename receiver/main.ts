@@ -44,6 +44,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     produceTimeoutMs: config['receiver.produceTimeoutMs'],
     maxInflightBytes: config['receiver.maxInflightBytes'],
     maxPartitionBatchBytes: config['receiver.maxRecordBytes'],
+    unreadyAfterMs: config['receiver.unreadyAfterMs'],
     log,
   });
   await publisher.start();

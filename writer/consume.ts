@@ -62,6 +62,8 @@ export class SignalWriter {
   private deadline = Infinity;
   private loop: Promise<void> | undefined;
   private failure: string | undefined;
+  /** Since when the group gave no assignment (joining, or the member lost): undefined while assigned. */
+  private unassignedSince: number | undefined;
   private readonly alarms = new Map<string, string>();
 
   constructor(private readonly options: SignalWriterOptions) {}
@@ -218,9 +220,11 @@ export class SignalWriter {
     while (!this.stopping) {
       const assignment = this.options.source.assignment();
       if (!assignment) {
+        this.unassignedSince ??= Date.now();
         await sleep(100);
         continue;
       }
+      this.unassignedSince = undefined;
       try {
         await this.reconcile(assignment);
       } catch (err) {
@@ -307,6 +311,11 @@ export class SignalWriter {
   readiness(stuckAfterMs: number): { ready: boolean; reason: string } {
     if (this.failure) return { ready: false, reason: `writer loop stopped: ${this.failure}` };
     const now = Date.now();
+    if (this.unassignedSince !== undefined && now - this.unassignedSince > stuckAfterMs)
+      return {
+        ready: false,
+        reason: `${this.options.signal}: no partitions from the consumer group for ${Math.round((now - this.unassignedSince) / 1000)} s`,
+      };
     for (const w of this.workers.values()) {
       if (w.stuck) return { ready: false, reason: `${w.key}: ${w.stuck}` };
       const lag = w.lag;

@@ -275,6 +275,13 @@ export const configSchema = {
     100,
     600_000,
   ),
+  'receiver.unreadyAfterMs': int(
+    10_000,
+    'How long Kafka must keep failing before readiness fails (short blips keep the receiver in the load balancer; one success makes it ready again).',
+    RECEIVER,
+    0,
+    600_000,
+  ),
   'receiver.maxInflightBytes': int(
     64 * 1024 * 1024,
     'Bytes of requests being produced at once; above it clients get 429/RESOURCE_EXHAUSTED.',
