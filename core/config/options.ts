@@ -39,17 +39,24 @@ const PORT_MAX = 65535;
 // Who reads what. `dev` reads every key its children (receiver, writer) read: it passes them on.
 const GENERAL = use('general', commandNames);
 const LOCAL_STATE = use('local stack', ['dev', 'kafka', 'clickhouse']);
-const KAFKA_CLIENT = use('connection', ['dev', 'receiver', 'writer', 'replay']);
-const TOPICS = use('connection', ['dev', 'receiver', 'writer', 'replay', 'kafka']);
+// The operator commands (doctor, status, dlq) connect to what the pipeline uses.
+const OPS = ['doctor', 'status', 'dlq'] as const;
+const KAFKA_CLIENT = use('connection', ['dev', 'receiver', 'writer', 'replay', ...OPS]);
+const TOPICS = use('connection', ['dev', 'receiver', 'writer', 'replay', 'kafka', ...OPS]);
 const LOCAL_KAFKA = use('local stack', ['dev', 'kafka']);
-const CLICKHOUSE_CLIENT = use('connection', ['dev', 'writer', 'replay', 'migrate']);
-const CLICKHOUSE_AUTH = use('connection', ['dev', 'writer', 'replay', 'migrate', 'clickhouse']);
+const CLICKHOUSE_CLIENT = use('connection', ['dev', 'writer', 'replay', 'migrate', ...OPS]);
+const CLICKHOUSE_AUTH = use('connection', ['dev', 'writer', 'replay', 'migrate', 'clickhouse', ...OPS]);
 const LOCAL_CLICKHOUSE = use('local stack', ['dev', 'clickhouse']);
-const DEDUP_WINDOW = use('behaviour', ['dev', 'migrate', 'clickhouse']);
+const DEDUP_WINDOW = use('behaviour', ['dev', 'migrate', 'clickhouse', 'doctor']);
 const SCHEMA = use('behaviour', ['dev', 'migrate']);
 const RECEIVER = use('behaviour', ['dev', 'receiver']);
+const RECEIVER_LIMITS = use('behaviour', ['dev', 'receiver', 'doctor']);
+const DOCTOR = use('behaviour', ['doctor']);
+const STATUS = use('behaviour', ['status']);
+const JSON_OUTPUT = use('behaviour', [...OPS]);
+const DLQ = use('behaviour', ['dlq']);
 const WRITER = use('behaviour', ['dev', 'writer']);
-const BATCHING = use('behaviour', ['dev', 'writer', 'replay']);
+const BATCHING = use('behaviour', ['dev', 'writer', 'replay', 'dlq']);
 const REPLAY = use('behaviour', ['replay']);
 const TELEMETRY_EXPORT = use('connection', ['dev', 'receiver', 'writer']);
 const TELEMETRY = use('behaviour', ['dev', 'receiver', 'writer']);
@@ -193,7 +200,7 @@ export const configSchema = {
   'receiver.maxRecordBytes': int(
     1_000_000,
     'Largest Kafka record value; bigger requests are split.',
-    RECEIVER,
+    RECEIVER_LIMITS,
     1024,
     100_000_000,
   ),
@@ -421,6 +428,41 @@ export const configSchema = {
   ),
 
   // self-telemetry
+  // Operator commands
+  json: bool(false, 'Print machine-readable JSON instead of text (doctor, status, dlq).', JSON_OUTPUT),
+  'doctor.replayWindowMs': int(
+    7 * 86_400_000,
+    'How far back you want to be able to replay (and re-drive dead letters): doctor wants every topic to keep records at least this long.',
+    DOCTOR,
+    0,
+    3650 * 86_400_000,
+  ),
+  once: bool(false, 'Print the status once and exit (default on a terminal: refresh in place).', STATUS),
+  'status.endpoints': list(
+    ['http://127.0.0.1:13133', 'http://127.0.0.1:13134'],
+    "Health endpoints (base URLs) of the components `status` asks /ready; the defaults are dev's receiver and writer.",
+    STATUS,
+  ),
+  'status.intervalMs': int(2_000, 'Refresh interval of `status` on a terminal.', STATUS, 200, 3_600_000),
+
+  'dlq.signal': oneOf(
+    'logs',
+    ['traces', 'metrics', 'logs'] as const,
+    'Signal whose dead-letter topic `tributary dlq` reads.',
+    DLQ,
+  ),
+  'dlq.offsets': list(
+    [],
+    'Dead letters to show or re-drive: offsets (any partition) or partition:offset; empty = all (redrive then needs dlq.all).',
+    DLQ,
+  ),
+  'dlq.all': bool(
+    false,
+    '`tributary dlq redrive` re-drives every dead letter of the topic (up to dlq.limit).',
+    DLQ,
+  ),
+  'dlq.limit': int(1_000, 'Most dead letters one `tributary dlq` call reads.', DLQ, 1, 1_000_000),
+
   'telemetry.otlpEndpoint': str(
     '',
     "OTLP/HTTP base URL (e.g. http://collector:4318) that receives tributary's own spans and metrics (service.name tributary-receiver / tributary-writer). Empty = no export; `dev` then sends them into its own receiver (`off` disables that too).",
