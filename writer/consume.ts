@@ -64,6 +64,8 @@ export class SignalWriter {
   private failure: string | undefined;
   /** Since when the group gave no assignment (joining, or the member lost): undefined while assigned. */
   private unassignedSince: number | undefined;
+  /** When the loop last began a turn: a turn blocked (e.g. on state look-ups) is a stalled consumer. */
+  private turnAt = Date.now();
   private readonly alarms = new Map<string, string>();
 
   constructor(private readonly options: SignalWriterOptions) {}
@@ -218,6 +220,7 @@ export class SignalWriter {
   private async run(): Promise<void> {
     const shapeOf: ShapeLookup = (table, provided) => this.options.deps.schemas.get(table, provided);
     while (!this.stopping) {
+      this.turnAt = Date.now();
       const assignment = this.options.source.assignment();
       if (!assignment) {
         this.unassignedSince ??= Date.now();
@@ -326,6 +329,11 @@ export class SignalWriter {
         };
     }
     for (const [key, message] of this.alarms) return { ready: false, reason: `${key}: ${message}` };
+    if (!this.stopping && !this.options.ranges && now - this.turnAt > stuckAfterMs)
+      return {
+        ready: false,
+        reason: `${this.options.signal}: consume loop stalled for ${Math.round((now - this.turnAt) / 1000)} s (ClickHouse or Kafka look-ups not answering)`,
+      };
     return { ready: !this.stopping, reason: `${this.workers.size} partitions` };
   }
 

@@ -82,3 +82,39 @@ test(
     assert.equal((await health(writer.healthPort, '/')).status, 200);
   },
 );
+
+test(
+  'a crashed consume loop fails readiness with the reason; liveness stays up',
+  { timeout: 120_000 },
+  async (t) => {
+    const topics = await freshTopics(1);
+    const db = await freshDatabase();
+    t.after(() => db.drop());
+    // The done state is something ClickHouse refuses permanently to read (a parse error on every
+    // row): the loop's first position look-up fails for good and the loop ends.
+    await db.client.command({ query: `DROP TABLE \`${db.database}\`.tributary_done` });
+    await db.client.command({
+      query: `CREATE VIEW \`${db.database}\`.tributary_done AS
+              SELECT toString(toDate(concat('x', toString(number)))) AS Stream, number AS Start,
+                     number + 1000000 AS End
+              FROM system.numbers LIMIT 1`,
+    });
+    await produce(topics.logs, [{ value: logRequest('waiting') }]);
+    const writer = await startTestWriter(topics.prefix, db.database, {
+      'writer.signals': 'logs',
+      'writer.stuckAfterMs': 60_000,
+    });
+    t.after(() => writer.stop());
+    let ready = { status: 0, reason: '' };
+    await eventually(
+      async () => {
+        ready = await health(writer.healthPort, '/ready');
+        return ready.status === 503;
+      },
+      30_000,
+      'readiness to fail once the loop crashed',
+    );
+    assert.match(ready.reason, /writer loop stopped: Cannot parse date/);
+    assert.equal((await health(writer.healthPort, '/')).status, 200, 'liveness is about the process only');
+  },
+);
