@@ -443,6 +443,11 @@ export const configSchema = {
     "Health endpoints (base URLs) of the components `status` asks /ready; the defaults are dev's receiver and writer.",
     STATUS,
   ),
+  'status.metricsEndpoints': list(
+    ['http://127.0.0.1:9464', 'http://127.0.0.1:9465'],
+    "Prometheus endpoints (base URLs) of the components `status` reads request answers and insert times from; the defaults are dev's receiver and writer.",
+    STATUS,
+  ),
   'status.intervalMs': int(2_000, 'Refresh interval of `status` on a terminal.', STATUS, 200, 3_600_000),
 
   'dlq.signal': oneOf(

@@ -10,6 +10,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { KafkaAdmin } from '../../kafka/port.js';
 import { DEDUP_TABLES } from '../../schemas/ddl.js';
 import { SIGNALS, dlqTopic, topicFor } from '../../schemas/topics.js';
+import { type ScrapedMetrics, scrapeMetrics } from './scrape.js';
 
 export interface TopicStatus {
   readonly signal: string;
@@ -52,6 +53,8 @@ export interface StatusSnapshot {
   readonly tables: readonly { table: string; rows: number }[];
   readonly dlq: readonly { topic: string; records: number }[];
   readonly components: readonly ComponentStatus[];
+  /** Receiver answers and writer inserts since the components started (status.metricsEndpoints). */
+  readonly metrics: Omit<ScrapedMetrics, 'unreachable'>;
   readonly problems: readonly string[];
 }
 
@@ -153,7 +156,7 @@ export async function collectStatus({ admin, client, config }: StatusSources): P
       return fallback;
     });
   const signals = SIGNALS.map((signal) => ({ signal, topic: topicFor(config, signal) }));
-  const [topics, dlq, done, tables, components] = await Promise.all([
+  const [topics, dlq, done, tables, components, scraped] = await Promise.all([
     Promise.all(
       signals.map(({ signal, topic }) =>
         attempt(`topic ${topic}`, () => topicStatus(admin, signal, topic), undefined),
@@ -174,7 +177,9 @@ export async function collectStatus({ admin, client, config }: StatusSources): P
     attempt('done state', () => doneState(client, database), [] as DoneRow[]),
     attempt('tables', () => tableRows(client, database), []),
     Promise.all(config['status.endpoints'].map(component)),
+    scrapeMetrics(config['status.metricsEndpoints']),
   ]);
+  for (const failure of scraped.unreachable) problems.push(`metrics ${failure}`);
   const known = topics.filter((t): t is TopicStatus => t !== undefined);
   const high = new Map(known.flatMap((t) => t.partitions.map((p) => [`${t.topic}:${p.partition}`, p.high])));
   const ours = new Set(known.map((t) => t.topic));
@@ -204,6 +209,7 @@ export async function collectStatus({ admin, client, config }: StatusSources): P
     tables,
     dlq: dlq.filter((d): d is { topic: string; records: number } => d !== undefined),
     components,
+    metrics: { requests: scraped.requests, inserts: scraped.inserts },
     problems,
   };
 }

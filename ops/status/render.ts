@@ -40,6 +40,25 @@ export function renderStatus(snapshot: StatusSnapshot, previous?: StatusSnapshot
     const rate = prior && seconds > 0 ? `  ${num(Math.round((t.rows - prior.rows) / seconds))} rows/s` : '';
     lines.push(`  ${t.table.padEnd(36)} ${num(t.rows).padStart(14)} rows${rate}`);
   }
+  const m = snapshot.metrics;
+  const pm = previous?.metrics;
+  const per = (now: number, before: number | undefined): string =>
+    pm && seconds > 0 ? `${num(Math.round(((now - (before ?? 0)) / seconds) * 10) / 10)}/s` : num(now);
+  lines.push(
+    '',
+    `receiver answers${pm ? '' : ' (since start)'}: 200 ${per(m.requests['200'], pm?.requests['200'])}  429 ${per(m.requests['429'], pm?.requests['429'])}  503 ${per(m.requests['503'], pm?.requests['503'])}  4xx ${per(m.requests['4xx'], pm?.requests['4xx'])}`,
+  );
+  if (m.inserts.length > 0) {
+    lines.push(`inserts${pm ? '' : ' (since start)'}`);
+    for (const i of m.inserts) {
+      const prior = pm?.inserts.find((p) => p.table === i.table);
+      const count = i.count - (prior?.count ?? 0);
+      const time = i.seconds - (prior?.seconds ?? 0);
+      lines.push(
+        `  ${i.table.padEnd(36)} ${per(i.count, prior?.count).padStart(10)} inserts  mean ${count > 0 ? `${Math.round((time / count) * 1000)} ms` : '-'}`,
+      );
+    }
+  }
   lines.push('', 'dead letters');
   for (const d of snapshot.dlq) lines.push(`  ${d.topic.padEnd(36)} ${num(d.records).padStart(10)}`);
   lines.push('', 'components');

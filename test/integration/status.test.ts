@@ -54,6 +54,7 @@ test(
     const writer = await startTestWriter(topics.prefix, db.database, {
       'writer.signals': 'logs',
       'writer.groupId': groupId,
+      'writer.metricsPort': await freePort(),
     });
     t.after(() => writer.stop());
     await produce(topics.logs, [
@@ -86,6 +87,8 @@ test(
       db.database,
       '--status-endpoints',
       `http://127.0.0.1:${writer.healthPort},http://127.0.0.1:${down}`,
+      '--status-metrics-endpoints',
+      `http://127.0.0.1:${writer.metricsPort}`,
     ];
     const json = await run(['status', '--once', '--json', ...flags]);
     assert.equal(json.code, 0, json.stdout);
@@ -137,6 +140,10 @@ test(
         [`http://127.0.0.1:${down}`, false, false],
       ],
     );
+    // Insert counts and times per table from the writer's metrics; no receiver ran: no answers.
+    const inserts = status.metrics.inserts.find((i) => i.table === 'otel_logs');
+    assert.ok(inserts && inserts.count >= 2 && inserts.seconds > 0, JSON.stringify(status.metrics));
+    assert.deepEqual(status.metrics.requests, { '200': 0, '429': 0, '503': 0, '4xx': 0 });
     assert.deepEqual(status.problems, []);
 
     const text = await run(['status', '--once', ...flags]);
@@ -144,5 +151,7 @@ test(
     assert.match(text.stdout, new RegExp(`${groupId}-logs  lag 0`));
     assert.match(text.stdout, /otel_logs\s+3 rows/);
     assert.match(text.stdout, /DOWN/);
+    assert.match(text.stdout, /receiver answers \(since start\): 200 0 {2}429 0/);
+    assert.match(text.stdout, /otel_logs\s+\d+ inserts {2}mean \d+ ms/);
   },
 );
