@@ -44,7 +44,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string }> {
 }
 
 test(
-  'status --once --json reports offsets, lag, rows, dead letters and components of a running stack',
+  'status --once --json reports offsets, lag, rows, dead letters and components of a running stack; on a terminal it refreshes',
   { timeout: 120_000 },
   async (t) => {
     const topics = await freshTopics(2);
@@ -153,5 +153,33 @@ test(
     assert.match(text.stdout, /DOWN/);
     assert.match(text.stdout, /receiver answers \(since start\): 200 0 {2}429 0/);
     assert.match(text.stdout, /otel_logs\s+\d+ inserts {2}mean \d+ ms/);
+
+    // On a terminal: the view redraws in place (home + clear) with rates between frames; one Ctrl-C ends it.
+    const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const self = selfCommand();
+    const command = [
+      'exec',
+      ...[self.command, ...self.args, 'status', '--status-interval-ms', '300', ...flags].map(quote),
+    ];
+    const tty = spawn('script', ['-qfec', command.join(' '), '/dev/null'], {
+      env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm-256color' },
+      stdio: 'pipe',
+    });
+    let screen = '';
+    tty.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString('utf8')));
+    const ttyExit = new Promise<number | null>((resolve) => tty.once('exit', (code) => resolve(code)));
+    t.after(() => tty.kill('SIGKILL'));
+    const frames = (): number => screen.split('\x1b[H\x1b[2J').length - 1;
+    await eventually(async () => Promise.resolve(frames() >= 1), 30_000, 'a first frame');
+    await produce(topics.logs, [{ value: logRequest('d'), partition: 0 }]);
+    await eventually(
+      async () => Promise.resolve(/otel_logs\s+4 rows {2}\d+ rows\/s/.test(screen)),
+      30_000,
+      'a frame with the new row and a rate',
+    );
+    assert.ok(frames() >= 2);
+    assert.match(screen, /\(Ctrl-C to quit\)/);
+    tty.stdin.write('\x03');
+    assert.equal(await ttyExit, 0, screen.slice(-500));
   },
 );
