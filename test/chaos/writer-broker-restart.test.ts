@@ -86,6 +86,7 @@ test(
       // Batches stay open for seconds, so the broker dies while they hold records.
       'writer.flushIntervalMs': 3_000,
       'writer.batchRows': 100_000,
+      logLevel: 'error', // the outage's fetch retries are expected
     });
     cleanups.push(() => writer.stop());
 
