@@ -80,6 +80,8 @@ export const commands: readonly Command[] = [
     keyPrefixes: [
       'clickhouse.port',
       'clickhouse.host',
+      'clickhouse.allowedOrigins',
+      'clickhouse.allowedHosts',
       'clickhouse.dataDir',
       'clickhouse.dedupWindow',
       'clickhouse.user',

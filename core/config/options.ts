@@ -141,7 +141,18 @@ export const configSchema = {
     0,
     PORT_MAX,
   ),
-  'clickhouse.host': str('127.0.0.1', 'Listen address of the local ClickHouse server.'),
+  'clickhouse.host': str(
+    '127.0.0.1',
+    'Listen address of the local ClickHouse server; one that is not loopback needs clickhouse.password.',
+  ),
+  'clickhouse.allowedOrigins': list(
+    [],
+    'Web origins (e.g. http://localhost:8080) whose pages may query the local ClickHouse server; other Origins, and `null`, are refused.',
+  ),
+  'clickhouse.allowedHosts': list(
+    [],
+    'Host names clients may use for the local ClickHouse server besides its listen address (and loopback names); guards against DNS rebinding.',
+  ),
   'clickhouse.dataDir': str(
     '',
     'Data directory of the local ClickHouse server (default: <stateDir>/clickhouse).',

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { TributaryError } from '../../../core/errors.js';
+import { engineConfigXml } from './sandbox.js';
 
 interface ChdbResult {
   readonly elapsed: number;
@@ -98,12 +99,9 @@ export class Engine {
         { cause: err },
       );
     }
-    // MergeTree defaults are server configuration, not settings: give them as a config file.
+    // MergeTree defaults and the sandboxed user are server configuration: give them as a file.
     const configFile = join(dataDir, 'tributary-local.xml');
-    writeFileSync(
-      configFile,
-      `<clickhouse>\n  <merge_tree>\n    <non_replicated_deduplication_window>${options.dedupWindow}</non_replicated_deduplication_window>\n  </merge_tree>\n</clickhouse>\n`,
-    );
+    writeFileSync(configFile, engineConfigXml({ dedupWindow: options.dedupWindow, configPath: configFile }));
     let session: ChdbSession;
     try {
       session = new Session(dataDir, { connectionArgs: [`--config-file=${configFile}`] });
