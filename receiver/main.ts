@@ -5,6 +5,7 @@ import { stopOnSignals } from '../core/lifecycle.js';
 import { createKafka, kafkaSecurity } from '../core/kafka.js';
 import { createLogger } from '../core/log.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
+import { Admission } from './admission.js';
 import { createAuthenticator } from './auth.js';
 import { bindGrpc, createGrpcServer } from './grpc.js';
 import { createHttpServer } from './http.js';
@@ -49,6 +50,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     config,
     pipeline: createPipeline(config, publisher),
     auth: createAuthenticator(config['receiver.apiKeys']),
+    admission: new Admission(config),
     metrics,
     log,
     tls,

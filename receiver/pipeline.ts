@@ -5,6 +5,7 @@
 import type { Config } from '../core/config/options.js';
 import { type Signal, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
 import { stampResourceAttribute } from '../schemas/otlp/stamp.js';
+import type { Lease } from './admission.js';
 import type { OutgoingRecord, Publisher } from './publish.js';
 import { createRateLimiter } from './rate-limit.js';
 
@@ -16,6 +17,8 @@ export const KEY_ID_HEADER = 'tributary.key_id';
 export interface IngestContext {
   /** Non-secret id of the API key that authenticated the request. */
   readonly keyId?: string;
+  /** The request's share of the admission budget: copies made here (stamp, split) join it. */
+  readonly lease?: Lease;
 }
 
 export interface IngestResult {
@@ -51,6 +54,7 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
         region && config['receiver.regionAttribute']
           ? stampResourceAttribute(signal, body, 'cloud.region', region)
           : body;
+      if (bytes !== body) context.lease?.grow(bytes.length);
       const mode =
         keyBy === 'trace' && signal === 'traces'
           ? 'trace'
@@ -58,6 +62,10 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
             ? 'resource'
             : 'none';
       const parts = splitRequest(signal, bytes, maxRecordBytes, mode);
+      // Parts that are not the request itself are new buffers held until Kafka acknowledges.
+      let copied = 0;
+      for (const part of parts) if (part.bytes.buffer !== bytes.buffer) copied += part.bytes.length;
+      context.lease?.grow(copied);
       const headers: Record<string, string> = {
         [SIGNAL_HEADER]: signal,
         [RECEIVED_AT_HEADER]: String(Date.now()),
