@@ -113,9 +113,13 @@ function decompress(
   });
 }
 
-/** Reads a body chunk by chunk into the request's lease, up to maxBytes. */
-function readBody(payload: Readable, maxBytes: number, lease: Lease): Promise<Buffer> {
+/**
+ * Reads a body chunk by chunk into the request's lease, up to maxBytes. With a declared length the
+ * body is copied into one buffer of that size as it arrives (no second copy when it is complete).
+ */
+function readBody(payload: Readable, maxBytes: number, lease: Lease, declared?: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
@@ -127,21 +131,24 @@ function readBody(payload: Readable, maxBytes: number, lease: Lease): Promise<Bu
       reject(err instanceof Error ? err : new Error(String(err)));
     };
     payload.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        fail(new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes`));
+      if (size + chunk.length > (whole ? whole.length : maxBytes)) {
+        fail(
+          new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${whole ? whole.length : maxBytes} bytes`),
+        );
         return;
       }
       try {
-        lease.ensure(size);
+        lease.ensure(size + chunk.length);
       } catch (err) {
         fail(err);
         return;
       }
-      chunks.push(chunk);
+      if (whole) chunk.copy(whole, size);
+      else chunks.push(chunk);
+      size += chunk.length;
     });
     payload.once('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks, size));
+      if (!failed) resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size));
     });
     payload.once('error', (err: Error) =>
       fail(new TributaryError('BAD_REQUEST', `cannot read the body: ${err.message}`)),
@@ -153,6 +160,7 @@ interface Admitted {
   readonly keyId: string | undefined;
   readonly lease: Lease;
   readonly declared: boolean;
+  readonly declaredBytes?: number;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
@@ -193,7 +201,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
         done(new TributaryError('NOT_FOUND', `no endpoint ${request.method} ${request.url}`), undefined);
         return;
       }
-      readBody(payload, maxCompressed, admittedRequest.lease).then(
+      readBody(payload, maxCompressed, admittedRequest.lease, admittedRequest.declaredBytes).then(
         (body) => {
           try {
             // A chunked body's size is known only now: still before decompression and validation.
@@ -227,7 +235,12 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     if (declared !== undefined && declared > maxCompressed)
       throw new TributaryError('PAYLOAD_TOO_LARGE', `body of ${declared} bytes exceeds ${maxCompressed}`);
     const lease = admission.admit(keyId, declared);
-    admitted.set(request, { keyId, lease, declared: declared !== undefined });
+    admitted.set(request, {
+      keyId,
+      lease,
+      declared: declared !== undefined,
+      ...(declared !== undefined ? { declaredBytes: declared } : {}),
+    });
     reply.raw.once('close', () => lease.release());
   });
 

@@ -5,9 +5,11 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../core/config/load.js';
 import { configSchema, envName } from '../../core/config/options.js';
 import { fromRoot } from '../../core/paths.js';
+import { receiverMemoryBytes } from '../../receiver/admission.js';
 
 interface Container {
   args?: string[];
+  resources?: { limits?: { memory?: string } };
   env?: { name: string; value: string }[];
   ports?: { containerPort: number }[];
   livenessProbe?: { httpGet: { path: string; port: number } };
@@ -71,4 +73,17 @@ test('secrets stay out of the ConfigMap', () => {
   const configMap = docs.find((d) => d.kind === 'ConfigMap')!.data ?? {};
   for (const secret of ['TRIBUTARY_CLICKHOUSE_PASSWORD', 'TRIBUTARY_RECEIVER_API_KEYS'])
     assert.ok(!(secret in configMap));
+});
+
+test("the receiver's memory limit holds its stated bound (docs/operations.md)", () => {
+  const receiver = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'tributary-receiver');
+  const container = receiver!.spec!.template!.spec.containers[0]!;
+  const limit = /^(\d+)(Mi|Gi)$/.exec(container.resources?.limits?.memory ?? '');
+  assert.ok(limit, 'the receiver has a memory limit in Mi or Gi');
+  const bytes = Number(limit[1]) * (limit[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2);
+  const { config } = loadConfig({ env: containerEnv(container) });
+  assert.ok(
+    receiverMemoryBytes(config) <= bytes,
+    `bound ${receiverMemoryBytes(config)} exceeds the limit ${bytes}: lower receiver.maxAdmittedBytes or raise the limit`,
+  );
 });
