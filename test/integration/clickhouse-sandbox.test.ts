@@ -52,6 +52,49 @@ const get = (sql: string, headers?: Record<string, string>): Promise<Answer> =>
   call(clickhouseUrl(), { path: `/?query=${encodeURIComponent(sql)}`, ...(headers ? { headers } : {}) });
 const post = (sql: string, path = '/'): Promise<Answer> => call(clickhouseUrl(), { path, body: sql });
 
+/** A query with one external table (multipart/form-data), as writer/insert.ts sends rows. */
+function withExternal(
+  sql: string,
+  rows: Buffer,
+  structure: string,
+  format = 'RowBinary',
+  name = '_tributary_rows',
+): Promise<Answer> {
+  const boundary = `b-${uniqueName('mp')}`;
+  const body = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+    ),
+    rows,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const params = new URLSearchParams({
+    query: sql,
+    [`${name}_structure`]: structure,
+    [`${name}_format`]: format,
+  });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(`/?${params.toString()}`, clickhouseUrl()),
+      { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 function refused(answer: Answer, what: string): void {
   assert.ok(answer.status >= 400, `${what}: expected a refusal, got ${answer.status} ${answer.body}`);
 }
@@ -177,6 +220,50 @@ describe('local ClickHouse server sandbox', () => {
       "SELECT * FROM values('a String', 'x', 'y')",
     ])
       assert.equal((await get(sql)).status, 200, sql);
+  });
+
+  test('external data: the server loads the upload itself; the client SQL and structure are still checked', async () => {
+    const rows = Buffer.concat(
+      ['ext-1', 'ext-2'].map((v) => Buffer.concat([Buffer.from([v.length]), Buffer.from(v)])),
+    );
+    const ok = await withExternal(
+      `INSERT INTO ${table} (s) SELECT s FROM _tributary_rows WHERE s != ''`,
+      rows,
+      '`s` String',
+    );
+    assert.equal(ok.status, 200, ok.body);
+    const read = await withExternal(
+      'SELECT count(), max(s) FROM _tributary_rows FORMAT TSV',
+      rows,
+      's String',
+    );
+    assert.equal(read.body, '2\text-2\n');
+    const landed = await get(`SELECT count() FROM ${table} WHERE s LIKE 'ext-%'`);
+    assert.equal(landed.body, '2\n');
+    // The client's statement passes the policy before the server puts its table in.
+    for (const sql of [
+      "SELECT * FROM _tributary_rows UNION ALL SELECT * FROM file('/etc/hostname', 'LineAsString', 's String')",
+      `INSERT INTO FUNCTION file('${marker}', 'TSV', 's String') SELECT s FROM _tributary_rows`,
+      `SELECT s FROM _tributary_rows INTO OUTFILE '${marker}'`,
+    ])
+      refused(await withExternal(sql, rows, 's String'), sql);
+    // The structure goes into the server's CREATE TABLE: it may neither escape the column list
+    // nor hide a call the policy refuses.
+    for (const structure of [
+      "s String DEFAULT file('/etc/hostname')",
+      "s String) ENGINE = File(TSV, '/tmp/x') --",
+      's String); DROP TABLE x; --',
+      "s String, t String DEFAULT url('http://127.0.0.1:1/', CSV)",
+    ])
+      refused(await withExternal('SELECT count() FROM _tributary_rows', rows, structure), structure);
+    refused(
+      await withExternal('SELECT count() FROM _tributary_rows', rows, 's String', 'RowBinary; x'),
+      'format',
+    );
+    assert.equal(existsSync(marker), false);
+    // Nothing is left behind in the server's own database.
+    const left = await get("SELECT count() FROM system.tables WHERE database = '_tributary_external'");
+    assert.equal(left.body, '0\n');
   });
 
   test('foreign or null Origin, foreign Host and cross-site browser requests are refused', async () => {

@@ -11,7 +11,7 @@ import { connect as connectHttp2, constants as h2 } from 'node:http2';
 import { request } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { selfCommand } from '../../core/cli/self.js';
+import { selfCommand } from '../../core/self.js';
 import { loadConfig } from '../../core/config/load.js';
 import { receiverMemoryBytes } from '../../receiver/admission.js';
 import { generateLogsObject, generateLogs } from '../fixtures/generate.js';

@@ -7,6 +7,7 @@ import { TributaryError } from '../../../core/errors.js';
 import { stopOnSignals } from '../../../core/lifecycle.js';
 import { createLogger } from '../../../core/log.js';
 import { Engine } from './engine.js';
+import { EXTERNAL_DATABASE_SETUP } from './external-data.js';
 import { createRequestGuard, isLoopbackHost } from './request-guard.js';
 import { createClickHouseHttpServer } from './server.js';
 import { SqlPolicy } from './sql-policy.js';
@@ -35,6 +36,8 @@ export async function runClickHouseCommand(config: Config): Promise<void> {
     settings: {},
     params: {},
   });
+  for (const sql of EXTERNAL_DATABASE_SETUP)
+    await engine.run({ sql, format: 'TSV', database: 'default', settings: {}, params: {} });
   const policy = new SqlPolicy(Buffer.from(functions.body).toString('utf8').split('\n').filter(Boolean));
   const server = createClickHouseHttpServer({
     engine,

@@ -40,6 +40,13 @@ export interface EngineRequest {
   readonly database: string;
   readonly settings: Readonly<Record<string, string>>;
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * The server's own statements around this request (loading external data), run in the same
+   * turn so no other request runs between them: `before` ahead of the request's settings,
+   * `after` once it is done, whatever happened.
+   */
+  readonly before?: readonly string[];
+  readonly after?: readonly string[];
 }
 
 export interface EngineResult {
@@ -146,6 +153,7 @@ export class Engine {
   private async execute(request: EngineRequest): Promise<EngineResult> {
     const touched: string[] = [];
     try {
+      for (const sql of request.before ?? []) await this.session.queryAsync(sql);
       if (request.database !== this.currentDatabase) {
         await this.session.queryAsync(`USE \`${request.database.replace(/`/g, '``')}\``);
         this.currentDatabase = request.database;
@@ -170,6 +178,13 @@ export class Engine {
       throw toEngineError(err);
     } finally {
       await this.restore(touched);
+      for (const sql of request.after ?? []) {
+        try {
+          await this.session.queryAsync(sql);
+        } catch {
+          // Clean-up of the server's own objects; a failure here must not hide the answer.
+        }
+      }
     }
   }
 

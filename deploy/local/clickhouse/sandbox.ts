@@ -7,9 +7,9 @@
  * are refused the same way. What the grants cannot stop (the scalar file() function, INTO OUTFILE,
  * FROM INFILE, which clickhouse-local runs without a grant check) is sql-policy.ts's job.
  *
- * The server's own binary inserts use `INSERT … FROM INFILE '<temp file>'`, which needs no grant.
- * A future internal reader of temp files should load them the same way (FROM INFILE into a
- * temporary table) rather than through file(), which these grants refuse.
+ * The server's own binary inserts use `INSERT … FROM INFILE '<temp file>'`, which needs no grant;
+ * external data (the writer's `_tributary_rows`) is loaded the same way, by the server, into a
+ * Memory table (external-data.ts), never through file(), which these grants refuse.
  */
 
 /** Table and database engines that keep their data inside the engine's own directory. */

@@ -2,7 +2,7 @@
  * The ClickHouse HTTP interface in front of the chdb engine: enough of it for @clickhouse/client,
  * curl and query tools. Each request's URL settings apply to that request only (see engine.ts).
  * Every request passes the request guard (Host, Origin) first, and the client's SQL passes the
- * statement policy before the server adds its own FROM INFILE for binary inserts.
+ * statement policy before the server adds its own FROM INFILE for binary inserts and external data.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { gzipSync, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../core/log.js';
 import { type Engine, EngineError } from './engine.js';
+import { bindExternalTables, multipartBoundary, splitMultipart } from './external-data.js';
 import { fromInfile, parseInsert, splitInsertBody } from './insert-sql.js';
 import type { GuardVerdict } from './request-guard.js';
 import type { SqlPolicy } from './sql-policy.js';
@@ -212,9 +213,28 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
 
     let sql: string;
     let dataFile: string | undefined;
-    const insert = queryParam ? parseInsert(queryParam) : undefined;
-    const bodyInsert = !queryParam ? splitInsertBody(body) : undefined;
-    if (insert || bodyInsert) {
+    let externalFiles: string[] = [];
+    let before: string[] = [];
+    let after: string[] = [];
+    const boundary = multipartBoundary(req.headers['content-type']);
+    const insert = queryParam && !boundary ? parseInsert(queryParam) : undefined;
+    const bodyInsert = !queryParam && !boundary ? splitInsertBody(body) : undefined;
+    if (boundary) {
+      // The client's statement is checked before the server puts its own tables in.
+      options.policy.checkStatement(queryParam, { readOnly });
+      const bound = bindExternalTables(
+        queryParam,
+        splitMultipart(body, boundary),
+        settings,
+        options.tmpDir,
+        `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}`,
+        (serverSql) => options.policy.checkStatement(serverSql, { readOnly: false }),
+      );
+      sql = bound.sql;
+      externalFiles = bound.files;
+      before = bound.before;
+      after = bound.after;
+    } else if (insert || bodyInsert) {
       const target = insert ?? parseInsert(bodyInsert!.sql);
       if (!target) throw new EngineError('Cannot parse the INSERT statement', 62, 'SYNTAX_ERROR');
       const data = insert ? body : bodyInsert!.data;
@@ -242,6 +262,8 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
         database: url.searchParams.get('database') ?? 'default',
         settings,
         params,
+        before,
+        after,
       });
       const elapsedNs = process.hrtime.bigint() - started;
       const summary = {
@@ -273,6 +295,7 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       res.end(payload);
     } finally {
       if (dataFile) rmSync(dataFile, { force: true });
+      for (const file of externalFiles) rmSync(file, { force: true });
     }
   };
 

@@ -1,10 +1,11 @@
 /**
  * What SQL the local ClickHouse server runs for its clients. The engine is a whole ClickHouse
  * with the rights of the developer's account: without a policy any web page or process that can
- * reach the port can read and write files, connect to other hosts and start programs. Grants
- * cannot help (chdb runs every query as one user with every grant, and per-query impersonation is
- * disabled in it), so the server classifies each statement itself, on the client's SQL before the
- * server adds its own `FROM INFILE` / `file()` for binary inserts:
+ * reach the port can read and write files, connect to other hosts and start programs. The engine
+ * user's grants (sandbox.ts) stop table functions and engines, but not the scalar file(), INTO
+ * OUTFILE or FROM INFILE, and chdb runs every query as that one user (no per-query impersonation),
+ * so the server classifies each statement itself, on the client's SQL before the server adds its
+ * own `FROM INFILE` for binary inserts and external data:
  *
  * - one statement per request; SET and USE refused (they would change the shared session);
  * - GET runs read-only statements only (a session-wide `readonly` cannot be undone);
