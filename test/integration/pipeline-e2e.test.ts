@@ -168,11 +168,14 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
     });
     assert.equal(summaryRes.status, 200);
     const t = (name: string): string => `\`${db.database}\`.otel_metrics_${name}`;
-    await eventually(
-      async () => (await count(client, `SELECT count() AS n FROM ${t('exponential_histogram')}`)) === 1,
-      30_000,
-      'metrics',
-    );
+    // One batch's tables are inserted one after another: wait for each of them, not just one.
+    const expected: Record<string, number> = { exponential_histogram: 1, sum: 2, gauge: 1, histogram: 1 };
+    for (const [name, n] of Object.entries(expected))
+      await eventually(
+        async () => (await count(client, `SELECT count() AS n FROM ${t(name)}`)) === n,
+        30_000,
+        `metrics in ${name}`,
+      );
     const sums = await rows<Record<string, unknown>>(
       client,
       `SELECT MetricName, Value, IsMonotonic, AggregationTemporality, Attributes FROM ${t('sum')} ORDER BY MetricName`,
