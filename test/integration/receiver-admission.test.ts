@@ -81,6 +81,7 @@ describe('receiver admission', () => {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRIBUTARY_'))),
       TRIBUTARY_KAFKA_BROKERS: kafkaBrokers().join(','),
       TRIBUTARY_TOPICS_PREFIX: topics.prefix,
+      TRIBUTARY_LOG_FORMAT: 'json',
       TRIBUTARY_RECEIVER_HOST: '127.0.0.1',
       TRIBUTARY_RECEIVER_HTTP_PORT: '0',
       TRIBUTARY_RECEIVER_GRPC_PORT: '0',
@@ -103,10 +104,15 @@ describe('receiver admission', () => {
         let err = '';
         child.stderr.on('data', (chunk: Buffer) => {
           err += chunk.toString('utf8');
-          const match = /"msg":"receiver ready".*?"httpPort":(\d+)/.exec(err);
-          if (match) resolve(Number(match[1]));
+          // One JSON object per line (logFormat json); the ready event names the port.
+          for (const line of err.split('\n').slice(0, -1)) {
+            if (!line.startsWith('{')) continue;
+            const event = JSON.parse(line) as { msg?: string; httpPort?: number };
+            if (event.msg === 'receiver ready' && event.httpPort) resolve(event.httpPort);
+          }
         });
         child.once('exit', (code) => reject(new Error(`receiver exited ${code}: ${err}`)));
+        setTimeout(() => reject(new Error(`receiver not ready within 60 s: ${err}`)), 60_000).unref();
       });
       const idle = peakRss(child.pid!);
       const url = `http://127.0.0.1:${port}/v1/logs`;
