@@ -12,7 +12,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingRecord } from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
-import { type Row, type RowsByTable, decodeRecord } from './decode/index.js';
+import { type LogProcessing, logRulesVersion } from './clickstack/rules.js';
+import { type DecodeOptions, type Row, type RowsByTable, decodeRecord } from './decode/index.js';
 import { ByteWriter } from './rowbinary.js';
 import { type TableShape, encodeRow } from './schema.js';
 
@@ -24,11 +25,19 @@ export interface RowRules {
   readonly maxFutureMs: number;
   /** Encoded bytes one record may produce; a record above it is dead-lettered before it fills memory. */
   readonly maxRecordBytes: number;
+  /** `writer.logProcessing`: the ClickStack collector's log rules, or rows as received. */
+  readonly logProcessing: LogProcessing;
 }
 
-/** The version string of a rule set: a rebuild under other rules is refused, not inserted. */
-export function ruleVersion(rules: RowRules): string {
-  return `rows/2;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}`;
+/**
+ * The version string of a signal's rule set: a rebuild under other rules is refused, not inserted.
+ * Log batches also pin the log processing (mode and LOG_RULES_VERSION): switching
+ * writer.logProcessing, or a change of the rules, makes other rows from the same records. Traces
+ * and metrics do not depend on it, so their version (and their open plans) stay as they were.
+ */
+export function ruleVersion(rules: RowRules, signal: Signal): string {
+  const base = `rows/2;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}`;
+  return signal === 'logs' ? `${base};logs=${logRulesVersion(rules.logProcessing)}` : base;
 }
 
 export interface DeadRecord {
@@ -80,6 +89,8 @@ export class PartitionBatch {
   startedAt = 0;
   /** Fetch position after the last record added (or after markers the fetch skipped). */
   end: number;
+  /** From the pinned rules: the same for the batch and its isolation and re-encoding paths. */
+  private readonly decodeOptions: DecodeOptions;
 
   constructor(
     readonly topic: string,
@@ -89,6 +100,7 @@ export class PartitionBatch {
     private readonly rules: RowRules,
   ) {
     this.end = start;
+    this.decodeOptions = { logProcessing: rules.logProcessing };
   }
 
   get empty(): boolean {
@@ -108,7 +120,7 @@ export class PartitionBatch {
     this.hash.update(`${record.offset}:${value.length}:`).update(value);
     let decoded: RowsByTable;
     try {
-      decoded = decodeRecord(this.signal, value);
+      decoded = decodeRecord(this.signal, value, this.decodeOptions);
     } catch (err) {
       this.dead.push({
         record,
@@ -213,7 +225,7 @@ export class PartitionBatch {
     if (this.dead.some((d) => d.record === record)) return [];
     let decoded: RowsByTable;
     try {
-      decoded = decodeRecord(this.signal, record.value ?? Buffer.alloc(0));
+      decoded = decodeRecord(this.signal, record.value ?? Buffer.alloc(0), this.decodeOptions);
     } catch {
       return [];
     }

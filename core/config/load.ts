@@ -54,10 +54,13 @@ export function coerce(key: ConfigKey, raw: unknown): Config[ConfigKey] {
   const bad = (): TributaryError =>
     invalid(key, `${JSON.stringify(raw)} is not allowed; expected ${describeAllowed(option)}`);
   switch (option.type) {
-    case 'string':
-      if (typeof raw === 'string') return raw;
-      if (typeof raw === 'number') return String(raw);
-      throw bad();
+    case 'string': {
+      if (typeof raw !== 'string' && typeof raw !== 'number') throw bad();
+      const value = String(raw);
+      const problem = option.check?.(value);
+      if (problem !== undefined) throw invalid(key, problem);
+      return value;
+    }
     case 'int': {
       const n =
         typeof raw === 'number'
@@ -180,6 +183,7 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
   }
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('TRIBUTARY_') || name === 'TRIBUTARY_CONFIG' || raw === undefined) continue;
+    if (name.startsWith('TRIBUTARY_TEST_')) continue; // test-only switches (core/crash-point.ts), not config
     const fileKey = name.endsWith('_FILE') ? envToKey.get(name.slice(0, -'_FILE'.length)) : undefined;
     if (fileKey && isSecret(fileKey)) {
       if (env[envName(fileKey)] !== undefined)
