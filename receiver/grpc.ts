@@ -1,24 +1,28 @@
 /**
  * OTLP/gRPC: the three Export services, defined by hand so request messages arrive as raw bytes:
- * they are validated by the wire walk and forwarded unchanged when they fit a record.
+ * they are validated by the wire walk and forwarded unchanged when they fit a record. Server limits
+ * (concurrent streams, keepalive, connection idle time and age, message size) come from the config;
+ * admission (auth, rates, the byte budget, the call deadline) is grpc-admission.ts's interceptor.
  */
 import {
-  Metadata,
+  type Metadata,
   Server,
   ServerCredentials,
   type ServiceDefinition,
   type ServerUnaryCall,
   type sendUnaryData,
-  status,
 } from '@grpc/grpc-js';
 import type { Config } from '../core/config/options.js';
 import type { Logger } from '../core/log.js';
 import { SELF_TELEMETRY_HEADER, startRequestSpan } from '../core/telemetry.js';
 import { type Signal, encodeResponse } from '../schemas/otlp/codec.js';
+import type { Admission } from './admission.js';
 import type { Authenticator } from './auth.js';
+import { KEY_ID_METADATA, admissionInterceptor, leaseOfMessage } from './grpc-admission.js';
+import { grpcStatusOf } from './grpc-status.js';
 import type { ReceiverMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
-import { RETRY_AFTER_SECONDS, asTributaryError } from './respond.js';
+import { asTributaryError } from './respond.js';
 import type { ServerTls } from './tls.js';
 
 const SERVICES: Record<Signal, string> = {
@@ -28,15 +32,6 @@ const SERVICES: Record<Signal, string> = {
 };
 
 const identity = (b: Buffer): Buffer => b;
-
-const GRPC_STATUS: Record<number, status> = {
-  [status.INVALID_ARGUMENT]: status.INVALID_ARGUMENT,
-  [status.RESOURCE_EXHAUSTED]: status.RESOURCE_EXHAUSTED,
-  [status.UNAVAILABLE]: status.UNAVAILABLE,
-  [status.UNAUTHENTICATED]: status.UNAUTHENTICATED,
-  [status.UNIMPLEMENTED]: status.UNIMPLEMENTED,
-  [status.INTERNAL]: status.INTERNAL,
-};
 
 function serviceFor(signal: Signal): ServiceDefinition {
   return {
@@ -61,36 +56,37 @@ export interface GrpcDeps {
   readonly config: Config;
   readonly pipeline: Pipeline;
   readonly auth: Authenticator;
+  readonly admission: Admission;
   readonly metrics: ReceiverMetrics;
   readonly log: Logger;
 }
 
-/** google.rpc.RetryInfo {retry_delay: Duration{seconds}} inside a google.rpc.Status, for the trailer. */
-function retryDetails(code: number, message: string, seconds: number): Buffer {
-  const duration = Buffer.from([0x08, seconds]);
-  const retryInfo = Buffer.concat([Buffer.from([0x0a, duration.length]), duration]);
-  const typeUrl = Buffer.from('type.googleapis.com/google.rpc.RetryInfo');
-  const any = Buffer.concat([
-    Buffer.from([0x0a, typeUrl.length]),
-    typeUrl,
-    Buffer.from([0x12, retryInfo.length]),
-    retryInfo,
-  ]);
-  const text = Buffer.from(message.slice(0, 100));
-  return Buffer.concat([
-    Buffer.from([0x08, code]),
-    Buffer.from([0x12, text.length]),
-    text,
-    Buffer.from([0x1a, any.length]),
-    any,
-  ]);
+/** Server options from the config: every limit has a safe default (core/config/options.ts). */
+export function grpcServerOptions(config: Config): Record<string, number> {
+  const options: Record<string, number> = {
+    'grpc.max_receive_message_length': config['receiver.grpcMaxReceiveMessageBytes'],
+    'grpc.max_send_message_length': 4 * 1024 * 1024,
+    'grpc.max_concurrent_streams': config['receiver.grpcMaxConcurrentStreams'],
+    'grpc.keepalive_time_ms': config['receiver.grpcKeepaliveTimeMs'],
+    'grpc.keepalive_timeout_ms': config['receiver.grpcKeepaliveTimeoutMs'],
+    'grpc.max_connection_idle_ms': config['receiver.grpcMaxConnectionIdleMs'],
+    // HTTP/2 session memory (header tables, queued frames, pings) per connection, in MiB.
+    'grpc-node.max_session_memory': 32,
+  };
+  if (config['receiver.grpcMaxConnectionAgeMs'] > 0) {
+    options['grpc.max_connection_age_ms'] = config['receiver.grpcMaxConnectionAgeMs'];
+    options['grpc.max_connection_age_grace_ms'] = config['receiver.grpcMaxConnectionAgeGraceMs'];
+  }
+  return options;
 }
 
 export function createGrpcServer(deps: GrpcDeps): Server {
-  const { config, pipeline, auth, metrics, log } = deps;
+  const { config, pipeline, auth, admission, metrics, log } = deps;
   const server = new Server({
-    'grpc.max_receive_message_length': config['receiver.maxBodyBytes'],
-    'grpc.max_send_message_length': 4 * 1024 * 1024,
+    ...grpcServerOptions(config),
+    interceptors: [
+      admissionInterceptor({ auth, admission, callTimeoutMs: config['receiver.grpcCallTimeoutMs'], log }),
+    ],
   });
   for (const signal of Object.keys(SERVICES) as Signal[]) {
     server.addService(serviceFor(signal), {
@@ -103,11 +99,13 @@ export function createGrpcServer(deps: GrpcDeps): Server {
           header: (h) => metadataOf(call.metadata, h),
         });
         const run = async (): Promise<void> => {
-          const header = call.metadata.get('authorization')[0];
-          const keyId = auth.check(typeof header === 'string' ? header : header?.toString('utf8'));
+          // Authenticated by the interceptor, before the message was read.
+          const keyId = call.metadata.get(KEY_ID_METADATA)[0];
+          const lease = leaseOfMessage.get(call.request);
           const result = await span.run(() =>
             pipeline.ingest(signal, call.request, {
-              keyId,
+              ...(typeof keyId === 'string' ? { keyId } : {}),
+              ...(lease ? { lease } : {}),
               selfTelemetry: metadataOf(call.metadata, SELF_TELEMETRY_HEADER) !== undefined,
             }),
           );
@@ -123,15 +121,7 @@ export function createGrpcServer(deps: GrpcDeps): Server {
           const error = asTributaryError(err, log);
           span.fail(error);
           metrics.requests.inc({ signal, transport: 'grpc', outcome: error.code });
-          const trailer = new Metadata();
-          const retryAfter = RETRY_AFTER_SECONDS[error.code];
-          if (retryAfter)
-            trailer.set('grpc-status-details-bin', retryDetails(error.grpcStatus, error.message, retryAfter));
-          callback({
-            code: GRPC_STATUS[error.grpcStatus] ?? status.INTERNAL,
-            details: error.message,
-            metadata: trailer,
-          });
+          callback(grpcStatusOf(error));
         });
       },
     });

@@ -1,14 +1,20 @@
 /**
  * OTLP/HTTP: POST /v1/traces, /v1/metrics, /v1/logs with protobuf or JSON bodies, gzip/deflate,
  * bounded before and after decompression, answered in the request's own encoding.
+ *
+ * Admission comes first (onRequest, on the headers alone): API key, request rate, declared size
+ * against the byte rate and the admission budget. Only then is the body read, chunk by chunk into
+ * the request's lease; decompression and JSON conversion grow the same lease, and the lease is
+ * released when the answer is sent. A request refused before its body was read is answered with
+ * `Connection: close`, so its body is never read at all.
  */
 import { createServer as createPlainServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { promisify } from 'node:util';
-import { gunzip, inflate } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../core/config/options.js';
-import { TributaryError } from '../core/errors.js';
+import { TributaryError, isTributaryError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { SELF_TELEMETRY_HEADER, startRequestSpan } from '../core/telemetry.js';
 import {
@@ -19,14 +25,12 @@ import {
   encodeStatusJson,
   jsonToProtobuf,
 } from '../schemas/otlp/codec.js';
+import { type Admission, JSON_CONVERSION_FACTOR, type Lease } from './admission.js';
 import type { Authenticator } from './auth.js';
 import type { ReceiverMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 import type { ServerTls } from './tls.js';
 import { RETRY_AFTER_SECONDS, asTributaryError } from './respond.js';
-
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
 
 const PROTOBUF_TYPES = ['application/x-protobuf', 'application/protobuf'];
 const JSON_TYPE = 'application/json';
@@ -42,6 +46,7 @@ export interface HttpDeps {
   readonly config: Config;
   readonly pipeline: Pipeline;
   readonly auth: Authenticator;
+  readonly admission: Admission;
   readonly metrics: ReceiverMetrics;
   readonly log: Logger;
   readonly tls?: ServerTls | undefined;
@@ -56,32 +61,118 @@ function isJson(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').toLowerCase().startsWith(JSON_TYPE);
 }
 
-async function decompress(body: Buffer, encoding: string | undefined, maxBytes: number): Promise<Buffer> {
+/** Inflates chunk by chunk: every chunk joins the lease, and inflation stops at maxBytes. */
+function decompress(
+  body: Buffer,
+  encoding: string | undefined,
+  maxBytes: number,
+  lease: Lease,
+): Promise<Buffer> {
   const enc = (encoding ?? 'identity').toLowerCase().trim();
   if (enc === 'identity' || enc === '') {
     if (body.length > maxBytes)
-      throw new TributaryError('PAYLOAD_TOO_LARGE', `body of ${body.length} bytes exceeds ${maxBytes}`);
-    return body;
+      return Promise.reject(
+        new TributaryError('PAYLOAD_TOO_LARGE', `body of ${body.length} bytes exceeds ${maxBytes}`),
+      );
+    return Promise.resolve(body);
   }
   if (enc !== 'gzip' && enc !== 'deflate')
-    throw new TributaryError(
-      'UNSUPPORTED_MEDIA_TYPE',
-      `Content-Encoding ${enc} is not supported (use gzip, deflate or none)`,
+    return Promise.reject(
+      new TributaryError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${enc} is not supported (use gzip, deflate or none)`,
+      ),
     );
-  try {
-    // maxOutputLength stops inflating at the limit: a gzip bomb costs at most maxBytes.
-    return await (enc === 'gzip'
-      ? gunzipAsync(body, { maxOutputLength: maxBytes })
-      : inflateAsync(body, { maxOutputLength: maxBytes }));
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
-      throw new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes after decompression`);
-    throw new TributaryError('BAD_REQUEST', `cannot ${enc}-decompress the body: ${(err as Error).message}`);
-  }
+  return new Promise((resolve, reject) => {
+    const inflater = enc === 'gzip' ? createGunzip() : createInflate();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const fail = (err: TributaryError): void => {
+      if (failed) return;
+      failed = true;
+      inflater.destroy();
+      reject(err);
+    };
+    inflater.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // A gzip bomb costs at most maxBytes (and never more than the budget allows).
+      if (size > maxBytes) {
+        fail(new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes after decompression`));
+        return;
+      }
+      try {
+        lease.grow(chunk.length);
+      } catch (err) {
+        fail(err as TributaryError);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    inflater.once('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, size));
+    });
+    inflater.once('error', (err: Error) =>
+      fail(new TributaryError('BAD_REQUEST', `cannot ${enc}-decompress the body: ${err.message}`)),
+    );
+    inflater.end(body);
+  });
+}
+
+/**
+ * Reads a body chunk by chunk into the request's lease, up to maxBytes. With a declared length the
+ * body is copied into one buffer of that size as it arrives (no second copy when it is complete).
+ */
+function readBody(payload: Readable, maxBytes: number, lease: Lease, declared?: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      payload.removeAllListeners('data');
+      payload.pause();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    payload.on('data', (chunk: Buffer) => {
+      if (size + chunk.length > (whole ? whole.length : maxBytes)) {
+        fail(
+          new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${whole ? whole.length : maxBytes} bytes`),
+        );
+        return;
+      }
+      try {
+        lease.ensure(size + chunk.length);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (whole) chunk.copy(whole, size);
+      else chunks.push(chunk);
+      size += chunk.length;
+    });
+    payload.once('end', () => {
+      if (!failed) resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size));
+    });
+    payload.once('error', (err: Error) =>
+      fail(new TributaryError('BAD_REQUEST', `cannot read the body: ${err.message}`)),
+    );
+  });
+}
+
+interface Admitted {
+  readonly keyId: string | undefined;
+  readonly lease: Lease;
+  readonly declared: boolean;
+  readonly declaredBytes?: number;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
-  const { config, pipeline, auth, metrics, log } = deps;
+  const { config, pipeline, auth, admission, metrics, log } = deps;
+  const maxCompressed = config['receiver.maxCompressedBodyBytes'];
+  const admitted = new WeakMap<FastifyRequest, Admitted>();
   const origins = config['receiver.corsOrigins'];
   const tls = deps.tls;
   const timeouts = {
@@ -110,7 +201,26 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
 
   app.removeAllContentTypeParsers();
   for (const type of [...PROTOBUF_TYPES, JSON_TYPE])
-    app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser(type, (request, payload, done) => {
+      const admittedRequest = admitted.get(request);
+      if (!admittedRequest) {
+        done(new TributaryError('NOT_FOUND', `no endpoint ${request.method} ${request.url}`), undefined);
+        return;
+      }
+      readBody(payload, maxCompressed, admittedRequest.lease, admittedRequest.declaredBytes).then(
+        (body) => {
+          try {
+            // A chunked body's size is known only now: still before decompression and validation.
+            if (!admittedRequest.declared) admission.takeBytes(admittedRequest.keyId, body.length);
+          } catch (err) {
+            done(err as Error, undefined);
+            return;
+          }
+          done(null, body);
+        },
+        (err: unknown) => done(err as Error, undefined),
+      );
+    });
 
   const corsOrigin = (origin: string | undefined): string | undefined => {
     if (!origin || origins.length === 0) return undefined;
@@ -123,6 +233,21 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     if (allowed) {
       void reply.header('Access-Control-Allow-Origin', allowed).header('Vary', 'Origin');
     }
+    if (request.method !== 'POST' || !PATHS[request.url.split('?')[0] ?? '']) return;
+    // Admission on the headers alone, before a byte of the body is read.
+    const keyId = auth.check(request.headers.authorization);
+    const length = request.headers['content-length'];
+    const declared = length === undefined ? undefined : Number(length);
+    if (declared !== undefined && declared > maxCompressed)
+      throw new TributaryError('PAYLOAD_TOO_LARGE', `body of ${declared} bytes exceeds ${maxCompressed}`);
+    const lease = admission.admit(keyId, declared);
+    admitted.set(request, {
+      keyId,
+      lease,
+      declared: declared !== undefined,
+      ...(declared !== undefined ? { declaredBytes: declared } : {}),
+    });
+    reply.raw.once('close', () => lease.release());
   });
 
   const sendError = (
@@ -132,6 +257,8 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     signal: string,
   ): FastifyReply => {
     metrics.requests.inc({ signal, transport: 'http', outcome: error.code });
+    // Refused before its body was read: close the connection rather than read (or drain) the body.
+    if (!request.raw.complete) void reply.header('Connection', 'close');
     const retryAfter = RETRY_AFTER_SECONDS[error.code];
     if (retryAfter) void reply.header('Retry-After', String(retryAfter));
     if (error.httpStatus >= 500 && !error.retryable) log.error('request failed', { err: error, signal });
@@ -149,7 +276,8 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, request, reply) => {
     const signal = PATHS[request.url.split('?')[0] ?? ''] ?? 'unknown';
     let mapped: TributaryError;
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    if (isTributaryError(error)) mapped = error;
+    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
       mapped = new TributaryError(
         'UNSUPPORTED_MEDIA_TYPE',
         `Content-Type ${request.headers['content-type'] ?? '(none)'} is not supported: use application/x-protobuf or application/json`,
@@ -187,7 +315,9 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
         header: (h) => headerOf(request, h),
       });
       try {
-        const keyId = auth.check(request.headers.authorization);
+        const admittedRequest = admitted.get(request);
+        if (!admittedRequest) throw new TributaryError('INTERNAL', 'request was not admitted');
+        const { keyId, lease } = admittedRequest;
         const raw = request.body;
         if (!Buffer.isBuffer(raw))
           throw new TributaryError(
@@ -198,12 +328,22 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
           raw,
           request.headers['content-encoding'],
           config['receiver.maxBodyBytes'],
+          lease,
         );
         const json = isJson(request);
-        const protobuf = json ? jsonToProtobuf(signal, body.toString('utf8')) : body;
+        let protobuf: Uint8Array = body;
+        if (json) {
+          // The parsed object graph is many times the text: reserve it before parsing.
+          const reserve = JSON_CONVERSION_FACTOR * body.length;
+          lease.grow(reserve);
+          protobuf = jsonToProtobuf(signal, body.toString('utf8'));
+          lease.shrink(reserve);
+          lease.grow(protobuf.length);
+        }
         const result = await span.run(() =>
           pipeline.ingest(signal, protobuf, {
-            keyId,
+            ...(keyId ? { keyId } : {}),
+            lease,
             selfTelemetry: headerOf(request, SELF_TELEMETRY_HEADER) !== undefined,
           }),
         );

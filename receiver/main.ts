@@ -8,6 +8,7 @@ import { SIGNALS, topicFor } from '../schemas/topics.js';
 import { createLogger } from '../core/log.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
 import { startTelemetry } from '../core/telemetry.js';
+import { Admission } from './admission.js';
 import { createAuthenticator } from './auth.js';
 import { bindGrpc, createGrpcServer } from './grpc.js';
 import { createHttpServer } from './http.js';
@@ -52,6 +53,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     config,
     pipeline: createPipeline(config, publisher),
     auth: createAuthenticator(config['receiver.apiKeys']),
+    admission: new Admission(config),
     metrics,
     log,
     tls,

@@ -7,14 +7,21 @@ import { spanEvent, traceProduce } from '../core/telemetry.js';
 import { type Signal, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
 import { stampResourceAttribute } from '../schemas/otlp/stamp.js';
 import { RECORD_HEADERS, SIGNALS, topicFor } from '../schemas/topics.js';
+import type { Lease } from './admission.js';
 import type { OutgoingRecord, Publisher } from './publish.js';
+import { headerBytes, recordOverheadBytes } from './record-size.js';
 import { createRateLimiter } from './rate-limit.js';
+
+/** Room for the longest record key (a trace id or a resource hash) when sizing records. */
+const KEY_ALLOWANCE = new Uint8Array(64);
 
 export interface IngestContext {
   /** Non-secret id of the API key that authenticated the request. */
   readonly keyId?: string;
   /** The request carries tributary's own telemetry (marked on its records, see RECORD_HEADERS.self). */
   readonly selfTelemetry?: boolean;
+  /** The request's share of the admission budget: copies made here (stamp, split) join it. */
+  readonly lease?: Lease;
 }
 
 export interface IngestResult {
@@ -47,13 +54,13 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
         region && config['receiver.regionAttribute']
           ? stampResourceAttribute(signal, body, 'cloud.region', region)
           : body;
+      if (bytes !== body) context.lease?.grow(bytes.length);
       const mode =
         keyBy === 'trace' && signal === 'traces'
           ? 'trace'
           : keyBy === 'resource' && signal !== 'traces'
             ? 'resource'
             : 'none';
-      const parts = splitRequest(signal, bytes, maxRecordBytes, mode);
       const headers: Record<string, string> = {
         [RECORD_HEADERS.signal]: signal,
         [RECORD_HEADERS.receivedAt]: String(Date.now()),
@@ -61,6 +68,17 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
       if (region) headers[RECORD_HEADERS.region] = region;
       if (context.keyId) headers[RECORD_HEADERS.keyId] = context.keyId;
       if (context.selfTelemetry) headers[RECORD_HEADERS.self] = '1';
+      // The configured record size, never more than fits one record batch the broker accepts
+      // (publisher.maxBatchBytes is capped by the topics' max.message.bytes at start).
+      const recordCap = Math.min(
+        maxRecordBytes,
+        publisher.maxBatchBytes - recordOverheadBytes(KEY_ALLOWANCE, headerBytes(headers)),
+      );
+      const parts = splitRequest(signal, bytes, recordCap, mode);
+      // Parts that are not the request itself are new buffers held until Kafka acknowledges.
+      let copied = 0;
+      for (const part of parts) if (part.bytes.buffer !== bytes.buffer) copied += part.bytes.length;
+      context.lease?.grow(copied);
       const records: OutgoingRecord[] = parts.map((part) => ({
         topic: topics[signal],
         key: part.traceId

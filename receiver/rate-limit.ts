@@ -1,14 +1,16 @@
 /**
- * Per-API-key rate limits on items (spans, data points, log records), as token buckets: a key may
- * send `burst` items at once and `rate` items per second on average. Requests over the limit are
- * refused whole (429 / RESOURCE_EXHAUSTED with Retry-After), never partly accepted. Buckets exist per
- * configured key (plus one for unauthenticated traffic), so their number is bounded by the config.
+ * Per-API-key rate limits as token buckets: a key may send `burst` units at once and `rate` units
+ * per second on average. The receiver keeps three: requests and bytes (checked on admission, before
+ * a body is read or validated: the cheap rejections first) and items (spans, data points, log
+ * records; known only after validation). Requests over a limit are refused whole (429 /
+ * RESOURCE_EXHAUSTED with Retry-After), never partly accepted. Buckets exist per configured key
+ * (plus one for unauthenticated traffic), so their number is bounded by the config.
  */
 import { TributaryError } from '../core/errors.js';
 
 export interface RateLimiter {
-  /** Takes `items` from the key's bucket or throws RATE_LIMITED. */
-  take(keyId: string | undefined, items: number): void;
+  /** Takes `amount` from the key's bucket or throws RATE_LIMITED. */
+  take(keyId: string | undefined, amount: number): void;
 }
 
 interface Bucket {
@@ -16,16 +18,28 @@ interface Bucket {
   updatedAt: number;
 }
 
+export interface RateLimitOptions {
+  /** What is counted, for messages: "items", "requests", "bytes". */
+  readonly unit?: string;
+  /** The config key of the burst, named when a single request exceeds it. */
+  readonly burstKey?: string;
+  readonly now?: () => number;
+}
+
 export function createRateLimiter(
-  itemsPerSecond: number,
-  burstItems: number,
-  now: () => number = () => performance.now(),
+  perSecond: number,
+  burst: number,
+  nowOrOptions: (() => number) | RateLimitOptions = {},
 ): RateLimiter {
-  if (itemsPerSecond <= 0) return { take: () => undefined };
-  const capacity = burstItems > 0 ? burstItems : Math.max(itemsPerSecond, 10_000);
+  const options: RateLimitOptions = typeof nowOrOptions === 'function' ? { now: nowOrOptions } : nowOrOptions;
+  const now = options.now ?? (() => performance.now());
+  const unit = options.unit ?? 'items';
+  const burstKey = options.burstKey ?? 'receiver.rateLimitBurstItems';
+  if (perSecond <= 0) return { take: () => undefined };
+  const capacity = burst > 0 ? burst : Math.max(perSecond, 10_000);
   const buckets = new Map<string, Bucket>();
   return {
-    take(keyId, items) {
+    take(keyId, amount) {
       const id = keyId ?? '(anonymous)';
       const at = now();
       let bucket = buckets.get(id);
@@ -33,19 +47,19 @@ export function createRateLimiter(
         bucket = { tokens: capacity, updatedAt: at };
         buckets.set(id, bucket);
       }
-      bucket.tokens = Math.min(capacity, bucket.tokens + ((at - bucket.updatedAt) / 1000) * itemsPerSecond);
+      bucket.tokens = Math.min(capacity, bucket.tokens + ((at - bucket.updatedAt) / 1000) * perSecond);
       bucket.updatedAt = at;
-      if (items > capacity)
+      if (amount > capacity)
         throw new TributaryError(
           'PAYLOAD_TOO_LARGE',
-          `request of ${items} items exceeds the rate-limit burst of ${capacity} items (receiver.rateLimitBurstItems); send smaller requests`,
+          `request of ${amount} ${unit} exceeds the rate-limit burst of ${capacity} ${unit} (${burstKey}); send smaller requests`,
         );
-      if (items > bucket.tokens)
+      if (amount > bucket.tokens)
         throw new TributaryError(
           'RATE_LIMITED',
-          `rate limit of ${itemsPerSecond} items/s exceeded for this API key; retry later`,
+          `rate limit of ${perSecond} ${unit}/s exceeded for this API key; retry later`,
         );
-      bucket.tokens -= items;
+      bucket.tokens -= amount;
     },
   };
 }

@@ -1,8 +1,22 @@
 /** Records that can never be written go to `<topic>.dlq` with their bytes, key and headers, plus why. */
-import type { IncomingRecord, KafkaAdmin, KafkaPort, KafkaProducer } from '../kafka/port.js';
+import type { IncomingRecord, KafkaAdmin, KafkaPort, KafkaProducer, OutgoingRecord } from '../kafka/port.js';
 import { DLQ_HEADERS, dlqTopic } from '../schemas/topics.js';
 
 export { DLQ_HEADERS } from '../schemas/topics.js';
+
+/** Kafka's default message.max.bytes (as receiver/publish.ts): assumed when unreadable. */
+const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+/** A record batch's header and the produce request's per-partition framing. */
+const BATCH_OVERHEAD_BYTES = 128;
+
+/** A letter's size in a record batch, counted generously: value, key, headers, record framing. */
+function letterBytes(letter: OutgoingRecord): number {
+  let size = 32 + letter.value.length + (letter.key?.length ?? 0);
+  for (const [name, value] of Object.entries(letter.headers))
+    size +=
+      10 + Buffer.byteLength(name) + (typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+  return size;
+}
 
 export interface DeadLetter {
   readonly record: IncomingRecord;
@@ -14,6 +28,7 @@ export class DeadLetterQueue {
   private readonly producer: KafkaProducer;
   private readonly admin: KafkaAdmin;
   private readonly partitions = new Map<string, number>();
+  private readonly limits = new Map<string, number>();
 
   constructor(kafka: KafkaPort) {
     this.producer = kafka.producer({ compression: 'none', timeoutMs: 30_000 });
@@ -30,12 +45,29 @@ export class DeadLetterQueue {
     return count;
   }
 
+  /** The DLQ topic's max.message.bytes (Kafka's default when its configuration cannot be read). */
+  private async limitOf(topic: string): Promise<number> {
+    let limit = this.limits.get(topic);
+    if (limit === undefined) {
+      try {
+        limit = Number((await this.admin.topicConfig(topic))['max.message.bytes']);
+      } catch {
+        limit = NaN;
+      }
+      if (!Number.isFinite(limit) || limit <= 0) limit = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+      this.limits.set(topic, limit);
+    }
+    return limit;
+  }
+
   /** Resolves when Kafka acknowledged every letter (acks=all); rejects with a KafkaError otherwise. */
   async send(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
-    const out = [];
+    const out: OutgoingRecord[] = [];
+    let limit = Infinity;
     for (const { record, code, reason } of letters) {
       const topic = dlqTopic(record.topic);
+      limit = Math.min(limit, await this.limitOf(topic));
       const headers: Record<string, string | Buffer> = Object.fromEntries(record.headers);
       headers[DLQ_HEADERS.code] = code;
       headers[DLQ_HEADERS.message] = reason.slice(0, 1000);
@@ -51,7 +83,21 @@ export class DeadLetterQueue {
         headers,
       });
     }
-    await this.producer.send(out);
+    // Several letters of up to a record's size each would outgrow one record batch: send them in
+    // groups that fit the DLQ topic's limit, one after another (source order kept).
+    let group: OutgoingRecord[] = [];
+    let groupBytes = 0;
+    for (const letter of out) {
+      const size = letterBytes(letter);
+      if (group.length > 0 && groupBytes + size > limit - BATCH_OVERHEAD_BYTES) {
+        await this.producer.send(group);
+        group = [];
+        groupBytes = 0;
+      }
+      group.push(letter);
+      groupBytes += size;
+    }
+    await this.producer.send(group);
   }
 
   async close(): Promise<void> {

@@ -16,7 +16,16 @@ export async function newTopic(port: KafkaPort, what: string): Promise<string> {
   const name = `bench-${what}-${process.pid}-${topics++}`;
   const admin = port.admin();
   try {
-    await admin.ensureTopics([{ name, partitions: PARTITIONS, replicationFactor: 1 }]);
+    // The local broker runs at Kafka's default message.max.bytes (1,048,588); the 1 MiB records of
+    // the produce scenario need a topic that takes them.
+    await admin.ensureTopics([
+      {
+        name,
+        partitions: PARTITIONS,
+        replicationFactor: 1,
+        configs: { 'max.message.bytes': String(16 * 1024 * 1024) },
+      },
+    ]);
   } finally {
     await admin.close();
   }

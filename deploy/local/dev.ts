@@ -148,6 +148,10 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
         port: config['clickhouse.port'],
         host: config['clickhouse.host'],
         dedupWindow: config['clickhouse.dedupWindow'],
+        user: config['clickhouse.user'],
+        password: config['clickhouse.password'],
+        allowedOrigins: config['clickhouse.allowedOrigins'],
+        allowedHosts: config['clickhouse.allowedHosts'],
       });
       clickhouseUrl = clickhouse.url;
     } else {

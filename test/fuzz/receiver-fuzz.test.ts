@@ -2,45 +2,22 @@
  * Fuzzing both receiver transports with seeded random, truncated, bit-flipped and deeply nested
  * protobuf and JSON: every case gets a specific 4xx / INVALID_ARGUMENT (or 200 when the mutation
  * happens to stay valid), the process stays up, and nothing invalid reaches Kafka.
+ *
+ * A second oracle besides the receiver's own validator: every accepted case is decoded by
+ * protobufjs from the official .proto files (decodeRequest), must have the item count the validator
+ * counted, and the records in Kafka must decode to exactly the accepted requests, in order.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client, credentials } from '@grpc/grpc-js';
-import { jsonToProtobuf, validateRequest } from '../../schemas/otlp/codec.js';
+import { decodeRequest, jsonToProtobuf, validateRequest } from '../../schemas/otlp/codec.js';
 import { generateTraces, seededRandom } from '../fixtures/generate.js';
+import { mutate } from '../fixtures/mutate.js';
 import * as sdk from '../fixtures/otel-sdk.js';
 import { readRecords, topicSize } from '../harness/kafka.js';
 import { startTestReceiver } from '../harness/receiver.js';
 
 const CASES = Number(process.env['FUZZ_CASES'] ?? 400);
-
-function mutate(random: () => number, seed: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(seed);
-  switch (Math.floor(random() * 5)) {
-    case 0:
-      return bytes.subarray(0, Math.floor(random() * bytes.length)); // truncated
-    case 1: {
-      for (let i = 0; i < 1 + Math.floor(random() * 4); i++)
-        bytes[Math.floor(random() * bytes.length)]! ^= 1 << Math.floor(random() * 8);
-      return bytes; // bit flips
-    }
-    case 2:
-      return Uint8Array.from({ length: Math.floor(random() * 200) }, () => Math.floor(random() * 256)); // noise
-    case 3: {
-      const at = Math.floor(random() * bytes.length);
-      const junk = Uint8Array.from({ length: 1 + Math.floor(random() * 8) }, () =>
-        Math.floor(random() * 256),
-      );
-      return new Uint8Array([...bytes.subarray(0, at), ...junk, ...bytes.subarray(at)]); // inserted garbage
-    }
-    default: {
-      let nested = '{"stringValue":"x"}';
-      for (let i = 0; i < 100 + Math.floor(random() * 200); i++)
-        nested = `{"arrayValue":{"values":[${nested}]}}`;
-      return Buffer.from(`{"resourceLogs":[{"resource":{"attributes":[{"key":"k","value":${nested}}]}}]}`); // nesting bomb (as protobuf: garbage)
-    }
-  }
-}
 
 /** The item count when `count` succeeds, undefined when it throws (invalid input). */
 function itemsOf(count: () => number): number | undefined {
@@ -49,6 +26,14 @@ function itemsOf(count: () => number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Spans in a protobufjs-decoded ExportTraceServiceRequest. */
+function spanCount(request: Record<string, unknown>): number {
+  let n = 0;
+  for (const rs of (request['resourceSpans'] ?? []) as { scopeSpans?: { spans?: unknown[] }[] }[])
+    for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  return n;
 }
 
 function grpcExport(port: number, body: Uint8Array): Promise<number> {
@@ -81,6 +66,8 @@ test(
     const jsonSeed = Buffer.from(sdk.spansJson());
     const seen = new Map<string, number>();
     let accepted = 0;
+    /** What Kafka must hold, in order: the accepted requests as protobufjs decodes them. */
+    const expected: Record<string, unknown>[] = [];
     const rssBefore = process.memoryUsage().rss;
     for (let i = 0; i < CASES; i++) {
       const body = mutate(random, seeds[i % seeds.length]!);
@@ -100,7 +87,12 @@ test(
       const code = await grpcExport(receiver.grpcPort, body);
       seen.set(`grpc ${code}`, (seen.get(`grpc ${code}`) ?? 0) + 1);
       assert.ok(valid ? code === 0 : code === 3, `case ${i}: valid=${valid} grpc=${code}`);
-      if (items) accepted += 2; // a valid request with no items is answered 200 and produces nothing
+      if (items) {
+        accepted += 2; // a valid request with no items is answered 200 and produces nothing
+        const decoded = decodeRequest('traces', body);
+        assert.equal(spanCount(decoded), items, `case ${i}: protobufjs counts the validator's items`);
+        expected.push(decoded, decoded);
+      }
 
       const json = mutate(random, jsonSeed);
       const jsonRes = await fetch(`${receiver.httpUrl}/v1/traces`, {
@@ -111,13 +103,16 @@ test(
       await jsonRes.arrayBuffer();
       seen.set(`json ${jsonRes.status}`, (seen.get(`json ${jsonRes.status}`) ?? 0) + 1);
       assert.ok([200, 400, 413].includes(jsonRes.status), `json case ${i}: status ${jsonRes.status}`);
-      if (
-        jsonRes.status === 200 &&
-        itemsOf(
-          () => validateRequest('traces', jsonToProtobuf('traces', Buffer.from(json).toString('utf8'))).items,
-        )
-      )
-        accepted += 1;
+      if (jsonRes.status === 200) {
+        const converted = jsonToProtobuf('traces', Buffer.from(json).toString('utf8'));
+        const jsonItems = itemsOf(() => validateRequest('traces', converted).items);
+        if (jsonItems) {
+          accepted += 1;
+          const decoded = decodeRequest('traces', converted);
+          assert.equal(spanCount(decoded), jsonItems, `json case ${i}: protobufjs counts the items`);
+          expected.push(decoded);
+        }
+      }
     }
     t.diagnostic(
       `fuzz answers: ${JSON.stringify(Object.fromEntries([...seen].sort()))}; rss +${Math.round((process.memoryUsage().rss - rssBefore) / 1e6)} MB in the test process`,
@@ -129,7 +124,14 @@ test(
     );
     // Exactly the accepted requests reached Kafka, and each of them is valid OTLP.
     assert.equal(await topicSize(receiver.topics.traces), accepted);
-    for (const record of await readRecords(receiver.topics.traces, accepted))
+    const records = await readRecords(receiver.topics.traces, accepted);
+    records.forEach((record, n) => {
       validateRequest('traces', record.value);
+      assert.deepEqual(
+        decodeRequest('traces', record.value),
+        expected[n],
+        `record ${n} is the accepted request`,
+      );
+    });
   },
 );

@@ -52,6 +52,30 @@ test('a poison record lands in the DLQ with its bytes, headers and the reason, w
   assert.equal(writer.metrics.deadLetters.get({ signal: 'logs', reason: 'DECODE_FAILED' }), 1);
 });
 
+test("many large poison records of one batch all reach the DLQ under Kafka's default message.max.bytes", async (t) => {
+  const topics = await freshTopics(1);
+  const db = await freshDatabase();
+  t.after(() => db.drop());
+  // Five undecodable records of 600 kB: together far over one record batch of the DLQ topic.
+  const poison = (n: number): Buffer =>
+    Buffer.concat([Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x7f]), Buffer.alloc(600_000, n)]);
+  // One produce call each: the harness producer does not split batches for the broker's limit.
+  for (const n of [1, 2, 3, 4, 5]) await produce(topics.logs, [{ value: poison(n) }]);
+  await produce(topics.logs, [{ value: logRequest('after the poison') }]);
+  const writer = await startTestWriter(topics.prefix, db.database, { 'writer.signals': 'logs' });
+  t.after(() => writer.stop());
+  await eventually(
+    async () => (await count(db.client, `SELECT count() AS n FROM \`${db.database}\`.otel_logs`)) === 1,
+    30_000,
+    'the good row after the poison',
+  );
+  const letters = await readRecords(`${topics.logs}.dlq`, 5);
+  assert.deepEqual(
+    letters.map((l) => [l.headers[DLQ_HEADERS.offset], l.value.length]),
+    [0, 1, 2, 3, 4].map((offset) => [String(offset), 600_005]),
+  );
+});
+
 test('a column dropped while the writer runs: the shape is read again and the batch re-encoded', async (t) => {
   const topics = await freshTopics(1);
   const db = await freshDatabase();

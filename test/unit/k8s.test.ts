@@ -5,9 +5,11 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../core/config/load.js';
 import { configSchema, envName } from '../../core/config/options.js';
 import { fromRoot } from '../../core/paths.js';
+import { receiverMemoryBytes } from '../../receiver/admission.js';
 
 interface Container {
   args?: string[];
+  resources?: { limits?: { memory?: string } };
   env?: { name: string; value: string }[];
   ports?: { containerPort: number }[];
   livenessProbe?: { httpGet: { path: string; port: number } };
@@ -88,5 +90,18 @@ test('receivers drain from load balancers before stopping, within the grace peri
   assert.ok(
     pod.terminationGracePeriodSeconds >= delay + shutdownMs / 1000,
     'the grace period covers the delay and the shutdown deadline',
+  );
+});
+
+test("the receiver's memory limit holds its stated bound (docs/operations.md)", () => {
+  const receiver = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'tributary-receiver');
+  const container = receiver!.spec!.template!.spec.containers[0]!;
+  const limit = /^(\d+)(Mi|Gi)$/.exec(container.resources?.limits?.memory ?? '');
+  assert.ok(limit, 'the receiver has a memory limit in Mi or Gi');
+  const bytes = Number(limit[1]) * (limit[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2);
+  const { config } = loadConfig({ env: containerEnv(container) });
+  assert.ok(
+    receiverMemoryBytes(config) <= bytes,
+    `bound ${receiverMemoryBytes(config)} exceeds the limit ${bytes}: lower receiver.maxAdmittedBytes or raise the limit`,
   );
 });

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { TributaryError } from '../../../core/errors.js';
+import { engineConfigXml } from './sandbox.js';
 
 interface ChdbResult {
   readonly elapsed: number;
@@ -39,6 +40,13 @@ export interface EngineRequest {
   readonly database: string;
   readonly settings: Readonly<Record<string, string>>;
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * The server's own statements around this request (loading external data), run in the same
+   * turn so no other request runs between them: `before` ahead of the request's settings,
+   * `after` once it is done, whatever happened.
+   */
+  readonly before?: readonly string[];
+  readonly after?: readonly string[];
 }
 
 export interface EngineResult {
@@ -98,12 +106,9 @@ export class Engine {
         { cause: err },
       );
     }
-    // MergeTree defaults are server configuration, not settings: give them as a config file.
+    // MergeTree defaults and the sandboxed user are server configuration: give them as a file.
     const configFile = join(dataDir, 'tributary-local.xml');
-    writeFileSync(
-      configFile,
-      `<clickhouse>\n  <merge_tree>\n    <non_replicated_deduplication_window>${options.dedupWindow}</non_replicated_deduplication_window>\n  </merge_tree>\n</clickhouse>\n`,
-    );
+    writeFileSync(configFile, engineConfigXml({ dedupWindow: options.dedupWindow, configPath: configFile }));
     let session: ChdbSession;
     try {
       session = new Session(dataDir, { connectionArgs: [`--config-file=${configFile}`] });
@@ -148,6 +153,7 @@ export class Engine {
   private async execute(request: EngineRequest): Promise<EngineResult> {
     const touched: string[] = [];
     try {
+      for (const sql of request.before ?? []) await this.session.queryAsync(sql);
       if (request.database !== this.currentDatabase) {
         await this.session.queryAsync(`USE \`${request.database.replace(/`/g, '``')}\``);
         this.currentDatabase = request.database;
@@ -172,6 +178,13 @@ export class Engine {
       throw toEngineError(err);
     } finally {
       await this.restore(touched);
+      for (const sql of request.after ?? []) {
+        try {
+          await this.session.queryAsync(sql);
+        } catch {
+          // Clean-up of the server's own objects; a failure here must not hide the answer.
+        }
+      }
     }
   }
 

@@ -2,12 +2,14 @@
  * ClickHouse's "external data for query processing" over HTTP: a multipart/form-data body whose
  * parts are temporary tables the query can read (`<name>_structure` and `<name>_format` come as URL
  * parameters). The writer's fenced inserts use it (writer/insert.ts). Here each part is written to
- * a file and the table name in the query becomes a `file(...)` read of it: chdb has no temporary
- * tables of an HTTP session, and the whole body has arrived before the query runs, as on a server.
+ * a file, loaded by the server into a Memory table, and the table name in the query becomes that
+ * table: chdb has no temporary tables of an HTTP session, and the whole body has arrived before
+ * the query runs, as on a server.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from './engine.js';
+import { SqlLexError, tokenize } from './sql-tokens.js';
 
 export interface ExternalTable {
   readonly name: string;
@@ -44,11 +46,68 @@ export function splitMultipart(body: Buffer, boundary: string): { name: string; 
   return parts;
 }
 
-const fileLiteral = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/**
+ * The database the server loads external data into, one Memory table per part and request. It is
+ * server-owned: created empty at start, its tables exist only while their request runs (the engine
+ * runs one request at a time, so no other request sees them).
+ */
+export const EXTERNAL_DATABASE = '_tributary_external';
+
+const literal = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const identifier = (s: string): string => '`' + s.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
+
+/** Statements the server runs at start so EXTERNAL_DATABASE exists and holds nothing stale. */
+export const EXTERNAL_DATABASE_SETUP: readonly string[] = [
+  `DROP DATABASE IF EXISTS ${identifier(EXTERNAL_DATABASE)} SYNC`,
+  `CREATE DATABASE ${identifier(EXTERNAL_DATABASE)}`,
+];
+
+export interface BoundExternalTables {
+  /** The client's statement with each external table name replaced by its Memory table. */
+  readonly sql: string;
+  /** Server statements run before `sql`: create each Memory table and load its file into it. */
+  readonly before: string[];
+  /** Server statements run after `sql`, whatever happened: drop the Memory tables. */
+  readonly after: string[];
+  readonly files: string[];
+}
 
 /**
- * Writes each part to a file under `dir` and rewrites `sql` so the part's table name reads that
- * file. Consumes the `<name>_structure` / `<name>_format` settings.
+ * A `<name>_structure` is pasted into the server's CREATE TABLE: it must stay inside the column
+ * list's parentheses (balanced, one statement). What it may contain (DEFAULT expressions) is then
+ * checked by the statement policy on the whole CREATE (`checkServerSql`).
+ */
+function checkStructure(name: string, structure: string): void {
+  let tokens;
+  try {
+    tokens = tokenize(structure);
+  } catch (err) {
+    throw new EngineError(
+      `bad ${name}_structure: ${err instanceof SqlLexError ? err.message : String(err)}`,
+      62,
+      'SYNTAX_ERROR',
+    );
+  }
+  let depth = 0;
+  for (const token of tokens) {
+    if (token.kind !== 'punct') continue;
+    if (token.value === ';') depth = -1;
+    else if (token.value === '(') depth++;
+    else if (token.value === ')') depth--;
+    if (depth < 0) break;
+  }
+  if (tokens.length === 0 || depth !== 0)
+    throw new EngineError(`bad ${name}_structure: not a column list`, 62, 'SYNTAX_ERROR');
+}
+
+/**
+ * Writes each part to a file under `dir` and plans its load: the server (never the client's SQL)
+ * creates a Memory table of the part's structure, fills it with `INSERT … FROM INFILE`, and the
+ * part's table name in `sql` becomes that table. The engine user has no FILE grant, so a `file()`
+ * read of the upload would be refused like any client's; FROM INFILE needs none, and the statement
+ * policy refuses it in client SQL. `checkServerSql` (the statement policy) sees each CREATE, since
+ * the structure in it comes from the client. Consumes the `<name>_structure` / `<name>_format`
+ * settings.
  */
 export function bindExternalTables(
   sql: string,
@@ -56,8 +115,9 @@ export function bindExternalTables(
   settings: Record<string, string>,
   dir: string,
   id: string,
-): { sql: string; files: string[] } {
-  const files: string[] = [];
+  checkServerSql: (sql: string) => void,
+): BoundExternalTables {
+  const bound: BoundExternalTables = { sql, before: [], after: [], files: [] };
   let rewritten = sql;
   for (const part of parts) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(part.name))
@@ -71,11 +131,18 @@ export function bindExternalTables(
     Reflect.deleteProperty(settings, formatKey);
     if (!structure)
       throw new EngineError(`external table ${part.name} needs ${part.name}_structure`, 36, 'BAD_ARGUMENTS');
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(format))
+      throw new EngineError(`bad ${formatKey} ${format}`, 73, 'UNKNOWN_FORMAT');
+    checkStructure(part.name, structure);
+    const table = `${identifier(EXTERNAL_DATABASE)}.${identifier(`${id}-${part.name}`)}`;
+    const create = `CREATE TABLE ${table} (${structure}) ENGINE = Memory`;
+    checkServerSql(create);
     const file = join(dir, `${id}-${part.name}.data`);
     writeFileSync(file, part.data);
-    files.push(file);
-    const source = `file(${fileLiteral(file)}, ${fileLiteral(format)}, ${fileLiteral(structure)})`;
-    rewritten = rewritten.replace(new RegExp(`\\bFROM\\s+${part.name}\\b`, 'g'), `FROM ${source}`);
+    bound.files.push(file);
+    bound.before.push(create, `INSERT INTO ${table} FROM INFILE ${literal(file)} FORMAT ${format}`);
+    bound.after.push(`DROP TABLE IF EXISTS ${table} SYNC`);
+    rewritten = rewritten.replace(new RegExp(`\\bFROM\\s+${part.name}\\b`, 'g'), `FROM ${table}`);
   }
-  return { sql: rewritten, files };
+  return { ...bound, sql: rewritten };
 }

@@ -15,6 +15,8 @@ export interface StartClickHouseOptions {
   readonly dedupWindow?: number;
   readonly user?: string;
   readonly password?: string;
+  readonly allowedOrigins?: readonly string[];
+  readonly allowedHosts?: readonly string[];
   readonly startTimeoutMs?: number;
 }
 
@@ -42,6 +44,9 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
     '--clickhouse-dedup-window',
     String(options.dedupWindow ?? 10_000),
   ];
+  if (options.allowedOrigins?.length)
+    args.push('--clickhouse-allowed-origins', options.allowedOrigins.join(','));
+  if (options.allowedHosts?.length) args.push('--clickhouse-allowed-hosts', options.allowedHosts.join(','));
   // The child takes its settings from the flags above only.
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('TRIBUTARY_')),

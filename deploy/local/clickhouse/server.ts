@@ -1,6 +1,8 @@
 /**
  * The ClickHouse HTTP interface in front of the chdb engine: enough of it for @clickhouse/client,
  * curl and query tools. Each request's URL settings apply to that request only (see engine.ts).
+ * Every request passes the request guard (Host, Origin) first, and the client's SQL passes the
+ * statement policy before the server adds its own FROM INFILE for binary inserts and external data.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,8 @@ import type { Logger } from '../../../core/log.js';
 import { type Engine, EngineError } from './engine.js';
 import { bindExternalTables, multipartBoundary, splitMultipart } from './external-data.js';
 import { fromInfile, parseInsert, splitInsertBody } from './insert-sql.js';
+import type { GuardVerdict } from './request-guard.js';
+import type { SqlPolicy } from './sql-policy.js';
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -20,6 +24,9 @@ export interface ServerOptions {
   readonly password: string;
   readonly maxBodyBytes: number;
   readonly log: Logger;
+  /** Decides from the headers whether this client may talk to the server at all. */
+  readonly guard: (headers: IncomingMessage['headers']) => GuardVerdict;
+  readonly policy: SqlPolicy;
 }
 
 /** URL parameters that are part of the HTTP protocol, not engine settings. */
@@ -56,6 +63,7 @@ const VERSION = '26.7 (tributary local, chdb)';
 
 function httpStatusFor(code: number): number {
   if (code === 516) return 401;
+  if (code === 497 || code === 164) return 403;
   if (code === 60 || code === 81) return 404;
   if ([62, 46, 47, 16, 27, 41, 6, 53, 115, 36, 43, 44, 26, 33, 117, 72, 69].includes(code)) return 400;
   if (code === 202) return 503;
@@ -139,6 +147,30 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const queryId = url.searchParams.get('query_id') ?? randomUUID();
+    const verdict = options.guard(req.headers);
+    if (!verdict.ok) {
+      sendError(res, new EngineError(verdict.message, 497, 'ACCESS_DENIED'), queryId);
+      return;
+    }
+    if (verdict.corsOrigin) {
+      res.setHeader('Access-Control-Allow-Origin', verdict.corsOrigin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader(
+        'Access-Control-Expose-Headers',
+        'X-ClickHouse-Query-Id, X-ClickHouse-Summary, X-ClickHouse-Format, X-ClickHouse-Exception-Code',
+      );
+    }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(verdict.corsOrigin ? 204 : 405, {
+        'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+        'Access-Control-Allow-Headers':
+          req.headers['access-control-request-headers'] ??
+          'authorization, content-type, x-clickhouse-user, x-clickhouse-key, x-clickhouse-format',
+        'Access-Control-Max-Age': '600',
+      });
+      res.end();
+      return;
+    }
     if (
       (url.pathname === '/ping' || url.pathname === '/') &&
       !url.searchParams.has('query') &&
@@ -172,38 +204,54 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       if (name.startsWith('param_')) params[name.slice(6)] = value;
       else if (!PROTOCOL_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name)) settings[name] = value;
     }
-    const body = req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
+    options.policy.checkSettingNames(Object.keys(settings));
+    const readOnly = req.method === 'GET' || req.method === 'HEAD';
     const queryParam = url.searchParams.get('query') ?? '';
+    // A GET is refused before anything runs; a POST's statement is checked once its body is in.
+    if (readOnly) options.policy.checkStatement(queryParam, { readOnly });
+    const body = req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
 
     let sql: string;
     let dataFile: string | undefined;
     let externalFiles: string[] = [];
+    let before: string[] = [];
+    let after: string[] = [];
     const boundary = multipartBoundary(req.headers['content-type']);
     const insert = queryParam && !boundary ? parseInsert(queryParam) : undefined;
     const bodyInsert = !queryParam && !boundary ? splitInsertBody(body) : undefined;
     if (boundary) {
+      // The client's statement is checked before the server puts its own tables in.
+      options.policy.checkStatement(queryParam, { readOnly });
       const bound = bindExternalTables(
         queryParam,
         splitMultipart(body, boundary),
         settings,
         options.tmpDir,
         `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}`,
+        (serverSql) => options.policy.checkStatement(serverSql, { readOnly: false }),
       );
       sql = bound.sql;
       externalFiles = bound.files;
+      before = bound.before;
+      after = bound.after;
     } else if (insert || bodyInsert) {
       const target = insert ?? parseInsert(bodyInsert!.sql);
       if (!target) throw new EngineError('Cannot parse the INSERT statement', 62, 'SYNTAX_ERROR');
+      const data = insert ? body : bodyInsert!.data;
+      options.policy.checkStatement(insert ? queryParam : bodyInsert!.sql, { readOnly });
+      // The Values format evaluates expressions in its data: the data is SQL to the policy.
+      if (/^values$/i.test(target.format)) options.policy.checkValuesData(data.toString('utf8'));
       dataFile = join(options.tmpDir, `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}.data`);
-      writeFileSync(dataFile, insert ? body : bodyInsert!.data);
+      writeFileSync(dataFile, data);
       sql = fromInfile(target, dataFile);
     } else {
       sql =
         queryParam && body.length > 0
           ? `${queryParam}\n${body.toString('utf8')}`
           : queryParam || body.toString('utf8');
+      if (sql.trim() === '') throw new EngineError('Empty query', 62, 'SYNTAX_ERROR');
+      options.policy.checkStatement(sql, { readOnly });
     }
-    if (sql.trim() === '') throw new EngineError('Empty query', 62, 'SYNTAX_ERROR');
 
     const format = url.searchParams.get('default_format') ?? 'TabSeparated';
     const started = process.hrtime.bigint();
@@ -214,6 +262,8 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
         database: url.searchParams.get('database') ?? 'default',
         settings,
         params,
+        before,
+        after,
       });
       const elapsedNs = process.hrtime.bigint() - started;
       const summary = {

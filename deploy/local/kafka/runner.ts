@@ -170,9 +170,9 @@ function serverProperties(node: NodeLayout, all: readonly NodeLayout[], secure?:
     'group.consumer.min.session.timeout.ms': 6_000,
     'group.consumer.heartbeat.interval.ms': 2_000,
     'group.consumer.min.heartbeat.interval.ms': 1_000,
-    // Room for 1,000,000-byte OTLP records plus batch overhead.
-    'message.max.bytes': 4 * 1024 * 1024,
-    'replica.fetch.max.bytes': 4 * 1024 * 1024,
+    // Kafka's default, stated: the receiver must fit its record batches (1,000,000-byte records
+    // plus overhead) into the limit production brokers have, and tests must see that limit.
+    'message.max.bytes': 1_048_588,
     'log.segment.bytes': 64 * 1024 * 1024,
     'log.retention.hours': 24,
     'num.network.threads': 2,
