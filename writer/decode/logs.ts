@@ -2,13 +2,36 @@
 import { TABLES } from '../../schemas/ddl.js';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from '../../schemas/otlp/wire.js';
 import { type Raw, anyValueAsString, pushKeyValue, readString, sortAttributes } from './anyvalue.js';
-import { type RowsByTable, addRow, forEachItem, idHex } from './common.js';
+import {
+  type ResourceInfo,
+  type Row,
+  type RowsByTable,
+  type ScopeInfo,
+  addRow,
+  forEachItem,
+  idHex,
+} from './common.js';
 
 /** Log records carrying this attribute are browser session-replay events (ClickStack routing). */
 export const SESSION_ATTRIBUTE = 'rr-web.event';
 
 export function decodeLogs(bytes: Uint8Array, rows: RowsByTable = new Map()): RowsByTable {
   forEachItem(bytes, (resource, scope, start, end) => {
+    const { table, row } = logRecordRow(bytes, start, end, resource, scope);
+    addRow(rows, table, row);
+  });
+  return rows;
+}
+
+/** One log record (bytes[start, end)) as a row, and its table: hyperdx_sessions for session replays. */
+export function logRecordRow(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  resource: ResourceInfo,
+  scope: ScopeInfo,
+): { table: string; row: Row } {
+  {
     const reader = new WireReader(bytes, start, end);
     let time = 0n;
     let observed = 0n;
@@ -40,7 +63,7 @@ export function decodeLogs(bytes: Uint8Array, rows: RowsByTable = new Map()): Ro
     }
     const logAttributes = sortAttributes(attributes);
     const isSession = logAttributes.some(([k]) => k === SESSION_ATTRIBUTE);
-    addRow(rows, isSession ? TABLES.sessions : TABLES.logs, {
+    const row: Row = {
       Timestamp: time !== 0n ? time : observed,
       TraceId: traceId,
       SpanId: spanId,
@@ -57,7 +80,7 @@ export function decodeLogs(bytes: Uint8Array, rows: RowsByTable = new Map()): Ro
       ScopeAttributes: scope.attributes,
       LogAttributes: logAttributes,
       EventName: eventName,
-    });
-  });
-  return rows;
+    };
+    return { table: isSession ? TABLES.sessions : TABLES.logs, row };
+  }
 }

@@ -262,6 +262,21 @@ const TABLE_BY_KIND: Record<Kind, string> = {
 
 export function decodeMetrics(bytes: Uint8Array, rows: RowsByTable = new Map()): RowsByTable {
   forEachItem(bytes, (resource, scope, start, end) => {
+    metricRows(bytes, start, end, resource, scope, (table, row) => addRow(rows, table, row));
+  });
+  return rows;
+}
+
+/** One metric (bytes[start, end)): a row per data point, handed to `emit` with its table. */
+export function metricRows(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  resource: ResourceInfo,
+  scope: ScopeInfo,
+  emit: (table: string, row: Row) => void,
+): void {
+  {
     const reader = new WireReader(bytes, start, end);
     let name = '';
     let description = '';
@@ -291,11 +306,9 @@ export function decodeMetrics(bytes: Uint8Array, rows: RowsByTable = new Map()):
       else dr.skip(t.wire);
     }
     for (const p of points)
-      addRow(
-        rows,
+      emit(
         TABLE_BY_KIND[data.kind],
         decodePoint(data.kind, bytes, p.start, p.end, common, temporality, monotonic),
       );
-  });
-  return rows;
+  }
 }

@@ -2,7 +2,16 @@
 import { TABLES } from '../../schemas/ddl.js';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from '../../schemas/otlp/wire.js';
 import { type Attributes, type Raw, pushKeyValue, readString, sortAttributes } from './anyvalue.js';
-import { type RowsByTable, addRow, forEachItem, idHex, readAttributes } from './common.js';
+import {
+  type ResourceInfo,
+  type Row,
+  type RowsByTable,
+  type ScopeInfo,
+  addRow,
+  forEachItem,
+  idHex,
+  readAttributes,
+} from './common.js';
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
 const STATUS_CODES = ['Unset', 'Ok', 'Error'];
@@ -22,6 +31,20 @@ function readStatus(bytes: Uint8Array, start: number, end: number): { code: numb
 
 export function decodeTraces(bytes: Uint8Array, rows: RowsByTable = new Map()): RowsByTable {
   forEachItem(bytes, (resource, scope, start, end) => {
+    addRow(rows, TABLES.traces, spanRow(bytes, start, end, resource, scope));
+  });
+  return rows;
+}
+
+/** One span (bytes[start, end)) as an otel_traces row. */
+export function spanRow(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  resource: ResourceInfo,
+  scope: ScopeInfo,
+): Row {
+  {
     const reader = new WireReader(bytes, start, end);
     let traceId = '';
     let spanId = '';
@@ -145,7 +168,7 @@ export function decodeTraces(bytes: Uint8Array, rows: RowsByTable = new Map()): 
       }
       reader.skip(t.wire);
     }
-    addRow(rows, TABLES.traces, {
+    return {
       Timestamp: startNs,
       TraceId: traceId,
       SpanId: spanId,
@@ -168,7 +191,6 @@ export function decodeTraces(bytes: Uint8Array, rows: RowsByTable = new Map()): 
       'Links.SpanId': linkSpanIds,
       'Links.TraceState': linkStates,
       'Links.Attributes': linkAttributes,
-    });
-  });
-  return rows;
+    };
+  }
 }

@@ -1,0 +1,165 @@
+/**
+ * Wire-to-RowBinary transcoding: one Kafka record (an OTLP Export*ServiceRequest) is walked once and
+ * each row is written as RowBinary, in the live column order of its table, into the caller's sink for
+ * (table, UTC day of the row's partition time). Byte for byte the same as decodeRecord + each column's
+ * encoder (test/unit/transcode-differential.test.ts proves it), without building row objects or JS
+ * strings on the fast path. Output depends only on the bytes, the shapes and the context.
+ */
+import { TABLES } from '../../schemas/ddl.js';
+import type { Signal } from '../../schemas/otlp/codec.js';
+import type { ByteWriter } from '../rowbinary.js';
+import type { TableShape } from '../schema.js';
+import { type LogHooks, transcodeLogs } from './logs.js';
+import { transcodeMetrics } from './metrics.js';
+import { Run, type TranscodeCounts } from './run.js';
+import type { TimeClamp } from './time.js';
+import { transcodeTraces } from './traces.js';
+
+export type { TranscodeCounts } from './run.js';
+export type { TimeClamp } from './time.js';
+export type { LogFacts } from './log-facts.js';
+export { clickStackMayChange } from './log-facts.js';
+export { dayOfBigInt as dayOfNs } from './time.js';
+
+export interface TranscodeContext extends LogHooks {
+  /**
+   * The live shape of every table the signal writes (TABLES_BY_SIGNAL), as SchemaCache.get(table,
+   * PROVIDED_COLUMNS[table]) gives it. Columns the table lacks are not written; columns the rows do
+   * not provide get the column encoder's default.
+   */
+  readonly shapes: ReadonlyMap<string, TableShape>;
+  /** Where rows of `table` whose partition time falls on UTC `day` (days since 1970-01-01) go. */
+  sinkFor(table: string, day: number): ByteWriter;
+  /**
+   * Applied to every stored time: Timestamp and Events.Timestamp (traces), Timestamp (logs and
+   * sessions), StartTimeUnix, TimeUnix and Exemplars.TimeUnix (metrics). Duration is always end −
+   * start as sent. The day is taken from the clamped partition time.
+   */
+  readonly clamp?: TimeClamp | undefined;
+}
+
+/** The tables each signal writes. */
+export const TABLES_BY_SIGNAL: Record<Signal, readonly string[]> = {
+  traces: [TABLES.traces],
+  logs: [TABLES.logs, TABLES.sessions],
+  metrics: [TABLES.gauge, TABLES.sum, TABLES.histogram, TABLES.exponentialHistogram, TABLES.summary],
+};
+
+const LOG_COLUMNS = [
+  'Timestamp',
+  'TraceId',
+  'SpanId',
+  'TraceFlags',
+  'SeverityText',
+  'SeverityNumber',
+  'ServiceName',
+  'Body',
+  'ResourceSchemaUrl',
+  'ResourceAttributes',
+  'ScopeSchemaUrl',
+  'ScopeName',
+  'ScopeVersion',
+  'ScopeAttributes',
+  'LogAttributes',
+  'EventName',
+];
+const METRIC_COMMON = [
+  'ResourceAttributes',
+  'ResourceSchemaUrl',
+  'ScopeName',
+  'ScopeVersion',
+  'ScopeAttributes',
+  'ScopeDroppedAttrCount',
+  'ScopeSchemaUrl',
+  'ServiceName',
+  'MetricName',
+  'MetricDescription',
+  'MetricUnit',
+  'Attributes',
+  'StartTimeUnix',
+  'TimeUnix',
+];
+const EXEMPLARS = ['FilteredAttributes', 'TimeUnix', 'Value', 'SpanId', 'TraceId'].map(
+  (c) => `Exemplars.${c}`,
+);
+const HISTOGRAM = ['Count', 'Sum', 'Flags', 'Min', 'Max', 'AggregationTemporality'];
+
+/** The columns the rows of each table provide (what SchemaCache.get needs as `provided`). */
+export const PROVIDED_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = {
+  [TABLES.traces]: new Set([
+    'Timestamp',
+    'TraceId',
+    'SpanId',
+    'ParentSpanId',
+    'TraceState',
+    'SpanName',
+    'SpanKind',
+    'ServiceName',
+    'ResourceAttributes',
+    'ScopeName',
+    'ScopeVersion',
+    'SpanAttributes',
+    'Duration',
+    'StatusCode',
+    'StatusMessage',
+    ...['Timestamp', 'Name', 'Attributes'].map((c) => `Events.${c}`),
+    ...['TraceId', 'SpanId', 'TraceState', 'Attributes'].map((c) => `Links.${c}`),
+  ]),
+  [TABLES.logs]: new Set(LOG_COLUMNS),
+  [TABLES.sessions]: new Set(LOG_COLUMNS),
+  [TABLES.gauge]: new Set([...METRIC_COMMON, 'Value', 'Flags', ...EXEMPLARS]),
+  [TABLES.sum]: new Set([
+    ...METRIC_COMMON,
+    'Value',
+    'Flags',
+    ...EXEMPLARS,
+    'AggregationTemporality',
+    'IsMonotonic',
+  ]),
+  [TABLES.histogram]: new Set([
+    ...METRIC_COMMON,
+    ...HISTOGRAM,
+    'BucketCounts',
+    'ExplicitBounds',
+    ...EXEMPLARS,
+  ]),
+  [TABLES.exponentialHistogram]: new Set([
+    ...METRIC_COMMON,
+    ...HISTOGRAM,
+    'Scale',
+    'ZeroCount',
+    'PositiveOffset',
+    'PositiveBucketCounts',
+    'NegativeOffset',
+    'NegativeBucketCounts',
+    ...EXEMPLARS,
+  ]),
+  [TABLES.summary]: new Set([
+    ...METRIC_COMMON,
+    'Count',
+    'Sum',
+    'ValueAtQuantiles.Quantile',
+    'ValueAtQuantiles.Value',
+    'Flags',
+  ]),
+};
+
+/**
+ * Transcodes one record into the context's sinks and returns the rows it added per table and day.
+ * A record that is not valid OTLP throws ("invalid OTLP <signal> protobuf: ...", as decodeRecord)
+ * after every sink is put back to its length before the call: a record adds all its rows or none.
+ */
+export function transcodeRecord(signal: Signal, bytes: Uint8Array, ctx: TranscodeContext): TranscodeCounts {
+  const run = new Run(ctx);
+  try {
+    if (signal === 'traces') transcodeTraces(bytes, run);
+    else if (signal === 'logs') transcodeLogs(bytes, run, ctx);
+    else transcodeMetrics(bytes, run);
+  } catch (err) {
+    run.undo();
+    throw new Error(`invalid OTLP ${signal} protobuf: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  return run.finish();
+}
