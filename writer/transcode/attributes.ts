@@ -31,7 +31,10 @@ let keyStart = new Int32Array(64);
 let keyEnd = new Int32Array(64);
 let valueStart = new Int32Array(64);
 let valueEnd = new Int32Array(64);
+/** The key's first 6 bytes as a number (zero-padded): orders most pairs without a byte loop. */
+let prefix = new Float64Array(64);
 let order = new Int32Array(64);
+let dropped = new Uint8Array(64);
 const cursor = new Cursor(new Uint8Array(0), 0, 0);
 
 function grow(size: number): void {
@@ -42,43 +45,47 @@ function grow(size: number): void {
   keyEnd = new Int32Array(n);
   valueStart = new Int32Array(n);
   valueEnd = new Int32Array(n);
+  prefix = new Float64Array(n);
   order = new Int32Array(n);
+  dropped = new Uint8Array(n);
 }
 
 /** <0, 0, >0 as key a sorts before, equal to, after key b. */
 function compareKeys(bytes: Uint8Array, a: number, b: number): number {
+  const pa = prefix[a]!;
+  const pb = prefix[b]!;
+  if (pa !== pb) return pa - pb;
   const as = keyStart[a]!;
   const bs = keyStart[b]!;
   const al = keyEnd[a]! - as;
   const bl = keyEnd[b]! - bs;
   const n = al < bl ? al : bl;
-  for (let i = 0; i < n; i++) {
+  for (let i = 6; i < n; i++) {
     const d = bytes[as + i]! - bytes[bs + i]!;
     if (d !== 0) return d;
   }
   return al - bl;
 }
 
-/**
- * Writes the KeyValue messages listed in `kvs` (from `first`, `count` of them) as one Map value.
- * Returns false, having written nothing, when a key is not ASCII.
- */
-export function writeAttributes(
-  out: ByteWriter,
-  bytes: Uint8Array,
-  kvs: Ranges,
-  first = 0,
-  count = kvs.count - first,
-): boolean {
-  grow(count);
-  const c = cursor;
-  const data = kvs.data;
-  for (let i = 0; i < count; i++) {
-    c.reset(bytes, data[(first + i) * 2]!, data[(first + i) * 2 + 1]!);
-    let ks = 0;
-    let ke = 0;
-    let vs = -1;
-    let ve = -1;
+/** Reads KeyValue i at [s, e) into the scratch arrays. */
+function readKeyValue(bytes: Uint8Array, i: number, s: number, e: number): void {
+  let ks = 0;
+  let ke = 0;
+  let vs = -1;
+  let ve = -1;
+  // The usual layout, key then value with one-byte lengths, without the general walk.
+  const kl = bytes[s + 1]!;
+  if (bytes[s] === 0x0a && kl < 0x80 && s + 2 + kl < e && bytes[s + 2 + kl] === 0x12) {
+    const vl = bytes[s + 3 + kl]!;
+    if (vl < 0x80 && s + 4 + kl + vl === e) {
+      ks = s + 2;
+      ke = ks + kl;
+      vs = ke + 2;
+      ve = e;
+    }
+  }
+  if (vs < 0) {
+    const c = cursor.reset(bytes, s, e);
     while (c.pos < c.end) {
       const key = c.tag();
       if (key === 0x0a) {
@@ -91,13 +98,43 @@ export function writeAttributes(
         c.pos = ve;
       } else c.skip(key & 7);
     }
-    let high = 0;
-    for (let j = ks; j < ke; j++) high |= bytes[j]!;
-    if (high >= 0x80) return false;
-    keyStart[i] = ks;
-    keyEnd[i] = ke;
-    valueStart[i] = vs;
-    valueEnd[i] = ve;
+  }
+  // The first 6 key bytes, zero-padded, as one number. ASCII is checked when the key is copied.
+  let p: number;
+  if (ke - ks >= 6)
+    p =
+      bytes[ks]! * 0x10000000000 +
+      bytes[ks + 1]! * 0x100000000 +
+      bytes[ks + 2]! * 0x1000000 +
+      bytes[ks + 3]! * 0x10000 +
+      bytes[ks + 4]! * 0x100 +
+      bytes[ks + 5]!;
+  else {
+    p = 0;
+    for (let j = 0; j < 6; j++) p = p * 256 + (ks + j < ke ? bytes[ks + j]! : 0);
+  }
+  keyStart[i] = ks;
+  keyEnd[i] = ke;
+  valueStart[i] = vs;
+  valueEnd[i] = ve;
+  prefix[i] = p;
+}
+
+/**
+ * Writes the KeyValue messages listed in `kvs` (from `first`, `count` of them) as one Map value.
+ * Returns false, having taken back what it wrote, when a key is not ASCII.
+ */
+export function writeAttributes(
+  out: ByteWriter,
+  bytes: Uint8Array,
+  kvs: Ranges,
+  first = 0,
+  count = kvs.count - first,
+): boolean {
+  grow(count);
+  const data = kvs.data;
+  for (let i = 0; i < count; i++) {
+    readKeyValue(bytes, i, data[(first + i) * 2]!, data[(first + i) * 2 + 1]!);
     // Insertion sort as we go: stable, and attribute lists are short.
     let j = i;
     while (j > 0 && compareKeys(bytes, order[j - 1]!, i) > 0) {
@@ -108,19 +145,38 @@ export function writeAttributes(
   }
   // Later duplicates win: an entry is dropped when the next one (in sorted order) has the same key.
   let unique = count;
-  for (let i = 0; i + 1 < count; i++) if (compareKeys(bytes, order[i]!, order[i + 1]!) === 0) unique--;
+  for (let i = 0; i + 1 < count; i++)
+    if (compareKeys(bytes, order[i]!, order[i + 1]!) === 0) {
+      dropped[i] = 1;
+      unique--;
+    } else dropped[i] = 0;
+  dropped[count - 1] = 0;
+  const start = out.length;
   out.varint(unique);
+  let high = 0;
   for (let i = 0; i < count; i++) {
+    if (dropped[i] === 1) continue;
     const k = order[i]!;
-    if (i + 1 < count && compareKeys(bytes, k, order[i + 1]!) === 0) continue;
     const ks = keyStart[k]!;
     const ke = keyEnd[k]!;
-    out.varint(ke - ks);
-    const buf = out.room(ke - ks);
+    const buf = out.room(ke - ks + 8);
     let p = out.length;
-    for (let j = ks; j < ke; j++) buf[p++] = bytes[j]!;
+    if (ke - ks < 0x80) buf[p++] = ke - ks;
+    else {
+      out.varint(ke - ks);
+      p = out.length;
+    }
+    for (let j = ks; j < ke; j++) {
+      const b = bytes[j]!;
+      high |= b;
+      buf[p++] = b;
+    }
     out.length = p;
     writeAnyValue(out, bytes, valueStart[k]!, valueEnd[k]!);
+  }
+  if (high >= 0x80) {
+    out.length = start;
+    return false;
   }
   return true;
 }

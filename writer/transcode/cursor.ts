@@ -66,7 +66,8 @@ export class Cursor {
 
   /** Bytes of a length-delimited field as the field's end; `pos` is left at its start. */
   enter(): number {
-    return this.pos + this.len();
+    const length = this.len();
+    return this.pos + length;
   }
 
   fixed32(): number {
@@ -94,9 +95,11 @@ export class Cursor {
         if (this.pos + 8 > this.end) throw new WireError('truncated fixed64');
         this.pos += 8;
         return;
-      case WIRE_LEN:
-        this.pos += this.len();
+      case WIRE_LEN: {
+        const length = this.len(); // before reading pos: len() moves it past the length's varint
+        this.pos += length;
         return;
+      }
       case WIRE_I32:
         if (this.pos + 4 > this.end) throw new WireError('truncated fixed32');
         this.pos += 4;

@@ -114,6 +114,11 @@ export function writeAnyValue(out: ByteWriter, bytes: Uint8Array, s: number, e: 
     out.u8(0);
     return;
   }
+  // The usual case, one string field with a one-byte length, without the general walk.
+  if (e - s >= 2 && bytes[s] === 0x0a && s + 2 + bytes[s + 1]! === e) {
+    copyString(out, bytes, s + 2, e);
+    return;
+  }
   const c = cursor.reset(bytes, s, e);
   let kind = 0;
   let at = 0;

@@ -16,6 +16,11 @@ import { Time, dayOf, writeDuration, writeTime } from './time.js';
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
 const STATUS_CODES = ['Unset', 'Ok', 'Error'];
+/** Those words as RowBinary Strings, and the empty String for any other number. */
+const asStrings = (words: string[]): Buffer[] => words.map((w) => Buffer.from([w.length, ...Buffer.from(w)]));
+const KIND_BYTES = asStrings(SPAN_KINDS);
+const STATUS_BYTES = asStrings(STATUS_CODES);
+const EMPTY = Buffer.from([0]);
 
 export const TRACES_SPEC: SignalSpec = {
   items: {
@@ -225,6 +230,10 @@ function walkStatus(bytes: Uint8Array): void {
   c.end = outer;
 }
 
+function copyBlock(out: ByteWriter, block: Buffer): void {
+  copyRaw(out, block, 0, block.length);
+}
+
 function str(out: ByteWriter, bytes: Uint8Array, s: number, e: number): void {
   if (s < 0) out.u8(0);
   else copyString(out, bytes, s, e);
@@ -239,11 +248,9 @@ function id(out: ByteWriter, bytes: Uint8Array, s: number, e: number): void {
 function writeSpan(out: ByteWriter, bytes: Uint8Array, plan: Plan, blocks: Buffer[]): boolean {
   for (const step of plan.steps) {
     switch (step.id) {
-      case -1: {
-        const block = blocks[step.run]!;
-        copyRaw(out, block, 0, block.length);
+      case -1:
+        copyBlock(out, blocks[step.run]!);
         break;
-      }
       case 1:
         writeTime(out, stored, step.time!);
         break;
@@ -259,7 +266,7 @@ function writeSpan(out: ByteWriter, bytes: Uint8Array, plan: Plan, blocks: Buffe
         str(out, bytes, strs[(step.id - 5) * 2]!, strs[(step.id - 5) * 2 + 1]!);
         break;
       case 7:
-        out.string(SPAN_KINDS[kind] ?? '');
+        copyBlock(out, KIND_BYTES[kind] ?? EMPTY);
         break;
       case 8:
         if (!writeAttributes(out, bytes, attributes)) return false;
@@ -272,7 +279,7 @@ function writeSpan(out: ByteWriter, bytes: Uint8Array, plan: Plan, blocks: Buffe
         } else writeDuration(out, startTime, endTime);
         break;
       case 10:
-        out.string(STATUS_CODES[statusCode] ?? '');
+        copyBlock(out, STATUS_BYTES[statusCode] ?? EMPTY);
         break;
       case 11:
         str(out, bytes, strs[4]!, strs[5]!);
