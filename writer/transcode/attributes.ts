@@ -4,7 +4,7 @@
  * win, values as pdata AsString. Keys are compared as bytes, which orders ASCII exactly as JS string
  * comparison does; a map with a non-ASCII key returns false and the caller takes the decoder's path.
  */
-import type { ByteWriter } from '../rowbinary.js';
+import { ByteWriter } from '../rowbinary.js';
 import { Cursor } from './cursor.js';
 import { writeAnyValue } from './text.js';
 
@@ -36,6 +36,7 @@ let prefix = new Float64Array(64);
 let order = new Int32Array(64);
 let dropped = new Uint8Array(64);
 const cursor = new Cursor(new Uint8Array(0), 0, 0);
+const discard = new ByteWriter(256);
 
 function grow(size: number): void {
   if (size <= keyStart.length) return;
@@ -155,8 +156,13 @@ export function writeAttributes(
   out.varint(unique);
   let high = 0;
   for (let i = 0; i < count; i++) {
-    if (dropped[i] === 1) continue;
     const k = order[i]!;
+    if (dropped[i] === 1) {
+      // Not written, but the decoder parses every value (and throws on a corrupt one): so do we.
+      discard.length = 0;
+      writeAnyValue(discard, bytes, valueStart[k]!, valueEnd[k]!);
+      continue;
+    }
     const ks = keyStart[k]!;
     const ke = keyEnd[k]!;
     const buf = out.room(ke - ks + 8);

@@ -34,7 +34,9 @@ export function copyString(out: ByteWriter, bytes: Uint8Array, s: number, e: num
   const n = e - s;
   const start = out.length;
   const buf = out.room(n + 8);
-  const p = putVarint(buf, start, n);
+  let p = start;
+  if (n < 0x80) buf[p++] = n;
+  else p = putVarint(buf, start, n);
   if (n <= 64) {
     let high = 0;
     for (let i = 0; i < n; i++) {
@@ -100,6 +102,21 @@ export function writeAscii(out: ByteWriter, text: string): void {
 
 const cursor = new Cursor(new Uint8Array(0), 0, 0);
 
+/** A non-negative integer below 2^53 in decimal, as String(n) would write it. */
+function writeDecimal(out: ByteWriter, n: number): void {
+  let digits = 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  const buf = out.room(digits + 1);
+  let p = out.length;
+  buf[p] = digits;
+  p += digits;
+  out.length = p + 1;
+  for (let t = n; p > out.length - digits - 1; t = Math.floor(t / 10)) buf[p--] = 0x30 + (t % 10);
+}
+
+const TRUE = Buffer.from('\x04true');
+const FALSE = Buffer.from('\x05false');
+
 function doubleText(value: number): string {
   if (Number.isFinite(value)) return String(value);
   return `json: unsupported value: ${value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN'}`;
@@ -164,12 +181,12 @@ export function writeAnyValue(out: ByteWriter, bytes: Uint8Array, s: number, e: 
       out.string(Buffer.from(bytes.buffer, bytes.byteOffset + at, to - at).toString('base64'));
       return;
     case 0x10:
-      out.string(at !== 0 ? 'true' : 'false');
+      copyRaw(out, at !== 0 ? TRUE : FALSE, 0, at !== 0 ? 5 : 6);
       return;
     case 0x18: {
       if (to - at <= 7) {
         c.reset(bytes, at, to);
-        out.string(String(c.varint()));
+        writeDecimal(out, c.varint());
       } else {
         c.reset(bytes, at, to);
         out.string(BigInt.asIntN(64, varintBigAt(c)).toString());

@@ -287,8 +287,9 @@ function writeSpan(out: ByteWriter, bytes: Uint8Array, plan: Plan, blocks: Buffe
       case 12: {
         out.varint(events.count);
         for (let i = 0; i < events.count; i++) {
-          eventTime.lo = events.data[2 * i]!;
-          eventTime.hi = events.data[2 * i + 1]!;
+          // Ranges holds int32: the words come back unsigned.
+          eventTime.lo = events.data[2 * i]! >>> 0;
+          eventTime.hi = events.data[2 * i + 1]! >>> 0;
           eventTime.big = null;
           runClamp?.apply(eventTime);
           writeTime(out, eventTime, step.time!);
