@@ -531,7 +531,7 @@ test('corrupted records: both paths throw, or both write the same bytes; a throw
       assert.throws(
         () => transcodeRecord(signal, mutated, { shapes: SHAPES, sinkFor: sinks.sinkFor }),
         new RegExp(`^Error: invalid OTLP ${signal} protobuf`),
-        `${signal} mutated seed ${seed}: the old path said ${String(oldError)}`,
+        `${signal} mutated seed ${seed}: the old path said ${oldError instanceof Error ? oldError.message : 'a non-Error'}`,
       );
       assert.deepEqual(sinks.snapshot(), before);
     }

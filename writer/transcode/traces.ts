@@ -132,10 +132,10 @@ function walkSpan(bytes: Uint8Array, start: number, end: number): void {
         walkEvent(bytes);
         break;
       case 0x6a:
-        walkLink(bytes);
+        walkLink();
         break;
       case 0x7a:
-        walkStatus(bytes);
+        walkStatus();
         break;
       default:
         c.skip(key & 7);
@@ -175,7 +175,7 @@ function walkEvent(bytes: Uint8Array): void {
   c.end = outer;
 }
 
-function walkLink(bytes: Uint8Array): void {
+function walkLink(): void {
   const outer = c.end;
   c.end = c.enter();
   let ts = -1;
@@ -199,7 +199,6 @@ function walkLink(bytes: Uint8Array): void {
       c.pos = e;
     } else c.skip(key & 7);
   }
-  void bytes;
   links.push(ts, te);
   linkMore.push(ss, se);
   linkMeta.push(rs, re);
@@ -207,7 +206,7 @@ function walkLink(bytes: Uint8Array): void {
   c.end = outer;
 }
 
-function walkStatus(bytes: Uint8Array): void {
+function walkStatus(): void {
   const outer = c.end;
   c.end = c.enter();
   let code = 0;
@@ -222,7 +221,6 @@ function walkStatus(bytes: Uint8Array): void {
     } else if (key === 0x18) code = c.varint();
     else c.skip(key & 7);
   }
-  void bytes;
   // A status message replaces the earlier one even when empty: readStatus starts each status afresh.
   statusCode = code;
   strs[4] = ms;
@@ -309,8 +307,8 @@ function writeSpan(out: ByteWriter, bytes: Uint8Array, plan: Plan, blocks: Buffe
               out,
               bytes,
               eventAttributes,
-              eventMeta.data[4 * i + 2]!,
-              eventMeta.data[4 * i + 3]!,
+              eventMeta.data[4 * i + 2],
+              eventMeta.data[4 * i + 3],
             )
           )
             return false;
@@ -331,7 +329,7 @@ function writeSpan(out: ByteWriter, bytes: Uint8Array, plan: Plan, blocks: Buffe
         out.varint(links.count);
         for (let i = 0; i < links.count; i++)
           if (
-            !writeAttributes(out, bytes, linkAttributes, linkMeta.data[4 * i + 2]!, linkMeta.data[4 * i + 3]!)
+            !writeAttributes(out, bytes, linkAttributes, linkMeta.data[4 * i + 2], linkMeta.data[4 * i + 3])
           )
             return false;
         break;
