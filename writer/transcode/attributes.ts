@@ -27,39 +27,39 @@ export class Ranges {
   }
 }
 
-let keyStart = new Int32Array(64);
-let keyEnd = new Int32Array(64);
-let valueStart = new Int32Array(64);
-let valueEnd = new Int32Array(64);
-/** The key's first 6 bytes as a number (zero-padded): orders most pairs without a byte loop. */
-let prefix = new Float64Array(64);
-let order = new Int32Array(64);
-let dropped = new Uint8Array(64);
+/** Scratch per KeyValue: key and value ranges, the key's first 6 bytes as a number, sort order. */
+class Scratch {
+  keyStart = new Int32Array(64);
+  keyEnd = new Int32Array(64);
+  valueStart = new Int32Array(64);
+  valueEnd = new Int32Array(64);
+  /** The key's first 6 bytes, zero-padded, as one number: orders most pairs without a byte loop. */
+  prefix = new Float64Array(64);
+  order = new Int32Array(64);
+  dropped = new Uint8Array(64);
+
+  grow(size: number): void {
+    if (size <= this.keyStart.length) return;
+    let n = this.keyStart.length;
+    while (n < size) n *= 2;
+    this.keyStart = new Int32Array(n);
+    this.keyEnd = new Int32Array(n);
+    this.valueStart = new Int32Array(n);
+    this.valueEnd = new Int32Array(n);
+    this.prefix = new Float64Array(n);
+    this.order = new Int32Array(n);
+    this.dropped = new Uint8Array(n);
+  }
+}
+
+const scratch = new Scratch();
 const cursor = new Cursor(new Uint8Array(0), 0, 0);
 const discard = new ByteWriter(256);
 
-function grow(size: number): void {
-  if (size <= keyStart.length) return;
-  let n = keyStart.length;
-  while (n < size) n *= 2;
-  keyStart = new Int32Array(n);
-  keyEnd = new Int32Array(n);
-  valueStart = new Int32Array(n);
-  valueEnd = new Int32Array(n);
-  prefix = new Float64Array(n);
-  order = new Int32Array(n);
-  dropped = new Uint8Array(n);
-}
-
-/** <0, 0, >0 as key a sorts before, equal to, after key b. */
-function compareKeys(bytes: Uint8Array, a: number, b: number): number {
-  const pa = prefix[a]!;
-  const pb = prefix[b]!;
-  if (pa !== pb) return pa - pb;
-  const as = keyStart[a]!;
-  const bs = keyStart[b]!;
-  const al = keyEnd[a]! - as;
-  const bl = keyEnd[b]! - bs;
+/** Keys a and b compared from byte 6 on (their first 6 bytes are equal). */
+function compareTail(bytes: Uint8Array, as: number, ae: number, bs: number, be: number): number {
+  const al = ae - as;
+  const bl = be - bs;
   const n = al < bl ? al : bl;
   for (let i = 6; i < n; i++) {
     const d = bytes[as + i]! - bytes[bs + i]!;
@@ -114,11 +114,12 @@ function readKeyValue(bytes: Uint8Array, i: number, s: number, e: number): void 
     p = 0;
     for (let j = 0; j < 6; j++) p = p * 256 + (ks + j < ke ? bytes[ks + j]! : 0);
   }
-  keyStart[i] = ks;
-  keyEnd[i] = ke;
-  valueStart[i] = vs;
-  valueEnd[i] = ve;
-  prefix[i] = p;
+  const t = scratch;
+  t.keyStart[i] = ks;
+  t.keyEnd[i] = ke;
+  t.valueStart[i] = vs;
+  t.valueEnd[i] = ve;
+  t.prefix[i] = p;
 }
 
 /**
@@ -132,25 +133,37 @@ export function writeAttributes(
   first = 0,
   count = kvs.count - first,
 ): boolean {
-  grow(count);
+  scratch.grow(count);
+  const { keyStart, keyEnd, valueStart, valueEnd, prefix, order, dropped } = scratch;
   const data = kvs.data;
   for (let i = 0; i < count; i++) {
     readKeyValue(bytes, i, data[(first + i) * 2]!, data[(first + i) * 2 + 1]!);
     // Insertion sort as we go: stable, and attribute lists are short.
+    const pi = prefix[i]!;
     let j = i;
-    while (j > 0 && compareKeys(bytes, order[j - 1]!, i) > 0) {
-      order[j] = order[j - 1]!;
+    while (j > 0) {
+      const o = order[j - 1]!;
+      const po = prefix[o]!;
+      if (
+        po < pi ||
+        (po === pi && compareTail(bytes, keyStart[o]!, keyEnd[o]!, keyStart[i]!, keyEnd[i]!) <= 0)
+      )
+        break;
+      order[j] = o;
       j--;
     }
     order[j] = i;
   }
   // Later duplicates win: an entry is dropped when the next one (in sorted order) has the same key.
   let unique = count;
-  for (let i = 0; i + 1 < count; i++)
-    if (compareKeys(bytes, order[i]!, order[i + 1]!) === 0) {
-      dropped[i] = 1;
-      unique--;
-    } else dropped[i] = 0;
+  for (let i = 0; i + 1 < count; i++) {
+    const a = order[i]!;
+    const b = order[i + 1]!;
+    const same =
+      prefix[a] === prefix[b] && compareTail(bytes, keyStart[a]!, keyEnd[a]!, keyStart[b]!, keyEnd[b]!) === 0;
+    dropped[i] = same ? 1 : 0;
+    if (same) unique--;
+  }
   dropped[count - 1] = 0;
   const start = out.length;
   out.varint(unique);
@@ -169,7 +182,7 @@ export function writeAttributes(
     let p = out.length;
     if (ke - ks < 0x80) buf[p++] = ke - ks;
     else {
-      out.varint(ke - ks);
+      out.varint(ke - ks); // room was reserved: no reallocation
       p = out.length;
     }
     for (let j = ks; j < ke; j++) {

@@ -51,6 +51,14 @@ export class Cursor {
 
   /** A tag key (field << 3 | wire); throws on field 0 as WireReader.tag does. */
   tag(): number {
+    const p = this.pos;
+    if (p < this.end) {
+      const b = this.bytes[p]!;
+      if (b >= 8 && b < 0x80) {
+        this.pos = p + 1;
+        return b;
+      }
+    }
     const key = this.varint();
     if (key < 8) throw new WireError('field number 0');
     return key;
@@ -58,7 +66,12 @@ export class Cursor {
 
   /** Length of a length-delimited field, checked against `end`; `pos` is left at its first byte. */
   len(): number {
-    const length = this.varint();
+    const p = this.pos;
+    let length: number;
+    if (p < this.end && this.bytes[p]! < 0x80) {
+      length = this.bytes[p]!;
+      this.pos = p + 1;
+    } else length = this.varint();
     if (this.pos + length > this.end)
       throw new WireError(`length ${length} runs past the end of its message`);
     return length;

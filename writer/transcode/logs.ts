@@ -14,7 +14,7 @@ import { Cursor } from './cursor.js';
 import { type LogFacts, logFacts } from './log-facts.js';
 import { type SignalSpec, constBlocks, planFor } from './plan.js';
 import type { Run } from './run.js';
-import { copyRaw, copyString, writeAnyValue, writeHex } from './text.js';
+import { copyBlock, copyString, writeAnyValue, writeHex } from './text.js';
 import { Time, dayOf, writeTime } from './time.js';
 
 export const LOGS_SPEC: SignalSpec = {
@@ -157,7 +157,7 @@ function writeLog(
     switch (step.id) {
       case -1: {
         const block = blocks[step.run]!;
-        copyRaw(out, block, 0, block.length);
+        copyBlock(out, block);
         break;
       }
       case 1:

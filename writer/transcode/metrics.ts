@@ -23,7 +23,7 @@ import {
   writeVarintArray,
 } from './points.js';
 import type { Run } from './run.js';
-import { copyRaw, copyString, writeHex } from './text.js';
+import { copyBlock, copyString, writeHex } from './text.js';
 import { Time, dayOf, writeTime } from './time.js';
 
 const KIND_BY_KEY: Record<number, Kind> = {
@@ -205,7 +205,7 @@ function writePoint(out: ByteWriter, bytes: Uint8Array, plan: Plan, blocks: Buff
     switch (step.id) {
       case -1: {
         const block = blocks[step.run]!;
-        copyRaw(out, block, 0, block.length);
+        copyBlock(out, block);
         break;
       }
       case 1:

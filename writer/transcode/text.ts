@@ -95,23 +95,33 @@ export function writeHex(
   out.length = p;
 }
 
-/** An ASCII JS string (numbers, base64, fixed words) as a String. */
-export function writeAscii(out: ByteWriter, text: string): void {
-  out.string(text);
+/** Pre-encoded bytes (constant columns, fixed words), copied natively when long. */
+export function copyBlock(out: ByteWriter, block: Buffer): void {
+  const n = block.length;
+  const buf = out.room(n);
+  const p = out.length;
+  if (n <= 16) for (let i = 0; i < n; i++) buf[p + i] = block[i]!;
+  else block.copy(buf, p);
+  out.length = p + n;
 }
 
 const cursor = new Cursor(new Uint8Array(0), 0, 0);
 
 /** A non-negative integer below 2^53 in decimal, as String(n) would write it. */
 function writeDecimal(out: ByteWriter, n: number): void {
+  if (n >= 0x80000000) {
+    out.string(String(n));
+    return;
+  }
+  // Int32 arithmetic from here on.
   let digits = 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  for (let t = n; t >= 10; t = (t / 10) | 0) digits++;
   const buf = out.room(digits + 1);
-  let p = out.length;
-  buf[p] = digits;
-  p += digits;
-  out.length = p + 1;
-  for (let t = n; p > out.length - digits - 1; t = Math.floor(t / 10)) buf[p--] = 0x30 + (t % 10);
+  const start = out.length;
+  buf[start] = digits;
+  let p = start + digits;
+  for (let t = n; p > start; t = (t / 10) | 0) buf[p--] = 0x30 + (t % 10);
+  out.length = start + digits + 1;
 }
 
 const TRUE = Buffer.from('\x04true');
@@ -181,7 +191,7 @@ export function writeAnyValue(out: ByteWriter, bytes: Uint8Array, s: number, e: 
       out.string(Buffer.from(bytes.buffer, bytes.byteOffset + at, to - at).toString('base64'));
       return;
     case 0x10:
-      copyRaw(out, at !== 0 ? TRUE : FALSE, 0, at !== 0 ? 5 : 6);
+      copyBlock(out, at !== 0 ? TRUE : FALSE);
       return;
     case 0x18: {
       if (to - at <= 7) {

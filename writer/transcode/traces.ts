@@ -11,7 +11,7 @@ import { Ranges, writeAttributes } from './attributes.js';
 import { Cursor } from './cursor.js';
 import { type Plan, type SignalSpec, constBlocks, planFor } from './plan.js';
 import type { Run } from './run.js';
-import { copyRaw, copyString, writeHex } from './text.js';
+import { copyBlock, copyString, writeHex } from './text.js';
 import { Time, dayOf, writeDuration, writeTime } from './time.js';
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
@@ -226,10 +226,6 @@ function walkStatus(): void {
   strs[4] = ms;
   strs[5] = me;
   c.end = outer;
-}
-
-function copyBlock(out: ByteWriter, block: Buffer): void {
-  copyRaw(out, block, 0, block.length);
 }
 
 function str(out: ByteWriter, bytes: Uint8Array, s: number, e: number): void {
