@@ -72,7 +72,7 @@ const signals = (
 console.log(
   `records of ${ITEMS} items, ${RECORDS} records × ${PASSES} passes per round, median of ${ROUNDS} rounds`,
 );
-console.log('signal   | old rows/CPU-s | new rows/CPU-s | new ÷ old');
+console.log('signal   | old rows/CPU-s | new rows/CPU-s | new ÷ old | per-round ratios (median)');
 for (const signal of signals) {
   const input = records(signal);
   const oldSinks = new Sinks();
@@ -91,7 +91,10 @@ for (const signal of signals) {
   }
   const o = olds.length > 0 ? median(olds) : NaN;
   const n = news.length > 0 ? median(news) : NaN;
+  // Old and new run back to back in each round, so a round's ratio is less exposed to the load of
+  // other processes on the machine than the ratio of the two medians.
+  const ratios = olds.map((old, i) => news[i]! / old);
   console.log(
-    `${signal.padEnd(8)} | ${Math.round(o).toLocaleString('en').padStart(14)} | ${Math.round(n).toLocaleString('en').padStart(14)} | ${(n / o).toFixed(2)}×`,
+    `${signal.padEnd(8)} | ${Math.round(o).toLocaleString('en').padStart(14)} | ${Math.round(n).toLocaleString('en').padStart(14)} | ${(n / o).toFixed(2).padStart(8)}× | ${ratios.map((r) => r.toFixed(2)).join(' ')} (${median(ratios).toFixed(2)}×)`,
   );
 }

@@ -6,7 +6,8 @@
  * it untouched; then it stays on the fast path.
  */
 import { TABLES } from '../../schemas/ddl.js';
-import { type ResourceInfo, type Row, type ScopeInfo, forEachItem } from '../decode/common.js';
+import type { ResourceInfo, Row, ScopeInfo } from '../decode/common.js';
+import { walkItems } from './items.js';
 import { SESSION_ATTRIBUTE, logRecordRow } from '../decode/logs.js';
 import type { ByteWriter } from '../rowbinary.js';
 import { Ranges, writeAttributes } from './attributes.js';
@@ -203,7 +204,7 @@ export function transcodeLogs(bytes: Uint8Array, run: Run, hooks: LogHooks): voi
       decoded.table === TABLES.logs && hooks.processLog ? hooks.processLog(decoded.row) : decoded.row;
     run.writeRow(decoded.table, row, TIME_COLUMNS, 'Timestamp');
   };
-  forEachItem(bytes, (resource, scope, start, end) => {
+  walkItems(bytes, (resource, scope, start, end) => {
     if (!fast) return slow(resource, scope, start, end);
     walkLog(bytes, start, end);
     const table = isSession(bytes) ? TABLES.sessions : TABLES.logs;

@@ -5,7 +5,8 @@
  */
 import { TABLES } from '../../schemas/ddl.js';
 import { WIRE_LEN, WIRE_VARINT } from '../../schemas/otlp/wire.js';
-import { type ResourceInfo, type ScopeInfo, forEachItem } from '../decode/common.js';
+import type { ResourceInfo, ScopeInfo } from '../decode/common.js';
+import { walkItems } from './items.js';
 import { metricRows } from '../decode/metrics.js';
 import type { ByteWriter } from '../rowbinary.js';
 import { Ranges, writeAttributes } from './attributes.js';
@@ -401,7 +402,7 @@ function writeMetric(
 
 export function transcodeMetrics(bytes: Uint8Array, run: Run): void {
   clampOf = run.clamp;
-  forEachItem(bytes, (resource, scope, start, end) => {
+  walkItems(bytes, (resource, scope, start, end) => {
     if (writeMetric(bytes, start, end, run, resource, scope)) return;
     metricRows(bytes, start, end, resource, scope, (table, row) =>
       run.writeRow(table, row, TIME_COLUMNS, 'TimeUnix'),

@@ -4,7 +4,8 @@
  * that decoder when the fast writers cannot reproduce it exactly (a non-ASCII attribute key).
  */
 import { TABLES } from '../../schemas/ddl.js';
-import { type ResourceInfo, type ScopeInfo, forEachItem } from '../decode/common.js';
+import type { ResourceInfo, ScopeInfo } from '../decode/common.js';
+import { walkItems } from './items.js';
 import { spanRow } from '../decode/traces.js';
 import type { ByteWriter } from '../rowbinary.js';
 import { Ranges, writeAttributes } from './attributes.js';
@@ -339,7 +340,7 @@ let runClamp: Run['clamp'];
 export function transcodeTraces(bytes: Uint8Array, run: Run): void {
   const plan = planFor(run.shape(TABLES.traces), TRACES_SPEC);
   runClamp = run.clamp;
-  forEachItem(bytes, (resource: ResourceInfo, scope: ScopeInfo, start: number, end: number) => {
+  walkItems(bytes, (resource: ResourceInfo, scope: ScopeInfo, start: number, end: number) => {
     if (!plan.fast) {
       run.writeRow(TABLES.traces, spanRow(bytes, start, end, resource, scope), TIME_COLUMNS, 'Timestamp');
       return;
