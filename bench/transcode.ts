@@ -93,7 +93,7 @@ for (const signal of signals) {
   const n = news.length > 0 ? median(news) : NaN;
   // Old and new run back to back in each round, so a round's ratio is less exposed to the load of
   // other processes on the machine than the ratio of the two medians.
-  const ratios = olds.map((old, i) => news[i]! / old);
+  const ratios = news.length === olds.length ? olds.map((old, i) => news[i]! / old) : [NaN];
   console.log(
     `${signal.padEnd(8)} | ${Math.round(o).toLocaleString('en').padStart(14)} | ${Math.round(n).toLocaleString('en').padStart(14)} | ${(n / o).toFixed(2).padStart(8)}× | ${ratios.map((r) => r.toFixed(2)).join(' ')} (${median(ratios).toFixed(2)}×)`,
   );

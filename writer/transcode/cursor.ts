@@ -137,9 +137,12 @@ export function f64At(b: Uint8Array, p: number): number {
   return f64[0]!;
 }
 
-/** Little-endian int64 at p as a double (sfixed64 → Number, as the decoder's Number(sfixed64())). */
+/**
+ * Little-endian int64 at p as a double, as Number(sfixed64) gives it: hi × 2^32 is exact, so adding
+ * lo rounds once, to the nearest double, exactly as the BigInt conversion does.
+ */
 export function i64AsNumberAt(b: Uint8Array, p: number): number {
-  return Number(BigInt.asIntN(64, (BigInt(u32At(b, p + 4)) << 32n) | BigInt(u32At(b, p))));
+  return (u32At(b, p + 4) | 0) * 4294967296 + u32At(b, p);
 }
 
 /** uint64 varint → bigint, exact (for int64 values too large for a double). */

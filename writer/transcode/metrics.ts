@@ -135,6 +135,9 @@ const startStored = new Time();
 const timeStored = new Time();
 const exemplarTime = new Time();
 const exemplarAttributes = new Ranges();
+const points = new Ranges();
+/** Where each of the metric's rows starts (to take them back): sink, offset, day. */
+const marks: { out: ByteWriter; at: number; day: number }[] = [];
 /** Metric-level fields: name, description, unit ranges. */
 const names = new Int32Array(6);
 let temporality = 0;
@@ -358,7 +361,7 @@ function writeMetric(
   // Data: temporality and monotonicity may follow the points, so read them first.
   temporality = 0;
   monotonic = false;
-  const points = new Ranges();
+  points.clear();
   c.reset(bytes, ds, de);
   while (c.pos < c.end) {
     const key = c.tag();
@@ -377,7 +380,7 @@ function writeMetric(
   const plan = planFor(run.shape(table), METRICS_SPECS[kind]);
   if (!plan.fast) return false;
   const blocks = constBlocks(plan, resource, scope);
-  const marks: { out: ByteWriter; at: number; day: number }[] = [];
+  marks.length = 0;
   for (let i = 0; i < points.count; i++) {
     c.reset(bytes, points.data[2 * i]!, points.data[2 * i + 1]!);
     const ok = walkPoint(c, kind, point);
