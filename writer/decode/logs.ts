@@ -31,56 +31,54 @@ export function logRecordRow(
   resource: ResourceInfo,
   scope: ScopeInfo,
 ): { table: string; row: Row } {
-  {
-    const reader = new WireReader(bytes, start, end);
-    let time = 0n;
-    let observed = 0n;
-    let severityNumber = 0;
-    let severityText = '';
-    let body = '';
-    const attributes: [string, Raw][] = [];
-    let flags = 0;
-    let traceId = '';
-    let spanId = '';
-    let eventName = '';
-    while (!reader.done) {
-      const t = reader.tag();
-      if (t.field === 1 && t.wire === WIRE_I64) time = reader.fixed64();
-      else if (t.field === 11 && t.wire === WIRE_I64) observed = reader.fixed64();
-      else if (t.field === 2 && t.wire === WIRE_VARINT) severityNumber = reader.varint();
-      else if (t.field === 3 && t.wire === WIRE_LEN) severityText = readString(reader);
-      else if (t.field === 5 && t.wire === WIRE_LEN) {
-        const b = reader.lengthDelimited();
-        body = anyValueAsString(bytes, b.start, b.end);
-      } else if (t.field === 6 && t.wire === WIRE_LEN) pushKeyValue(reader, attributes);
-      else if (t.field === 8 && t.wire === WIRE_I32) flags = reader.fixed32();
-      else if ((t.field === 9 || t.field === 10) && t.wire === WIRE_LEN) {
-        const id = reader.lengthDelimited();
-        if (t.field === 9) traceId = idHex(bytes, id.start, id.end);
-        else spanId = idHex(bytes, id.start, id.end);
-      } else if (t.field === 12 && t.wire === WIRE_LEN) eventName = readString(reader);
-      else reader.skip(t.wire);
-    }
-    const logAttributes = sortAttributes(attributes);
-    const isSession = logAttributes.some(([k]) => k === SESSION_ATTRIBUTE);
-    const row: Row = {
-      Timestamp: time !== 0n ? time : observed,
-      TraceId: traceId,
-      SpanId: spanId,
-      TraceFlags: flags & 0xff,
-      SeverityText: severityText,
-      SeverityNumber: severityNumber & 0xff,
-      ServiceName: resource.serviceName,
-      Body: body,
-      ResourceSchemaUrl: resource.schemaUrl,
-      ResourceAttributes: resource.attributes,
-      ScopeSchemaUrl: scope.schemaUrl,
-      ScopeName: scope.name,
-      ScopeVersion: scope.version,
-      ScopeAttributes: scope.attributes,
-      LogAttributes: logAttributes,
-      EventName: eventName,
-    };
-    return { table: isSession ? TABLES.sessions : TABLES.logs, row };
+  const reader = new WireReader(bytes, start, end);
+  let time = 0n;
+  let observed = 0n;
+  let severityNumber = 0;
+  let severityText = '';
+  let body = '';
+  const attributes: [string, Raw][] = [];
+  let flags = 0;
+  let traceId = '';
+  let spanId = '';
+  let eventName = '';
+  while (!reader.done) {
+    const t = reader.tag();
+    if (t.field === 1 && t.wire === WIRE_I64) time = reader.fixed64();
+    else if (t.field === 11 && t.wire === WIRE_I64) observed = reader.fixed64();
+    else if (t.field === 2 && t.wire === WIRE_VARINT) severityNumber = reader.varint();
+    else if (t.field === 3 && t.wire === WIRE_LEN) severityText = readString(reader);
+    else if (t.field === 5 && t.wire === WIRE_LEN) {
+      const b = reader.lengthDelimited();
+      body = anyValueAsString(bytes, b.start, b.end);
+    } else if (t.field === 6 && t.wire === WIRE_LEN) pushKeyValue(reader, attributes);
+    else if (t.field === 8 && t.wire === WIRE_I32) flags = reader.fixed32();
+    else if ((t.field === 9 || t.field === 10) && t.wire === WIRE_LEN) {
+      const id = reader.lengthDelimited();
+      if (t.field === 9) traceId = idHex(bytes, id.start, id.end);
+      else spanId = idHex(bytes, id.start, id.end);
+    } else if (t.field === 12 && t.wire === WIRE_LEN) eventName = readString(reader);
+    else reader.skip(t.wire);
   }
+  const logAttributes = sortAttributes(attributes);
+  const isSession = logAttributes.some(([k]) => k === SESSION_ATTRIBUTE);
+  const row: Row = {
+    Timestamp: time !== 0n ? time : observed,
+    TraceId: traceId,
+    SpanId: spanId,
+    TraceFlags: flags & 0xff,
+    SeverityText: severityText,
+    SeverityNumber: severityNumber & 0xff,
+    ServiceName: resource.serviceName,
+    Body: body,
+    ResourceSchemaUrl: resource.schemaUrl,
+    ResourceAttributes: resource.attributes,
+    ScopeSchemaUrl: scope.schemaUrl,
+    ScopeName: scope.name,
+    ScopeVersion: scope.version,
+    ScopeAttributes: scope.attributes,
+    LogAttributes: logAttributes,
+    EventName: eventName,
+  };
+  return { table: isSession ? TABLES.sessions : TABLES.logs, row };
 }
