@@ -12,6 +12,7 @@ import type { TableShape } from '../schema.js';
 import { type LogHooks, transcodeLogs } from './logs.js';
 import { transcodeMetrics } from './metrics.js';
 import { Run, type TranscodeCounts } from './run.js';
+import { SPEC_BY_TABLE } from './specs.js';
 import type { TimeClamp } from './time.js';
 import { transcodeTraces } from './traces.js';
 
@@ -45,104 +46,13 @@ export const TABLES_BY_SIGNAL: Record<Signal, readonly string[]> = {
   metrics: [TABLES.gauge, TABLES.sum, TABLES.histogram, TABLES.exponentialHistogram, TABLES.summary],
 };
 
-const LOG_COLUMNS = [
-  'Timestamp',
-  'TraceId',
-  'SpanId',
-  'TraceFlags',
-  'SeverityText',
-  'SeverityNumber',
-  'ServiceName',
-  'Body',
-  'ResourceSchemaUrl',
-  'ResourceAttributes',
-  'ScopeSchemaUrl',
-  'ScopeName',
-  'ScopeVersion',
-  'ScopeAttributes',
-  'LogAttributes',
-  'EventName',
-];
-const METRIC_COMMON = [
-  'ResourceAttributes',
-  'ResourceSchemaUrl',
-  'ScopeName',
-  'ScopeVersion',
-  'ScopeAttributes',
-  'ScopeDroppedAttrCount',
-  'ScopeSchemaUrl',
-  'ServiceName',
-  'MetricName',
-  'MetricDescription',
-  'MetricUnit',
-  'Attributes',
-  'StartTimeUnix',
-  'TimeUnix',
-];
-const EXEMPLARS = ['FilteredAttributes', 'TimeUnix', 'Value', 'SpanId', 'TraceId'].map(
-  (c) => `Exemplars.${c}`,
-);
-const HISTOGRAM = ['Count', 'Sum', 'Flags', 'Min', 'Max', 'AggregationTemporality'];
-
 /** The columns the rows of each table provide (what SchemaCache.get needs as `provided`). */
-export const PROVIDED_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = {
-  [TABLES.traces]: new Set([
-    'Timestamp',
-    'TraceId',
-    'SpanId',
-    'ParentSpanId',
-    'TraceState',
-    'SpanName',
-    'SpanKind',
-    'ServiceName',
-    'ResourceAttributes',
-    'ScopeName',
-    'ScopeVersion',
-    'SpanAttributes',
-    'Duration',
-    'StatusCode',
-    'StatusMessage',
-    ...['Timestamp', 'Name', 'Attributes'].map((c) => `Events.${c}`),
-    ...['TraceId', 'SpanId', 'TraceState', 'Attributes'].map((c) => `Links.${c}`),
+export const PROVIDED_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(
+  Object.entries(SPEC_BY_TABLE).map(([table, spec]) => [
+    table,
+    new Set([...Object.keys(spec.items), ...Object.keys(spec.scoped)]),
   ]),
-  [TABLES.logs]: new Set(LOG_COLUMNS),
-  [TABLES.sessions]: new Set(LOG_COLUMNS),
-  [TABLES.gauge]: new Set([...METRIC_COMMON, 'Value', 'Flags', ...EXEMPLARS]),
-  [TABLES.sum]: new Set([
-    ...METRIC_COMMON,
-    'Value',
-    'Flags',
-    ...EXEMPLARS,
-    'AggregationTemporality',
-    'IsMonotonic',
-  ]),
-  [TABLES.histogram]: new Set([
-    ...METRIC_COMMON,
-    ...HISTOGRAM,
-    'BucketCounts',
-    'ExplicitBounds',
-    ...EXEMPLARS,
-  ]),
-  [TABLES.exponentialHistogram]: new Set([
-    ...METRIC_COMMON,
-    ...HISTOGRAM,
-    'Scale',
-    'ZeroCount',
-    'PositiveOffset',
-    'PositiveBucketCounts',
-    'NegativeOffset',
-    'NegativeBucketCounts',
-    ...EXEMPLARS,
-  ]),
-  [TABLES.summary]: new Set([
-    ...METRIC_COMMON,
-    'Count',
-    'Sum',
-    'ValueAtQuantiles.Quantile',
-    'ValueAtQuantiles.Value',
-    'Flags',
-  ]),
-};
+);
 
 /**
  * Transcodes one record into the context's sinks and returns the rows it added per table and day.

@@ -13,33 +13,11 @@ import type { ByteWriter } from '../rowbinary.js';
 import { Ranges, writeAttributes } from './attributes.js';
 import { Cursor } from './cursor.js';
 import { type LogFacts, logFacts } from './log-facts.js';
-import { type SignalSpec, constBlocks, planFor } from './plan.js';
+import { constBlocks, planFor } from './plan.js';
+import { LOGS_SPEC } from './specs.js';
 import type { Run } from './run.js';
 import { copyBlock, copyString, writeAnyValue, writeHex } from './text.js';
 import { Time, dayOf, writeTime } from './time.js';
-
-export const LOGS_SPEC: SignalSpec = {
-  items: {
-    Timestamp: { id: 1, kind: 'time' },
-    TraceId: { id: 2, kind: 'string' },
-    SpanId: { id: 3, kind: 'string' },
-    TraceFlags: { id: 4, kind: 'u8' },
-    SeverityText: { id: 5, kind: 'string' },
-    SeverityNumber: { id: 6, kind: 'u8' },
-    Body: { id: 7, kind: 'string' },
-    LogAttributes: { id: 8, kind: 'map' },
-    EventName: { id: 9, kind: 'string' },
-  },
-  scoped: {
-    ServiceName: (r) => r.serviceName,
-    ResourceSchemaUrl: (r) => r.schemaUrl,
-    ResourceAttributes: (r) => r.attributes,
-    ScopeSchemaUrl: (_r, s) => s.schemaUrl,
-    ScopeName: (_r, s) => s.name,
-    ScopeVersion: (_r, s) => s.version,
-    ScopeAttributes: (_r, s) => s.attributes,
-  },
-};
 
 export interface LogHooks {
   /** The log processing rules, on a decoded otel_logs row (never on session rows). */

@@ -3,7 +3,6 @@
  * Mirrors decode/metrics.ts; a metric whose points the fast writers cannot reproduce exactly goes
  * to that decoder whole (its rows are then encoded by the column encoders).
  */
-import { TABLES } from '../../schemas/ddl.js';
 import { WIRE_LEN, WIRE_VARINT } from '../../schemas/otlp/wire.js';
 import type { ResourceInfo, ScopeInfo } from '../decode/common.js';
 import { walkItems } from './items.js';
@@ -11,7 +10,8 @@ import { metricRows } from '../decode/metrics.js';
 import type { ByteWriter } from '../rowbinary.js';
 import { Ranges, writeAttributes } from './attributes.js';
 import { Cursor, i64AsNumberAt } from './cursor.js';
-import { type FieldSpec, type Plan, type SignalSpec, constBlocks, planFor } from './plan.js';
+import { type Plan, constBlocks, planFor } from './plan.js';
+import { METRICS_SPECS, TABLE_BY_KIND } from './specs.js';
 import {
   type Kind,
   Point,
@@ -33,97 +33,6 @@ const KIND_BY_KEY: Record<number, Kind> = {
   0x4a: 'histogram',
   0x52: 'exponential_histogram',
   0x5a: 'summary',
-};
-export const TABLE_BY_KIND: Record<Kind, string> = {
-  gauge: TABLES.gauge,
-  sum: TABLES.sum,
-  histogram: TABLES.histogram,
-  exponential_histogram: TABLES.exponentialHistogram,
-  summary: TABLES.summary,
-};
-
-const f = (id: number, kind: FieldSpec['kind']): FieldSpec => ({ id, kind });
-const COMMON: Record<string, FieldSpec> = {
-  MetricName: f(1, 'string'),
-  MetricDescription: f(2, 'string'),
-  MetricUnit: f(3, 'string'),
-  Attributes: f(4, 'map'),
-  StartTimeUnix: f(5, 'time'),
-  TimeUnix: f(6, 'time'),
-  Flags: f(7, 'u32'),
-};
-const EXEMPLARS: Record<string, FieldSpec> = {
-  'Exemplars.FilteredAttributes': f(20, 'mapArray'),
-  'Exemplars.TimeUnix': f(21, 'timeArray'),
-  'Exemplars.Value': f(22, 'f64Array'),
-  'Exemplars.SpanId': f(23, 'stringArray'),
-  'Exemplars.TraceId': f(24, 'stringArray'),
-};
-const HISTOGRAM_COMMON: Record<string, FieldSpec> = {
-  Count: f(10, 'u64'),
-  Sum: f(11, 'f64'),
-  Min: f(12, 'f64'),
-  Max: f(13, 'f64'),
-  AggregationTemporality: f(9, 'i32'),
-};
-const scoped: SignalSpec['scoped'] = {
-  ResourceAttributes: (r) => r.attributes,
-  ResourceSchemaUrl: (r) => r.schemaUrl,
-  ScopeName: (_r, s) => s.name,
-  ScopeVersion: (_r, s) => s.version,
-  ScopeAttributes: (_r, s) => s.attributes,
-  ScopeDroppedAttrCount: (_r, s) => s.droppedAttributes,
-  ScopeSchemaUrl: (_r, s) => s.schemaUrl,
-  ServiceName: (r) => r.serviceName,
-};
-
-/** Per kind: exactly the columns decode/metrics.ts gives that kind's rows. */
-export const METRICS_SPECS: Record<Kind, SignalSpec> = {
-  gauge: { scoped, items: { ...COMMON, Value: f(8, 'f64'), ...EXEMPLARS } },
-  sum: {
-    scoped,
-    items: {
-      ...COMMON,
-      Value: f(8, 'f64'),
-      ...EXEMPLARS,
-      AggregationTemporality: f(9, 'i32'),
-      IsMonotonic: f(14, 'u8'),
-    },
-  },
-  histogram: {
-    scoped,
-    items: {
-      ...COMMON,
-      ...HISTOGRAM_COMMON,
-      BucketCounts: f(15, 'u64Array'),
-      ExplicitBounds: f(16, 'f64Array'),
-      ...EXEMPLARS,
-    },
-  },
-  exponential_histogram: {
-    scoped,
-    items: {
-      ...COMMON,
-      ...HISTOGRAM_COMMON,
-      Scale: f(17, 'i32'),
-      ZeroCount: f(18, 'u64'),
-      PositiveOffset: f(30, 'i32'),
-      PositiveBucketCounts: f(31, 'u64Array'),
-      NegativeOffset: f(32, 'i32'),
-      NegativeBucketCounts: f(33, 'u64Array'),
-      ...EXEMPLARS,
-    },
-  },
-  summary: {
-    scoped,
-    items: {
-      ...COMMON,
-      Count: f(10, 'u64'),
-      Sum: f(11, 'f64'),
-      'ValueAtQuantiles.Quantile': f(40, 'f64Array'),
-      'ValueAtQuantiles.Value': f(41, 'f64Array'),
-    },
-  },
 };
 
 const TIME_COLUMNS = ['StartTimeUnix', 'TimeUnix', 'Exemplars.TimeUnix'];

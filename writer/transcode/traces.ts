@@ -10,7 +10,8 @@ import { spanRow } from '../decode/traces.js';
 import type { ByteWriter } from '../rowbinary.js';
 import { Ranges, writeAttributes } from './attributes.js';
 import { Cursor } from './cursor.js';
-import { type Plan, type SignalSpec, constBlocks, planFor } from './plan.js';
+import { type Plan, constBlocks, planFor } from './plan.js';
+import { TRACES_SPEC } from './specs.js';
 import type { Run } from './run.js';
 import { copyBlock, copyString, writeHex } from './text.js';
 import { Time, dayOf, writeDuration, writeTime } from './time.js';
@@ -22,35 +23,6 @@ const asStrings = (words: string[]): Buffer[] => words.map((w) => Buffer.from([w
 const KIND_BYTES = asStrings(SPAN_KINDS);
 const STATUS_BYTES = asStrings(STATUS_CODES);
 const EMPTY = Buffer.from([0]);
-
-export const TRACES_SPEC: SignalSpec = {
-  items: {
-    Timestamp: { id: 1, kind: 'time' },
-    TraceId: { id: 2, kind: 'string' },
-    SpanId: { id: 3, kind: 'string' },
-    ParentSpanId: { id: 4, kind: 'string' },
-    TraceState: { id: 5, kind: 'string' },
-    SpanName: { id: 6, kind: 'string' },
-    SpanKind: { id: 7, kind: 'string' },
-    SpanAttributes: { id: 8, kind: 'map' },
-    Duration: { id: 9, kind: 'u64' },
-    StatusCode: { id: 10, kind: 'string' },
-    StatusMessage: { id: 11, kind: 'string' },
-    'Events.Timestamp': { id: 12, kind: 'timeArray' },
-    'Events.Name': { id: 13, kind: 'stringArray' },
-    'Events.Attributes': { id: 14, kind: 'mapArray' },
-    'Links.TraceId': { id: 15, kind: 'stringArray' },
-    'Links.SpanId': { id: 16, kind: 'stringArray' },
-    'Links.TraceState': { id: 17, kind: 'stringArray' },
-    'Links.Attributes': { id: 18, kind: 'mapArray' },
-  },
-  scoped: {
-    ServiceName: (r) => r.serviceName,
-    ResourceAttributes: (r) => r.attributes,
-    ScopeName: (_r, s) => s.name,
-    ScopeVersion: (_r, s) => s.version,
-  },
-};
 
 /** Times the clamp sees, on the materialized path (the fast path clamps the same ones). */
 const TIME_COLUMNS = ['Timestamp', 'Events.Timestamp'];
