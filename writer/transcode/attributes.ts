@@ -37,9 +37,12 @@ class Scratch {
   prefix = new Float64Array(64);
   order = new Int32Array(64);
   dropped = new Uint8Array(64);
+  /** How many entries `order` holds a sorted permutation of (-1: none). */
+  orderedCount = -1;
 
   grow(size: number): void {
     if (size <= this.keyStart.length) return;
+    this.orderedCount = -1;
     let n = this.keyStart.length;
     while (n < size) n *= 2;
     this.keyStart = new Int32Array(n);
@@ -136,33 +139,54 @@ export function writeAttributes(
   scratch.grow(count);
   const { keyStart, keyEnd, valueStart, valueEnd, prefix, order, dropped } = scratch;
   const data = kvs.data;
-  for (let i = 0; i < count; i++) {
-    readKeyValue(bytes, i, data[(first + i) * 2]!, data[(first + i) * 2 + 1]!);
-    // Insertion sort as we go: stable, and attribute lists are short.
-    const pi = prefix[i]!;
-    let j = i;
-    while (j > 0) {
-      const o = order[j - 1]!;
-      const po = prefix[o]!;
-      if (
-        po < pi ||
-        (po === pi && compareTail(bytes, keyStart[o]!, keyEnd[o]!, keyStart[i]!, keyEnd[i]!) <= 0)
-      )
-        break;
-      order[j] = o;
-      j--;
-    }
-    order[j] = i;
-  }
-  // Later duplicates win: an entry is dropped when the next one (in sorted order) has the same key.
+  for (let i = 0; i < count; i++) readKeyValue(bytes, i, data[(first + i) * 2]!, data[(first + i) * 2 + 1]!);
+  // Maps from one instrumentation tend to repeat their key layout: try the previous map's order first.
+  // It is kept when every neighbour pair is in order (ties in arrival order), which also finds the
+  // duplicates; otherwise sort (insertion sort: stable, and attribute lists are short).
   let unique = count;
-  for (let i = 0; i + 1 < count; i++) {
+  let sorted = count === scratch.orderedCount;
+  for (let i = 0; sorted && i + 1 < count; i++) {
     const a = order[i]!;
     const b = order[i + 1]!;
-    const same =
-      prefix[a] === prefix[b] && compareTail(bytes, keyStart[a]!, keyEnd[a]!, keyStart[b]!, keyEnd[b]!) === 0;
-    dropped[i] = same ? 1 : 0;
-    if (same) unique--;
+    const d =
+      prefix[a] !== prefix[b]
+        ? prefix[a]! - prefix[b]!
+        : compareTail(bytes, keyStart[a]!, keyEnd[a]!, keyStart[b]!, keyEnd[b]!);
+    if (d > 0 || (d === 0 && a > b)) sorted = false;
+    else if (d === 0) {
+      dropped[i] = 1;
+      unique--;
+    } else dropped[i] = 0;
+  }
+  if (!sorted) {
+    for (let i = 0; i < count; i++) {
+      const pi = prefix[i]!;
+      let j = i;
+      while (j > 0) {
+        const o = order[j - 1]!;
+        const po = prefix[o]!;
+        if (
+          po < pi ||
+          (po === pi && compareTail(bytes, keyStart[o]!, keyEnd[o]!, keyStart[i]!, keyEnd[i]!) <= 0)
+        )
+          break;
+        order[j] = o;
+        j--;
+      }
+      order[j] = i;
+    }
+    scratch.orderedCount = count;
+    // Later duplicates win: an entry is dropped when the next one (in sorted order) has the same key.
+    unique = count;
+    for (let i = 0; i + 1 < count; i++) {
+      const a = order[i]!;
+      const b = order[i + 1]!;
+      const same =
+        prefix[a] === prefix[b] &&
+        compareTail(bytes, keyStart[a]!, keyEnd[a]!, keyStart[b]!, keyEnd[b]!) === 0;
+      dropped[i] = same ? 1 : 0;
+      if (same) unique--;
+    }
   }
   dropped[count - 1] = 0;
   const start = out.length;

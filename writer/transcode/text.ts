@@ -62,11 +62,11 @@ export function copyString(out: ByteWriter, bytes: Uint8Array, s: number, e: num
   }
 }
 
-const HEX_CODES = new Uint8Array(512);
+/** Per byte value, its two lowercase hex digits as one number (high digit << 8 | low digit). */
+const HEX_PAIRS = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
   const h = i.toString(16).padStart(2, '0');
-  HEX_CODES[2 * i] = h.charCodeAt(0);
-  HEX_CODES[2 * i + 1] = h.charCodeAt(1);
+  HEX_PAIRS[i] = (h.charCodeAt(0) << 8) | h.charCodeAt(1);
 }
 
 /** Lowercase hex of bytes[s, e) as a String; "" for an all-zero id when `zeroIsEmpty` (idHex). */
@@ -89,9 +89,9 @@ export function writeHex(
   const buf = out.room(n + 8);
   let p = putVarint(buf, out.length, n);
   for (let i = s; i < e; i++) {
-    const b = bytes[i]! * 2;
-    buf[p++] = HEX_CODES[b]!;
-    buf[p++] = HEX_CODES[b + 1]!;
+    const pair = HEX_PAIRS[bytes[i]!]!;
+    buf[p++] = pair >>> 8;
+    buf[p++] = pair & 0xff;
   }
   out.length = p;
 }

@@ -139,12 +139,7 @@ export function timeEncoding(type: string): TimeEncoding | undefined {
 export function writeTime(out: ByteWriter, t: Time, enc: TimeEncoding): void {
   if (enc.kind === 'ns') {
     if (t.big !== null) out.i64(t.big);
-    else {
-      const buf = out.room(8);
-      buf.writeUInt32LE(t.lo, out.length);
-      buf.writeUInt32LE(t.hi, out.length + 4);
-      out.length += 8;
-    }
+    else putWords(out, t.lo, t.hi);
   } else if (enc.kind === 'seconds') {
     out.u32(t.big !== null ? Number(t.big / NS_PER_SECOND) : seconds(t));
   } else out.i64(t.toBigInt() / enc.divisor);
@@ -162,8 +157,20 @@ export function writeDuration(out: ByteWriter, start: Time, end: Time): void {
     hi = 0;
     lo = 0;
   }
+  putWords(out, lo, hi);
+}
+
+/** Two uint32 words as one little-endian 64-bit value. */
+function putWords(out: ByteWriter, lo: number, hi: number): void {
   const buf = out.room(8);
-  buf.writeUInt32LE(lo, out.length);
-  buf.writeUInt32LE(hi, out.length + 4);
-  out.length += 8;
+  const p = out.length;
+  buf[p] = lo;
+  buf[p + 1] = lo >>> 8;
+  buf[p + 2] = lo >>> 16;
+  buf[p + 3] = lo >>> 24;
+  buf[p + 4] = hi;
+  buf[p + 5] = hi >>> 8;
+  buf[p + 6] = hi >>> 16;
+  buf[p + 7] = hi >>> 24;
+  out.length = p + 8;
 }
