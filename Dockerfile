@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=optional --ignore-scripts
 COPY tsconfig.json ./
+COPY cli cli
 COPY core core
 COPY receiver receiver
 COPY writer writer
@@ -22,5 +23,5 @@ COPY --from=build /app/dist dist
 COPY --from=build /app/schemas schemas
 USER node
 EXPOSE 4317 4318 13133 13134 9464 9465
-ENTRYPOINT ["node", "dist/core/cli/main.js"]
+ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["receiver"]

@@ -5,15 +5,15 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClickHouse } from '../core/clickhouse.js';
+import { Readable } from 'node:stream';
+import { type ClickHouseClient, createClickHouse } from '../core/clickhouse.js';
 import { fromRoot } from '../core/paths.js';
 import { startClickHouse } from '../deploy/local/clickhouse/process.js';
 import { migrate } from '../schemas/migrate.js';
 import { generateTraces } from '../test/fixtures/generate.js';
 import type { Row } from '../writer/decode/index.js';
 import { decodeRecord } from '../writer/decode/index.js';
-import { insertRows } from '../writer/insert.js';
-import { SchemaCache } from '../writer/schema.js';
+import { SchemaCache, type TableShape, encodeRows } from '../writer/schema.js';
 
 const BATCHES = 5;
 const ROWS_PER_BATCH = 20_000;
@@ -35,6 +35,25 @@ function toJson(row: Row): Record<string, unknown> {
     else out[k] = v;
   }
   return out;
+}
+
+/** A plain `INSERT ... FORMAT RowBinary` of `rows` carrying a dedup token (encoding included in the timing). */
+async function insertRowBinary(
+  client: ClickHouseClient,
+  database: string,
+  shape: TableShape,
+  rows: readonly Row[],
+  token: string,
+): Promise<void> {
+  const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
+  const result = await client.exec({
+    query: `INSERT INTO \`${database}\`.\`${shape.table}\` (${columns}) FORMAT RowBinary`,
+    values: Readable.from([encodeRows(shape, rows)]),
+    clickhouse_settings: { insert_deduplication_token: token, async_insert: 0, wait_end_of_query: 1 },
+  });
+  for await (const _chunk of result.stream) {
+    // drain, so the connection returns to the pool
+  }
 }
 
 async function main(): Promise<void> {
@@ -74,7 +93,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage();
       const start = Date.now();
       for (const [i, rows] of batches.entries()) {
-        if (format === 'RowBinary') await insertRows(client, 'fmt', shape, rows, `fmt-rb-${start}-${i}`);
+        if (format === 'RowBinary') await insertRowBinary(client, 'fmt', shape, rows, `fmt-rb-${start}-${i}`);
         else
           await client.insert({
             table: 'fmt.otel_traces',

@@ -16,16 +16,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type ClickHouseClient, createClickHouse } from '../core/clickhouse.js';
-import { createKafka } from '../core/kafka.js';
 import { fromRoot } from '../core/paths.js';
 import { migrate } from '../schemas/migrate.js';
 import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/generate.js';
-import { freshTopics, topicSize } from '../test/harness/kafka.js';
+import { freshTopics, testKafka, topicSize } from '../test/harness/kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
 import { decodeRecord } from '../writer/decode/index.js';
-import { encodeRows } from '../writer/insert.js';
-import { SchemaCache } from '../writer/schema.js';
+import { SchemaCache, encodeRows } from '../writer/schema.js';
 import {
   TELEMETRYGEN_BINARY,
   collectorBuilt,
@@ -488,18 +486,25 @@ async function main(): Promise<void> {
     // ---- Writer vs the raw insert ceiling ------------------------------------------------------
     say(`writer: ${WRITER_RECORDS} records of ${ITEMS.traces} spans`);
     const writerTopics = await freshTopics(3);
-    const producer = createKafka({ brokers: brokers.split(','), clientId: 'bench' }).producer();
-    await producer.connect();
+    const producer = testKafka(brokers.split(','), 'bench').producer({
+      compression: 'none',
+      timeoutMs: 30_000,
+    });
     const writerBodies = bodiesFor('traces', 40, 1000);
-    for (let i = 0; i < WRITER_RECORDS; i += 20)
-      await producer.send({
-        topic: writerTopics.traces,
-        acks: -1,
-        messages: Array.from({ length: 20 }, (_, j) => ({
-          value: Buffer.from(writerBodies[(i + j) % writerBodies.length]!),
-        })),
-      });
-    await producer.disconnect();
+    try {
+      for (let i = 0; i < WRITER_RECORDS; i += 20)
+        await producer.send(
+          Array.from({ length: 20 }, (_, j) => ({
+            topic: writerTopics.traces,
+            partition: (i + j) % 3,
+            key: null,
+            value: writerBodies[(i + j) % writerBodies.length]!,
+            headers: {},
+          })),
+        );
+    } finally {
+      await producer.close();
+    }
     const expected = WRITER_RECORDS * ITEMS.traces;
     const ceilingDb = `bench_ceiling_${Date.now()}`;
     const writerDb = `bench_writer_${Date.now()}`;
@@ -511,8 +516,7 @@ async function main(): Promise<void> {
       rows.push(...decodeRecord('traces', writerBodies[i % writerBodies.length]!).get('otel_traces')!);
     const shape = await new SchemaCache(client, ceilingDb).get('otel_traces', new Set(Object.keys(rows[0]!)));
     const encoded: Buffer[] = [];
-    for (let i = 0; i < rows.length; i += 20_000)
-      encoded.push(await encodeRows(shape, rows.slice(i, i + 20_000)));
+    for (let i = 0; i < rows.length; i += 20_000) encoded.push(encodeRows(shape, rows.slice(i, i + 20_000)));
     rows.length = 0;
     const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
     const ceilingStart = performance.now();

@@ -3,9 +3,18 @@
  * Every mode (local chdb server, clickhouse-server, ClickHouse Cloud) goes through this.
  */
 import { readFileSync } from 'node:fs';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import {
+  ClickHouseLogLevel,
+  type ClickHouseClient,
+  type ErrorLogParams,
+  type LogParams,
+  type Logger as ClientLogger,
+  type WarnLogParams,
+  createClient,
+} from '@clickhouse/client';
 import type { Config } from './config/options.js';
 import { TributaryError } from './errors.js';
+import { createLogger, logLevel } from './log.js';
 
 export type { ClickHouseClient } from '@clickhouse/client';
 
@@ -53,8 +62,36 @@ export function clickhouseTls(config: Config): ClickHouseOptions['tls'] {
   };
 }
 
+/**
+ * The client library's own log, as one line per event in ours. Its errors go to debug: every failed
+ * request also rejects its promise, and the caller (retry, DLQ, exit) logs it once with context;
+ * printing the library's multi-line dump as well made a single outage look like many.
+ */
+class ClientLog implements ClientLogger {
+  private readonly log = createLogger({ component: 'clickhouse-client' });
+  trace(p: LogParams): void {
+    this.log.debug(p.message, { module: p.module, ...p.args });
+  }
+  debug(p: LogParams): void {
+    this.log.debug(p.message, { module: p.module, ...p.args });
+  }
+  info(p: LogParams): void {
+    this.log.debug(p.message, { module: p.module, ...p.args });
+  }
+  warn(p: WarnLogParams): void {
+    this.log.warn(p.message, { module: p.module, ...p.args, ...(p.err ? { err: p.err } : {}) });
+  }
+  error(p: ErrorLogParams): void {
+    this.log.debug(p.message, { module: p.module, err: p.err });
+  }
+}
+
 export function createClickHouse(options: ClickHouseOptions): ClickHouseClient {
   return createClient({
+    log: {
+      LoggerClass: ClientLog,
+      level: logLevel() === 'debug' ? ClickHouseLogLevel.DEBUG : ClickHouseLogLevel.WARN,
+    },
     url: options.url,
     username: options.user,
     password: options.password,
@@ -70,5 +107,19 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouseClient {
       : {}),
     // Keep the server from buffering inserts behind our back: an answer means the rows are in.
     clickhouse_settings: { async_insert: 0, wait_end_of_query: 1 },
+  });
+}
+
+/** A client for the configured ClickHouse (`clickhouse.*` keys); `url`/`database` override for dev and migrate. */
+export function clickhouseFromConfig(
+  config: Config,
+  overrides: { readonly url?: string; readonly database?: string } = {},
+): ClickHouseClient {
+  return createClickHouse({
+    url: overrides.url ?? config['clickhouse.url'],
+    user: config['clickhouse.user'],
+    password: config['clickhouse.password'],
+    database: overrides.database ?? config['clickhouse.database'],
+    tls: clickhouseTls(config),
   });
 }

@@ -3,17 +3,28 @@ import type { Logger } from './log.js';
 export type StopFn = () => Promise<void>;
 
 /**
- * Runs `stop` once on SIGINT/SIGTERM; a second signal, or the deadline passing, exits at once so a
- * stuck dependency can never keep the process alive forever.
+ * Signals that arrive this soon after the first are the same request delivered twice (a terminal's
+ * Ctrl-C reaches the whole process group while a supervisor such as `dev` forwards SIGTERM too), not
+ * an operator insisting: they must not cut the graceful stop short.
+ */
+export const DUPLICATE_SIGNAL_MS = 2_000;
+
+/**
+ * Runs `stop` once on SIGINT/SIGTERM. A later signal (beyond DUPLICATE_SIGNAL_MS), or the deadline
+ * passing, exits at once so a stuck dependency can never keep the process alive forever.
  */
 export function stopOnSignals(stop: StopFn, log: Logger, deadlineMs: number): void {
-  let stopping = false;
+  let firstAt: number | undefined;
   const handler = (signal: NodeJS.Signals): void => {
-    if (stopping) {
+    if (firstAt !== undefined) {
+      if (Date.now() - firstAt < DUPLICATE_SIGNAL_MS) {
+        log.debug('already stopping', { signal });
+        return;
+      }
       log.warn('second signal: exiting now', { signal });
       process.exit(130);
     }
-    stopping = true;
+    firstAt = Date.now();
     log.info('stopping', { signal, deadlineMs });
     const timer = setTimeout(() => {
       log.error('shutdown deadline passed: exiting', { deadlineMs });
@@ -28,6 +39,6 @@ export function stopOnSignals(stop: StopFn, log: Logger, deadlineMs: number): vo
       },
     );
   };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
 }

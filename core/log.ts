@@ -1,7 +1,15 @@
-/** Structured logging: one JSON object per line on stderr, so stdout stays free for command output. */
+/**
+ * Structured logging through pino, on stderr so stdout stays free for command output.
+ * Off a terminal (and always with NODE_ENV=production) each event is one JSON line
+ * `{"level":"info","time":"…","component":"writer",…,"msg":"…"}`; in a terminal each event is one
+ * readable, coloured line with the component as prefix (pino-pretty). `logFormat` chooses explicitly.
+ */
+import { createRequire } from 'node:module';
+import { type DestinationStream, type Logger as PinoLogger, pino } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
-const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -12,24 +20,104 @@ export interface Logger {
 }
 
 let minLevel: Level = 'info';
+let format: LogFormat = 'auto';
+/** Bumped whenever level or format change, so loggers made before the config was read follow it. */
+let generation = 0;
+let root: PinoLogger | undefined;
+
 export function setLogLevel(level: Level): void {
   minLevel = level;
+  generation++;
+  root = undefined;
 }
 
-function serialize(value: unknown): unknown {
-  if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
-    return { message: value.message, name: value.name, ...(code === undefined ? {} : { code }) };
+/** The current minimum level (libraries with their own log switch follow it). */
+export function logLevel(): Level {
+  return minLevel;
+}
+
+export function setLogFormat(next: LogFormat): void {
+  format = next;
+  generation++;
+  root = undefined;
+}
+
+/** Whether events print as readable lines (a terminal, not production) rather than JSON. */
+export function prettyLogs(): boolean {
+  if (format !== 'auto') return format === 'pretty';
+  return process.stderr.isTTY && process.env['NODE_ENV'] !== 'production';
+}
+
+/** pino-pretty is loaded only for terminals, so production never pays for it. */
+function prettyDestination(): DestinationStream {
+  const require = createRequire(import.meta.url);
+  const { prettyFactory } = require('pino-pretty') as typeof PinoPretty;
+  const prettify = prettyFactory({
+    colorize: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'component',
+    errorLikeObjectKeys: [], // errors are already {message, name, code}: keep them on the one line
+    customColors: 'message:reset',
+    useOnlyCustomProps: false,
+    messageFormat: (log, messageKey, _level, { colors }) => {
+      const component = typeof log['component'] === 'string' ? log['component'] : '';
+      const raw = log[messageKey];
+      const message = typeof raw === 'string' ? raw : JSON.stringify(raw ?? '');
+      return component ? `${colors.magenta(component.padEnd(8))} ${colors.gray('│')} ${message}` : message;
+    },
+  });
+  return { write: (line: string) => void process.stderr.write(prettify(line)) };
+}
+
+/** Writes synchronously: shutdown paths call process.exit right after their last line. */
+function jsonDestination(): DestinationStream {
+  return { write: (line: string) => void process.stderr.write(line) };
+}
+
+function getRoot(): PinoLogger {
+  root ??= pino(
+    {
+      level: minLevel,
+      base: undefined, // no pid/hostname: the platform (systemd, Kubernetes) adds where it ran
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: (value: unknown) => value }, // serialize() below already made errors plain
+    },
+    prettyLogs() ? prettyDestination() : jsonDestination(),
+  );
+  return root;
+}
+
+/** Errors keep their message, name and code (not the stack: one event stays one line). */
+function serialize(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value instanceof Error) {
+      const code = (value as { code?: unknown }).code;
+      out[key] = { message: value.message, name: value.name, ...(code === undefined ? {} : { code }) };
+    } else {
+      out[key] = value;
+    }
   }
-  return value;
+  return out;
 }
 
 export function createLogger(base: Record<string, unknown> = {}): Logger {
+  let made = -1;
+  let instance: PinoLogger | undefined;
+  const current = (): PinoLogger => {
+    if (!instance || made !== generation) {
+      instance = getRoot().child(serialize(base));
+      made = generation;
+    }
+    return instance;
+  };
   const write = (level: Level, msg: string, fields?: Record<string, unknown>): void => {
-    if (rank[level] < rank[minLevel]) return;
-    const line: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...base };
-    if (fields) for (const [k, v] of Object.entries(fields)) line[k] = serialize(v);
-    process.stderr.write(JSON.stringify(line) + '\n');
+    const target = current();
+    if (!target.isLevelEnabled(level)) return;
+    if (fields) target[level](serialize(fields), msg);
+    else target[level](msg);
   };
   return {
     debug: (m, f) => write('debug', m, f),

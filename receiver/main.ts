@@ -2,7 +2,9 @@
 import type { Config } from '../core/config/options.js';
 import { serveHealth } from '../core/health.js';
 import { stopOnSignals } from '../core/lifecycle.js';
-import { createKafka, kafkaSecurity } from '../core/kafka.js';
+import { createKafka } from '../kafka/create.js';
+import { kafkaSecurity } from '../kafka/security.js';
+import { SIGNALS, topicFor } from '../schemas/topics.js';
 import { createLogger } from '../core/log.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
 import { createAuthenticator } from './auth.js';
@@ -32,9 +34,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     log,
     security: kafkaSecurity(config),
   });
-  const topics = (['traces', 'metrics', 'logs'] as const).map(
-    (s) => config['topics.prefix'] + config[`topics.${s}`],
-  );
+  const topics = SIGNALS.map((s) => topicFor(config, s));
   const publisher = new Publisher({
     kafka,
     topics,

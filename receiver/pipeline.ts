@@ -5,13 +5,9 @@
 import type { Config } from '../core/config/options.js';
 import { type Signal, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
 import { stampResourceAttribute } from '../schemas/otlp/stamp.js';
+import { RECORD_HEADERS, SIGNALS, topicFor } from '../schemas/topics.js';
 import type { OutgoingRecord, Publisher } from './publish.js';
 import { createRateLimiter } from './rate-limit.js';
-
-export const SIGNAL_HEADER = 'otelcol.signal';
-export const RECEIVED_AT_HEADER = 'tributary.received_at';
-export const REGION_HEADER = 'tributary.region';
-export const KEY_ID_HEADER = 'tributary.key_id';
 
 export interface IngestContext {
   /** Non-secret id of the API key that authenticated the request. */
@@ -29,11 +25,7 @@ export interface Pipeline {
 }
 
 export function createPipeline(config: Config, publisher: Publisher): Pipeline {
-  const topics: Record<Signal, string> = {
-    traces: config['topics.prefix'] + config['topics.traces'],
-    metrics: config['topics.prefix'] + config['topics.metrics'],
-    logs: config['topics.prefix'] + config['topics.logs'],
-  };
+  const topics = Object.fromEntries(SIGNALS.map((s) => [s, topicFor(config, s)])) as Record<Signal, string>;
   const region = config['receiver.region'];
   const keyBy = config['receiver.keyBy'];
   const maxRecordBytes = config['receiver.maxRecordBytes'];
@@ -59,11 +51,11 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
             : 'none';
       const parts = splitRequest(signal, bytes, maxRecordBytes, mode);
       const headers: Record<string, string> = {
-        [SIGNAL_HEADER]: signal,
-        [RECEIVED_AT_HEADER]: String(Date.now()),
+        [RECORD_HEADERS.signal]: signal,
+        [RECORD_HEADERS.receivedAt]: String(Date.now()),
       };
-      if (region) headers[REGION_HEADER] = region;
-      if (context.keyId) headers[KEY_ID_HEADER] = context.keyId;
+      if (region) headers[RECORD_HEADERS.region] = region;
+      if (context.keyId) headers[RECORD_HEADERS.keyId] = context.keyId;
       const records: OutgoingRecord[] = parts.map((part) => ({
         topic: topics[signal],
         key: part.traceId

@@ -8,27 +8,28 @@
  * message.max.bytes however many 1 MB records a split request made. Memory is bounded by the
  * in-flight byte budget: above it requests are refused (OVERLOADED) instead of queued.
  */
-import {
-  type Admin,
-  CompressionTypes,
-  type IHeaders,
-  type Kafka,
-  type PartitionMetadata,
-  Partitioners,
-  type Producer,
-} from '../core/kafka.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import {
+  KafkaError,
+  type KafkaAdmin,
+  type KafkaPort,
+  type KafkaProducer,
+  type OutgoingRecord as PartitionedRecord,
+} from '../kafka/port.js';
+import { RoundRobin, keyPartition } from './partitioner.js';
+import { batchOverheadBytes, headerBytes, recordOverheadBytes } from './record-size.js';
 
+/** A record before its partition is chosen. */
 export interface OutgoingRecord {
   readonly topic: string;
   readonly key: Buffer | null;
   readonly value: Uint8Array;
-  readonly headers: IHeaders;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface PublisherOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaPort;
   readonly topics: readonly string[];
   readonly compression: 'none' | 'gzip';
   readonly produceTimeoutMs: number;
@@ -38,8 +39,9 @@ export interface PublisherOptions {
 }
 
 interface Pending {
-  readonly record: OutgoingRecord;
-  readonly partition: number;
+  readonly record: PartitionedRecord;
+  /** Encoded size in a record batch: value, key, headers and per-record framing. */
+  readonly size: number;
   readonly request: RequestState;
 }
 
@@ -51,14 +53,19 @@ interface RequestState {
   reject(err: TributaryError): void;
 }
 
-const murmur2Partitioner = Partitioners.DefaultPartitioner();
+/** Kafka's default message.max.bytes: the limit assumed when the topic's config cannot be read. */
+export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 export class Publisher {
   private readonly options: PublisherOptions;
-  private producer: Producer;
-  private readonly admin: Admin;
-  private partitions = new Map<string, PartitionMetadata[]>();
-  private readonly roundRobin = new Map<string, number>();
+  private producer: KafkaProducer;
+  private readonly admin: KafkaAdmin;
+  private partitions = new Map<string, number>();
+  private readonly roundRobin = new RoundRobin();
+  /** Bytes one partition's record batch may hold in one produce call (broker limit and config). */
+  private partitionBatchBytes: number;
+  /** Halved after MESSAGE_TOO_LARGE, restored step by step after successes. */
+  private splitFactor = 1;
   private queue: Pending[] = [];
   private inFlight = false;
   private inflightBytes = 0;
@@ -73,20 +80,46 @@ export class Publisher {
     this.options = options;
     this.producer = this.createProducer();
     this.admin = options.kafka.admin();
+    this.partitionBatchBytes = options.maxPartitionBatchBytes;
   }
 
-  private createProducer(): Producer {
+  private createProducer(): KafkaProducer {
     return this.options.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+      compression: this.options.compression,
+      timeoutMs: this.options.produceTimeoutMs,
     });
   }
 
+  /** The largest record batch the brokers accept for our topics (Kafka's default if unreadable). */
+  private async brokerLimit(): Promise<number> {
+    let limit = Infinity;
+    for (const topic of this.options.topics) {
+      try {
+        const value = Number((await this.admin.topicConfig(topic))['max.message.bytes']);
+        limit = Math.min(
+          limit,
+          Number.isFinite(value) && value > 0 ? value : KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+        );
+      } catch {
+        limit = Math.min(limit, KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+      }
+    }
+    return limit;
+  }
+
+  /** The per-partition batch budget: the configured cap, never more than the broker accepts. */
+  get maxBatchBytes(): number {
+    return this.partitionBatchBytes;
+  }
+
   async start(): Promise<void> {
-    await this.producer.connect();
-    await this.admin.connect();
+    const limit = await this.brokerLimit();
+    this.partitionBatchBytes = Math.min(this.options.maxPartitionBatchBytes, limit - batchOverheadBytes());
+    if (this.partitionBatchBytes < this.options.maxPartitionBatchBytes)
+      this.options.log.info('record batches capped by the broker limit', {
+        maxMessageBytes: limit,
+        partitionBatchBytes: this.partitionBatchBytes,
+      });
     // Just-created topics answer NOT_LEADER for a moment; give them a few seconds before giving up.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -108,10 +141,9 @@ export class Publisher {
 
   /** Partition lists of our topics; fails clearly when a topic does not exist. */
   private async refreshMetadata(): Promise<void> {
-    const metadata = await this.admin.fetchTopicMetadata({ topics: [...this.options.topics] });
-    for (const topic of metadata.topics) this.partitions.set(topic.name, topic.partitions);
-    // Metadata may come from kafkajs's cache; listing offsets asks the partition leaders themselves.
-    await this.admin.fetchTopicOffsets(this.options.topics[0]!);
+    // A forced metadata request: it asks a broker now, so it doubles as the readiness probe.
+    const topics = await this.admin.describeTopics(this.options.topics);
+    for (const topic of topics) this.partitions.set(topic.name, topic.partitions);
     this.lastOk = Date.now();
   }
 
@@ -127,20 +159,14 @@ export class Publisher {
 
   private choosePartition(record: OutgoingRecord): number {
     const partitions = this.partitions.get(record.topic);
-    if (!partitions || partitions.length === 0)
+    if (!partitions)
       throw new TributaryError(
         'KAFKA_UNAVAILABLE',
         `topic ${record.topic} has no known partitions (does it exist?)`,
       );
-    if (record.key)
-      return murmur2Partitioner({
-        topic: record.topic,
-        partitionMetadata: partitions,
-        message: { key: record.key, value: null },
-      });
-    const next = (this.roundRobin.get(record.topic) ?? 0) + 1;
-    this.roundRobin.set(record.topic, next);
-    return partitions[next % partitions.length]!.partitionId;
+    return record.key
+      ? keyPartition(record.key, partitions)
+      : this.roundRobin.partition(record.topic, partitions);
   }
 
   /** Resolves once Kafka acknowledged every record; rejects with a retryable TributaryError otherwise. */
@@ -159,7 +185,20 @@ export class Publisher {
       const request: RequestState = { remaining: records.length, settled: false, bytes, resolve, reject };
       let partitioned: Pending[];
       try {
-        partitioned = records.map((record) => ({ record, partition: this.choosePartition(record), request }));
+        // The records of one request share their headers object: size it once.
+        let sized: Readonly<Record<string, string>> | undefined;
+        let headersSize = 0;
+        partitioned = records.map((record) => {
+          if (record.headers !== sized) {
+            sized = record.headers;
+            headersSize = headerBytes(record.headers);
+          }
+          return {
+            record: { ...record, partition: this.choosePartition(record) },
+            size: record.value.length + recordOverheadBytes(record.key, headersSize),
+            request,
+          };
+        });
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;
@@ -210,17 +249,22 @@ export class Publisher {
     request.reject(err);
   }
 
-  /** Takes the next produce call's records: FIFO, at most maxPartitionBatchBytes per partition. */
+  /**
+   * Takes the next produce call's records: FIFO, and per partition at most the batch budget counted
+   * in encoded bytes (values, keys, headers and record framing), so no record batch outgrows the
+   * broker's limit however many small records a burst brings.
+   */
   private takeBatch(): Pending[] {
     const taken: Pending[] = [];
     const kept: Pending[] = [];
     const bytesPerPartition = new Map<string, number>();
     const closedPartitions = new Set<string>();
+    const budget = Math.max(1, Math.floor(this.partitionBatchBytes / this.splitFactor));
     for (const pending of this.queue) {
-      const slot = `${pending.record.topic}\u0000${pending.partition}`;
+      const slot = `${pending.record.topic}\u0000${pending.record.partition}`;
       const used = bytesPerPartition.get(slot) ?? 0;
-      const size = pending.record.value.length;
-      if (!closedPartitions.has(slot) && (used === 0 || used + size <= this.options.maxPartitionBatchBytes)) {
+      const size = pending.size;
+      if (!closedPartitions.has(slot) && (used === 0 || used + size <= budget)) {
         taken.push(pending);
         bytesPerPartition.set(slot, used + size);
       } else {
@@ -246,47 +290,32 @@ export class Publisher {
     if (this.needsNewProducer) {
       const old = this.producer;
       this.producer = this.createProducer();
-      old.disconnect().catch(() => undefined);
-      try {
-        await this.producer.connect();
-        this.needsNewProducer = false;
-      } catch (err) {
-        this.lastError = `reconnect failed: ${errorMessage(err)}`;
-        this.lastFailureAt = Date.now();
-        // Waiting requests keep their own deadlines; try again shortly without spinning.
-        await new Promise((r) => setTimeout(r, 500));
-        return;
-      }
+      this.needsNewProducer = false;
+      void old.close();
     }
     const batch = this.takeBatch();
     if (batch.length === 0) return;
-    const byTopic = new Map<
-      string,
-      { key: Buffer | null; value: Buffer; headers: IHeaders; partition: number }[]
-    >();
-    for (const { record, partition } of batch) {
-      const list = byTopic.get(record.topic) ?? [];
-      list.push({
-        key: record.key,
-        value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
-        headers: record.headers,
-        partition,
-      });
-      byTopic.set(record.topic, list);
-    }
     try {
-      await this.producer.sendBatch({
-        acks: -1,
-        timeout: this.options.produceTimeoutMs,
-        compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      await this.producer.send(batch.map((p) => p.record));
       this.lastOk = Date.now();
+      if (this.splitFactor > 1) this.splitFactor /= 2;
       for (const { request } of batch) {
         request.remaining--;
         if (request.remaining === 0) this.succeed(request);
       }
     } catch (err) {
+      if (err instanceof KafkaError && err.code === 'MESSAGE_TOO_LARGE' && batch.length > 1) {
+        // The broker's limit is lower than we knew: send the same records again in smaller batches
+        // (first in the queue, so their order per partition is kept).
+        this.splitFactor = Math.min(this.splitFactor * 2, 1024);
+        this.options.log.warn('record batch too large for the broker; splitting', {
+          records: batch.length,
+          splitFactor: this.splitFactor,
+        });
+        const live = batch.filter((p) => !p.request.settled);
+        this.queue = [...live, ...this.queue];
+        return;
+      }
       this.lastError = errorMessage(err);
       this.lastFailureAt = Date.now();
       this.options.log.warn('produce failed', { err, records: batch.length });
@@ -307,6 +336,6 @@ export class Publisher {
   async close(): Promise<void> {
     this.closed = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([this.producer.close(), this.admin.close()]);
   }
 }

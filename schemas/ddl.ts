@@ -33,6 +33,12 @@ export const TABLES = {
   sessions: 'hyperdx_sessions',
 } as const;
 
+/** Tables the writer inserts into itself, with tokens (every table but the materialized-view target). */
+export const INSERTED_TABLES: readonly string[] = Object.values(TABLES).filter((t) => t !== TABLES.traceIdTs);
+
+/** Tables whose inserts carry dedup tokens: the inserted ones and the view target their blocks reach. */
+export const DEDUP_TABLES: readonly string[] = Object.values(TABLES);
+
 const MAP = 'Map(LowCardinality(String), String)';
 
 const METRICS_COMMON_COLUMNS = [
@@ -88,24 +94,30 @@ export function renderDdl(template: string, options: DdlOptions): string {
   const dedup = options.cluster
     ? `replicated_deduplication_window = ${options.dedupWindow}`
     : `non_replicated_deduplication_window = ${options.dedupWindow}`;
-  return template
-    .replace(/^--.*$/gm, '')
-    .replace(/\{\{metrics_common_columns\}\}/g, METRICS_COMMON_COLUMNS)
-    .replace(/\{\{metrics_common_indexes\}\}/g, METRICS_COMMON_INDEXES)
-    .replace(/\{\{exemplars\}\}/g, EXEMPLARS)
-    .replace(/\{\{db\}\}/g, db)
-    .replace(/\{\{on_cluster\}\}/g, options.cluster ? `ON CLUSTER ${identifier(options.cluster)}` : '')
-    .replace(/\{\{engine:([a-z_]+)\}\}/g, (_m, table: string) =>
-      options.cluster
-        ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${options.database}/${table}', '{replica}')`
-        : 'MergeTree',
-    )
-    .replace(/\{\{ttl:([^}]+)\}\}/g, (_m, expr: string) =>
-      options.ttlDays > 0 ? `TTL ${expr} + toIntervalDay(${options.ttlDays})` : '',
-    )
-    .replace(/\{\{dedup_settings\}\}/g, dedup)
-    .replace(/\n{2,}/g, '\n')
-    .trim();
+  return (
+    template
+      .replace(/^--.*$/gm, '')
+      // One copy of the block per table the writer inserts into, with {{table}} filled in.
+      .replace(/\{\{#each_inserted_table\}\}([\s\S]*?)\{\{\/each_inserted_table\}\}/g, (_m, block: string) =>
+        INSERTED_TABLES.map((table) => block.replace(/\{\{table\}\}/g, table)).join(''),
+      )
+      .replace(/\{\{metrics_common_columns\}\}/g, METRICS_COMMON_COLUMNS)
+      .replace(/\{\{metrics_common_indexes\}\}/g, METRICS_COMMON_INDEXES)
+      .replace(/\{\{exemplars\}\}/g, EXEMPLARS)
+      .replace(/\{\{db\}\}/g, db)
+      .replace(/\{\{on_cluster\}\}/g, options.cluster ? `ON CLUSTER ${identifier(options.cluster)}` : '')
+      .replace(/\{\{engine:([a-z_]+)\}\}/g, (_m, table: string) =>
+        options.cluster
+          ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${options.database}/${table}', '{replica}')`
+          : 'MergeTree',
+      )
+      .replace(/\{\{ttl:([^}]+)\}\}/g, (_m, expr: string) =>
+        options.ttlDays > 0 ? `TTL ${expr} + toIntervalDay(${options.ttlDays})` : '',
+      )
+      .replace(/\{\{dedup_settings\}\}/g, dedup)
+      .replace(/\n{2,}/g, '\n')
+      .trim()
+  );
 }
 
 /** Every DDL file in order, rendered and split into statements. */

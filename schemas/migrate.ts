@@ -1,10 +1,9 @@
 /** `tributary migrate`: the database and the ClickStack tables, idempotently. */
-import type { ClickHouseClient } from '../core/clickhouse.js';
-import { clickhouseTls, createClickHouse } from '../core/clickhouse.js';
+import { type ClickHouseClient, clickhouseFromConfig } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { type Logger, createLogger } from '../core/log.js';
-import { type DdlOptions, loadDdl, validateDdlOptions } from './ddl.js';
+import { DEDUP_TABLES, type DdlOptions, loadDdl, validateDdlOptions } from './ddl.js';
 
 export interface MigrateOptions extends DdlOptions {
   readonly log?: Logger;
@@ -35,17 +34,20 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     }
     log.info('applied', { file: file.name, database: options.database });
   }
+  // Existing tables (created by an older migrate or by the ClickStack collector) get the dedup window
+  // the delivery guarantee needs; CREATE ... IF NOT EXISTS alone would leave theirs.
+  const setting = options.cluster ? 'replicated_deduplication_window' : 'non_replicated_deduplication_window';
+  for (const table of DEDUP_TABLES) {
+    await client.command({
+      query: `ALTER TABLE \`${options.database}\`.\`${table}\`${onCluster} MODIFY SETTING ${setting} = ${options.dedupWindow}`,
+    });
+    statements++;
+  }
   return { files: files.map((f) => f.name), statements };
 }
 
 export async function runMigrateCommand(config: Config): Promise<void> {
-  const client = createClickHouse({
-    url: config['clickhouse.url'],
-    user: config['clickhouse.user'],
-    password: config['clickhouse.password'],
-    database: 'default',
-    tls: clickhouseTls(config),
-  });
+  const client = clickhouseFromConfig(config, { database: 'default' });
   try {
     const ping = await client.ping();
     if (!ping.success)

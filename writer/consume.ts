@@ -1,323 +1,331 @@
 /**
- * One signal's consumer: a consumer group over the signal's topic(s), per-partition batches by rows,
- * bytes and age, and offsets committed only after a batch's rows are in ClickHouse.
- *
- * Batch boundaries follow the ledger: when a batch starts at an offset where a range was recorded
- * before (by a writer that crashed, lost the partition, or by the live writer when this is a
- * replay), the batch ends exactly where that range ended, so its tokens repeat and ClickHouse drops
- * whatever was already inserted.
+ * One signal's writer loop: the group gives partitions, the done state gives positions, one fetch
+ * round reads every owned partition that has room, and each partition's batch is written when it
+ * is full, old, or reaches the end of its plan — several partitions at once, the loop fetching on
+ * while inserts are in flight. Memory is bounded per process: batches hold at most
+ * `maxBufferedBytes` of encoded rows together; above it the largest is written before more is read.
  */
-import type { Consumer, EachBatchPayload, Kafka } from '../core/kafka.js';
 import type { Logger } from '../core/log.js';
+import { retryTransient, sleep } from '../core/retry.js';
+import type {
+  Assignment,
+  FetchOptions,
+  FetchPosition,
+  FetchedPartition,
+  GroupFence,
+  KafkaAdmin,
+  TopicPartition,
+} from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
-import { TimeSlice } from '../core/time-slice.js';
-import { PartitionBatch, type ShapeLookup } from './batch.js';
-import { Abandoned, type FlushDeps, flushBatch, withRetry } from './flush.js';
+import type { ShapeLookup } from './batch.js';
+import { streamKey } from './delivery/identity.js';
+import type { FlushDeps } from './flush.js';
+import { type FlushReason, type PartitionLimits, PartitionWorker } from './partition.js';
+import { initialPosition, onFetchError } from './positions.js';
+import { Abandoned, withRetry } from './retry.js';
 
-export interface SignalWriterOptions {
-  readonly kafka: Kafka;
-  readonly signal: Signal;
-  readonly groupId: string;
-  readonly topics: readonly (string | RegExp)[];
-  readonly batchRows: number;
-  /** Partitions handled at once (kafkajs partitionsConsumedConcurrently). */
-  readonly concurrentPartitions?: number;
-  readonly batchBytes: number;
-  readonly flushIntervalMs: number;
-  /** Where to start when the group has no committed offset. */
-  readonly fromBeginning: boolean;
-  readonly flush: Omit<FlushDeps, 'stillOwned'>;
-  readonly log: Logger;
-  /** Replay: per `topic:partition`, the offset (exclusive) where consumption ends. */
-  readonly endOffsets?: ReadonlyMap<string, number>;
-  /** Replay: called after each committed batch with the partition and the next offset. */
-  readonly onCommitted?: (key: string, nextOffset: number) => void;
+/** Where partitions come from: a consumer group (live) or a fixed list (replay). */
+export interface PartitionSource {
+  assignment(): Assignment | undefined;
+  fetch(positions: readonly FetchPosition[], options: FetchOptions): Promise<FetchedPartition[]>;
+  commit(positions: readonly FetchPosition[], fence: GroupFence): Promise<void>;
+  committed(partitions: readonly TopicPartition[]): Promise<Map<string, number>>;
 }
 
-type FlushReason = 'rows' | 'bytes' | 'age' | 'ledger' | 'shutdown' | 'end';
+export interface SignalWriterOptions {
+  readonly signal: Signal;
+  readonly source: PartitionSource;
+  readonly admin: KafkaAdmin;
+  /** The writer group's name in the done state (the live group's, also for replay). */
+  readonly stateGroup: string;
+  readonly limits: Omit<PartitionLimits, 'endPosition'>;
+  readonly concurrentPartitions: number;
+  readonly maxBufferedBytes: number;
+  readonly fetch: FetchOptions;
+  /** Where to start a partition that has no done state and no committed offset. */
+  readonly startFrom: 'earliest' | 'latest';
+  /** Replay: per `topic:partition`, where the work starts and ends. */
+  readonly ranges?: ReadonlyMap<string, { start: number; end: number }>;
+  readonly deps: Omit<FlushDeps, 'stillOwned'>;
+  readonly log: Logger;
+  /** Called after each written batch with the partition and its new position. */
+  readonly onWritten?: (key: string, position: number) => void;
+}
 
 export class SignalWriter {
-  private readonly options: SignalWriterOptions;
-  private readonly consumer: Consumer;
-  private readonly batches = new Map<string, PartitionBatch>();
-  /** Per-partition chain: a flush and the next append never interleave. */
-  private readonly locks = new Map<string, Promise<void>>();
-  private owned = new Set<string>();
-  private generation = 0;
+  private readonly workers = new Map<string, PartitionWorker>();
+  private fence: GroupFence | undefined;
+  private clusterId = '';
   private stopping = false;
-  private ageTimer: NodeJS.Timeout | undefined;
-  private lagTimer: NodeJS.Timeout | undefined;
-  private readonly admin;
-  private lastCommitOk = Date.now();
+  /** Past this time (set by stop) no retry goes on: a writer always stops within its deadline. */
+  private deadline = Infinity;
+  private loop: Promise<void> | undefined;
+  private failure: string | undefined;
+  private readonly alarms = new Map<string, string>();
 
-  constructor(options: SignalWriterOptions) {
-    this.options = options;
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      // A writer killed with SIGKILL holds its partitions until this passes: keep it short.
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
-      // Smaller fetches keep kafkajs's synchronous response parsing short (event-loop stalls) and
-      // cost little throughput: the next fetch is already under way while a batch is decoded.
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 16 * 1024 * 1024,
-      maxWaitTimeInMs: 500,
-      allowAutoTopicCreation: false,
-    });
-    this.admin = options.kafka.admin();
-    const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, (event) => {
-      const assignment = event.payload.memberAssignment;
-      const next = new Set<string>();
-      for (const [topic, partitions] of Object.entries(assignment))
-        for (const p of partitions) next.add(`${topic}:${p}`);
-      for (const key of this.owned) if (!next.has(key)) this.forget(key);
-      this.owned = next;
-      this.generation++;
-      options.log.info('partitions assigned', { signal: options.signal, partitions: [...next] });
-    });
-    this.consumer.on(REBALANCING, () => {
-      // Until the next assignment no batch may be recorded: another writer may get these partitions.
-      this.owned = new Set();
-      this.generation++;
-      for (const key of [...this.batches.keys()]) this.forget(key);
-    });
-    this.consumer.on(CRASH, (event) => {
-      options.log.error('consumer crashed; kafkajs restarts it', {
-        signal: options.signal,
-        err: event.payload.error,
-      });
-    });
-  }
-
-  private forget(key: string): void {
-    this.batches.delete(key);
-    const [topic, partition] = [key.slice(0, key.lastIndexOf(':')), key.slice(key.lastIndexOf(':') + 1)];
-    this.options.flush.metrics.lag.remove({ topic, partition });
-  }
+  constructor(private readonly options: SignalWriterOptions) {}
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.admin.connect();
-    for (const topic of this.options.topics)
-      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.concurrentPartitions ?? 1,
-      eachBatch: (payload) => this.onBatch(payload),
+    // Kafka may be restarting right now: wait for it rather than fail the writer's start.
+    this.clusterId = await retryTransient('read the Kafka cluster id', () => this.options.admin.clusterId(), {
+      retryable: () => true,
+      log: this.options.log,
     });
-    // A tenth of the interval: a batch is written at most ~10% (≤ 250 ms) after it comes of age.
-    this.ageTimer = setInterval(
-      () => this.flushAged(),
-      Math.max(20, Math.min(250, this.options.flushIntervalMs / 10)),
-    );
-    this.lagTimer = setInterval(() => void this.updateLag(), 5_000);
-  }
-
-  private lock(key: string, work: () => Promise<void>): Promise<void> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    this.locks.set(
-      key,
-      next.catch(() => undefined),
-    );
-    return next;
-  }
-
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    const key = `${batch.topic}:${batch.partition}`;
-    // While this partition waits for its lock (an age flush retrying through a ClickHouse outage),
-    // keep the group membership alive.
-    const keepAlive = setInterval(() => {
-      payload.heartbeat().catch(() => undefined);
-    }, 2_000);
-    try {
-      await this.lockedBatch(key, payload);
-    } finally {
-      clearInterval(keepAlive);
-    }
-  }
-
-  private async lockedBatch(key: string, payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    const heartbeat = (): Promise<void> => payload.heartbeat();
-    await this.lock(key, async () => {
-      let current = this.batches.get(key);
-      if (!current) {
-        current = new PartitionBatch(batch.topic, batch.partition, this.options.signal);
-        this.batches.set(key, current);
-      }
-      const generation = this.generation;
-      const stillOwned = async (): Promise<void> => {
-        if (this.generation !== generation || !this.owned.has(key))
-          throw new Abandoned(`partition ${key} revoked`);
-        try {
-          await heartbeat();
-        } catch (err) {
-          throw new Abandoned(`heartbeat failed (${err instanceof Error ? err.message : String(err)})`);
-        }
-      };
-      const flushDeps = { ...this.options.flush, stillOwned };
-      // Table shapes for encoding rows as records arrive; ClickHouse being down is retried here too.
-      const shapeOf: ShapeLookup = (table, provided) =>
-        flushDeps.schemas
-          .get(table, provided) // cached after the first DESC: no round trip, no heartbeat
-          .catch(() =>
-            withRetry(`describe ${table}`, flushDeps, () => flushDeps.schemas.get(table, provided)),
-          );
-      try {
-        const slice = new TimeSlice();
-        for (const message of batch.messages) {
-          await slice.yieldIfDue();
-          if (!payload.isRunning() || payload.isStale()) break;
-          const offset = Number(message.offset);
-          const end = this.options.endOffsets?.get(key);
-          if (end !== undefined && offset >= end) break; // replay: past its range
-          // A recorded range ends before this record (offsets can skip): close it first.
-          if (current.recordedEnd !== undefined && !current.empty && offset > current.recordedEnd)
-            await this.flush(current, 'ledger', stillOwned);
-          if (current.empty && !current.ledgerChecked) {
-            current.recordedEnd = await withRetry(
-              'ledger lookup',
-              { ...this.options.flush, stillOwned },
-              () => this.options.flush.ledger.recordedEnd(batch.topic, batch.partition, offset),
-            );
-            current.ledgerChecked = true;
-          }
-          await current.add(message, shapeOf);
-          payload.resolveOffset(message.offset);
-          const reason = end !== undefined && offset === end - 1 ? 'end' : this.flushReason(current, offset);
-          if (reason) await this.flush(current, reason, stillOwned);
-        }
-        await heartbeat();
-      } catch (err) {
-        if (err instanceof Abandoned) {
-          this.options.log.warn('batch abandoned', { key, reason: err.message });
-          this.batches.delete(key);
-          return;
-        }
-        throw err;
-      }
+    this.loop = this.run().catch((err: unknown) => {
+      this.failure = err instanceof Error ? err.message : String(err);
+      this.options.log.error('writer loop stopped', { err });
     });
   }
 
-  private flushReason(batch: PartitionBatch, offset: number): FlushReason | undefined {
-    if (batch.recordedEnd !== undefined) return offset >= batch.recordedEnd ? 'ledger' : undefined;
-    if (batch.rowCount >= this.options.batchRows) return 'rows';
-    if (batch.byteCount >= this.options.batchBytes) return 'bytes';
-    return undefined;
+  /** Resolves when every partition of a replay reached its end (or the writer stops). */
+  async finished(): Promise<void> {
+    await this.loop;
   }
 
-  private async flush(
-    batch: PartitionBatch,
-    reason: FlushReason,
-    stillOwned: () => Promise<void>,
-  ): Promise<void> {
-    if (batch.empty) return;
-    const next = batch.maxOffset + 1;
-    await flushBatch(batch, { ...this.options.flush, stillOwned });
-    await stillOwned();
-    try {
-      await this.consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: String(next) },
-      ]);
-      this.lastCommitOk = Date.now();
-      this.options.onCommitted?.(`${batch.topic}:${batch.partition}`, next);
-    } catch (err) {
-      // Rows are in; the next owner replays this range from the ledger and ClickHouse drops it.
-      throw new Abandoned(`commit failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    const m = this.options.flush.metrics;
-    m.batches.inc({ signal: this.options.signal, reason });
-    m.batchRows.observe(batch.rowCount);
-    m.records.inc({ signal: this.options.signal }, batch.records.length);
-    batch.reset();
-  }
+  private readonly depsCache = new WeakMap<PartitionWorker, { write: FlushDeps; lookup: FlushDeps }>();
 
-  /** Batches whose age passed the flush interval are written even when no new record arrives. */
-  private flushAged(): void {
-    const now = Date.now();
-    for (const [key, batch] of this.batches) {
-      if (
-        batch.empty ||
-        now - batch.startedAt < this.options.flushIntervalMs ||
-        batch.recordedEnd !== undefined
-      )
-        continue;
-      const generation = this.generation;
-      const stillOwned = (): Promise<void> => {
-        if (this.generation !== generation || !this.owned.has(key))
-          return Promise.reject(new Abandoned(`partition ${key} revoked`));
-        return Promise.resolve();
+  /**
+   * A worker's dependencies, built once per worker: writes give up when the partition is lost or
+   * the stop deadline passed; look-ups also give up as soon as the writer stops (a ClickHouse outage
+   * must not hold a stopping writer).
+   */
+  private deps(worker: PartitionWorker, use: 'write' | 'lookup' = 'write'): FlushDeps {
+    let cached = this.depsCache.get(worker);
+    if (!cached) {
+      const write = this.buildDeps(worker);
+      const lookup: FlushDeps = {
+        ...write,
+        stillOwned: () => {
+          if (this.stopping) throw new Abandoned('writer stopping');
+          write.stillOwned();
+        },
       };
-      this.lock(key, async () => {
-        if (
-          batch.empty ||
-          Date.now() - batch.startedAt < this.options.flushIntervalMs ||
-          this.batches.get(key) !== batch
-        )
-          return;
-        await this.flush(batch, 'age', stillOwned);
-      }).catch((err: unknown) => {
-        if (err instanceof Abandoned) this.batches.delete(key);
-        else this.options.log.error('age flush failed', { key, err });
-      });
+      cached = { write, lookup };
+      this.depsCache.set(worker, cached);
     }
+    return cached[use];
   }
 
-  private async updateLag(): Promise<void> {
-    try {
-      for (const topic of new Set([...this.owned].map((k) => k.slice(0, k.lastIndexOf(':'))))) {
-        const [ends, committed] = await Promise.all([
-          this.admin.fetchTopicOffsets(topic),
-          this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] }),
-        ]);
-        const committedBy = new Map(
-          committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? [],
-        );
-        for (const end of ends) {
-          if (!this.owned.has(`${topic}:${end.partition}`)) continue;
-          const done = Math.max(committedBy.get(end.partition) ?? 0, Number(end.low), 0);
-          this.options.flush.metrics.lag.set(Number(end.high) - done, { topic, partition: end.partition });
-        }
-      }
-    } catch (err) {
-      this.options.log.debug('lag update failed', { err });
-    }
-  }
-
-  readiness(): { ready: boolean; reason: string } {
+  private buildDeps(worker: PartitionWorker): FlushDeps {
     return {
-      ready: !this.stopping,
-      reason: `last commit ${Math.round((Date.now() - this.lastCommitOk) / 1000)} s ago`,
+      ...this.options.deps,
+      stillOwned: () => {
+        if (this.workers.get(worker.key) !== worker) throw new Abandoned(`partition ${worker.key} revoked`);
+        if (Date.now() > this.deadline) throw new Abandoned('shutdown deadline passed');
+      },
+      onAlarm: (kind, message) => {
+        this.alarms.set(`${worker.key}:${kind}`, message);
+        this.options.deps.metrics.deliveryAlarms.inc({ kind });
+      },
     };
   }
 
-  /** Flushes what can be flushed within the deadline, commits, and leaves the group. */
-  async stop(deadlineMs: number): Promise<void> {
-    this.stopping = true;
-    if (this.ageTimer) clearInterval(this.ageTimer);
-    if (this.lagTimer) clearInterval(this.lagTimer);
-    const deadline = Date.now() + deadlineMs;
-    const flushes = [...this.batches].map(([key, batch]) =>
-      this.lock(key, async () => {
-        if (batch.empty || batch.recordedEnd !== undefined) return;
-        const generation = this.generation;
-        await this.flush(batch, 'shutdown', () =>
-          Date.now() > deadline || this.generation !== generation
-            ? Promise.reject(new Abandoned('shutdown deadline'))
-            : Promise.resolve(),
-        );
-      }).catch(() => undefined),
+  /** Drops workers of partitions no longer owned (or owned under a new fence) and adds new ones. */
+  private async reconcile(assignment: Assignment): Promise<void> {
+    const fenceChanged =
+      !this.fence ||
+      this.fence.memberId !== assignment.fence.memberId ||
+      this.fence.generation !== assignment.fence.generation;
+    if (!fenceChanged) return;
+    const wanted = new Set(assignment.partitions.map((p) => `${p.topic}:${p.partition}`));
+    for (const key of [...this.workers.keys()]) if (!wanted.has(key)) this.workers.delete(key);
+    // Every kept partition restarts from the done state too: its in-memory batch may be stale.
+    // Topic ids are read again: a topic deleted and created meanwhile is another stream.
+    const topics = [...new Set(assignment.partitions.map((p) => p.topic))];
+    const topicIds = new Map(
+      (await this.options.admin.describeTopics(topics)).map((info) => [info.name, info.id]),
     );
-    await Promise.race([
-      Promise.all(flushes),
-      new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
-    ]);
-    await this.consumer.disconnect().catch(() => undefined);
-    await this.admin.disconnect().catch(() => undefined);
+    this.fence = assignment.fence;
+    for (const tp of assignment.partitions) {
+      const key = `${tp.topic}:${tp.partition}`;
+      const range = this.options.ranges?.get(key);
+      const stream = streamKey({
+        clusterId: this.clusterId,
+        topicId: topicIds.get(tp.topic)!,
+        topic: tp.topic,
+        partition: tp.partition,
+        group: this.options.stateGroup,
+      });
+      const worker = new PartitionWorker(
+        tp.topic,
+        tp.partition,
+        this.options.signal,
+        stream,
+        assignment.fence,
+        { ...this.options.limits, ...(range ? { endPosition: range.end } : {}) },
+        this.options.log.child({ partition: key }),
+      );
+      this.workers.set(key, worker);
+    }
+    this.options.log.info('partitions assigned', {
+      signal: this.options.signal,
+      partitions: [...this.workers.keys()],
+    });
+  }
+
+  private buffered(): number {
+    let bytes = 0;
+    for (const w of this.workers.values()) bytes += w.batch?.byteCount ?? 0;
+    return bytes;
+  }
+
+  private inFlight(): number {
+    let n = 0;
+    for (const w of this.workers.values()) if (w.flushing) n++;
+    return n;
+  }
+
+  private startWrite(worker: PartitionWorker, reason: FlushReason): void {
+    if (worker.flushing) return;
+    const deps = this.deps(worker);
+    worker.flushing = (async () => {
+      try {
+        const written = await worker.write(reason, deps);
+        if (written)
+          for (const key of [...this.alarms.keys()])
+            if (key.startsWith(`${worker.key}:`)) this.alarms.delete(key);
+        if (written && worker.fence === this.fence && this.workers.get(worker.key) === worker) {
+          this.options.onWritten?.(worker.key, worker.position!);
+          // Advisory: the done state is what positions come from; a refused commit changes nothing.
+          await this.options.source
+            .commit(
+              [{ topic: worker.topic, partition: worker.partition, position: worker.position! }],
+              worker.fence,
+            )
+            .catch((err: unknown) => this.options.log.debug('commit refused', { err }));
+        }
+      } catch (err) {
+        this.options.log.warn('batch write failed; the range will be fetched again', {
+          partition: worker.key,
+          err,
+        });
+        worker.batch = undefined;
+        worker.checked = false;
+        worker.position = undefined; // re-read from the done state
+      } finally {
+        worker.flushing = undefined;
+      }
+    })();
+  }
+
+  private async run(): Promise<void> {
+    const shapeOf: ShapeLookup = (table, provided) => this.options.deps.schemas.get(table, provided);
+    while (!this.stopping) {
+      const assignment = this.options.source.assignment();
+      if (!assignment) {
+        await sleep(100);
+        continue;
+      }
+      try {
+        await this.reconcile(assignment);
+      } catch (err) {
+        // Kafka is unreachable right now: the same assignment is reconciled on the next turn.
+        this.options.log.warn('cannot read the assigned topics yet; retrying', { err });
+        await sleep(500);
+        continue;
+      }
+      const ready: PartitionWorker[] = [];
+      for (const worker of this.workers.values()) {
+        if (worker.flushing || worker.stuck || worker.finished) continue;
+        const deps = this.deps(worker, 'lookup');
+        try {
+          if (worker.position === undefined)
+            worker.position = await withRetry('resume position', deps, () =>
+              initialPosition(worker, deps, this.options),
+            );
+          if (!worker.checked && !worker.batch)
+            await withRetry('plan lookup', deps, () => worker.begin(deps));
+        } catch (err) {
+          if (err instanceof Abandoned) continue;
+          throw err;
+        }
+        if (worker.finished) continue;
+        ready.push(worker);
+      }
+      if (this.options.ranges && [...this.workers.values()].every((w) => w.finished || w.stuck)) return;
+      // Memory: above the budget, write the largest batch before reading more.
+      if (this.buffered() > this.options.maxBufferedBytes) {
+        const largest = [...this.workers.values()]
+          .filter((w) => !w.flushing && w.batch && !w.batch.empty && w.plan === undefined)
+          .sort((a, b) => b.batch!.byteCount - a.batch!.byteCount)[0];
+        if (largest && this.inFlight() < this.options.concurrentPartitions)
+          this.startWrite(largest, 'memory');
+        await this.waitForAWrite();
+        continue;
+      }
+      const fetchable = ready.filter((w) => this.inFlight() < this.options.concurrentPartitions || !w.batch);
+      if (fetchable.length === 0) {
+        await this.waitForAWrite();
+        continue;
+      }
+      const results = await this.options.source
+        .fetch(
+          fetchable.map((w) => ({ topic: w.topic, partition: w.partition, position: w.position! })),
+          this.options.fetch,
+        )
+        .catch((err: unknown) => {
+          this.options.log.warn('fetch failed; retrying', { err });
+          return sleep(500).then(() => [] as FetchedPartition[]);
+        });
+      for (const fetched of results) {
+        const worker = this.workers.get(`${fetched.topic}:${fetched.partition}`);
+        if (!worker || worker.flushing || worker.position === undefined) continue;
+        if (fetched.error) await onFetchError(worker, fetched, this.deps(worker), this.options);
+        else {
+          const reason = await worker.accept(fetched, shapeOf);
+          if (reason) this.startWrite(worker, reason);
+        }
+      }
+      const now = Date.now();
+      for (const worker of this.workers.values())
+        if (!worker.flushing && worker.aged(now) && this.inFlight() < this.options.concurrentPartitions)
+          this.startWrite(worker, 'age');
+    }
+  }
+
+  private async waitForAWrite(): Promise<void> {
+    const flushing = [...this.workers.values()].map((w) => w.flushing).filter((f) => f !== undefined);
+    await Promise.race([...flushing, sleep(100)]);
+  }
+
+  /** Lag per owned partition (high watermark minus the written position), for the metric. */
+  lag(): { topic: string; partition: number; lag: number }[] {
+    return [...this.workers.values()]
+      .filter((w) => w.highWatermark >= 0 && w.position !== undefined)
+      .map((w) => ({
+        topic: w.topic,
+        partition: w.partition,
+        lag: w.highWatermark - (w.batch?.start ?? w.position!),
+      }));
+  }
+
+  readiness(stuckAfterMs: number): { ready: boolean; reason: string } {
+    if (this.failure) return { ready: false, reason: `writer loop stopped: ${this.failure}` };
+    const now = Date.now();
+    for (const w of this.workers.values()) {
+      if (w.stuck) return { ready: false, reason: `${w.key}: ${w.stuck}` };
+      const lag = w.lag;
+      if (lag > 0 && now - w.lastProgressAt > stuckAfterMs)
+        return {
+          ready: false,
+          reason: `${w.key}: no progress for ${Math.round((now - w.lastProgressAt) / 1000)} s with ${lag} records waiting`,
+        };
+    }
+    for (const [key, message] of this.alarms) return { ready: false, reason: `${key}: ${message}` };
+    return { ready: !this.stopping, reason: `${this.workers.size} partitions` };
+  }
+
+  /** Writes what can be written within the deadline, then stops. */
+  async stop(deadlineMs: number): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    this.deadline = deadline;
+    this.stopping = true;
+    await this.loop;
+    for (const worker of this.workers.values())
+      if (!worker.flushing && worker.batch && !worker.batch.empty && worker.plan === undefined)
+        this.startWrite(worker, 'shutdown');
+    const flushing = [...this.workers.values()].map((w) => w.flushing).filter((f) => f !== undefined);
+    await Promise.race([Promise.all(flushing), sleep(Math.max(0, deadline - Date.now()))]);
+    this.workers.clear();
   }
 }

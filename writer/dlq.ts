@@ -1,59 +1,60 @@
 /** Records that can never be written go to `<topic>.dlq` with their bytes, key and headers, plus why. */
-import type { IHeaders, Kafka, KafkaMessage, Producer } from '../core/kafka.js';
+import type { IncomingRecord, KafkaAdmin, KafkaPort, KafkaProducer } from '../kafka/port.js';
+import { DLQ_HEADERS, dlqTopic } from '../schemas/topics.js';
 
-export const DLQ_HEADERS = {
-  code: 'tributary.error.code',
-  message: 'tributary.error.message',
-  topic: 'tributary.source.topic',
-  partition: 'tributary.source.partition',
-  offset: 'tributary.source.offset',
-} as const;
+export { DLQ_HEADERS } from '../schemas/topics.js';
 
 export interface DeadLetter {
-  readonly topic: string;
-  readonly partition: number;
-  readonly message: KafkaMessage;
+  readonly record: IncomingRecord;
   readonly code: string;
   readonly reason: string;
 }
 
 export class DeadLetterQueue {
-  private readonly producer: Producer;
-  private connected: Promise<void> | undefined;
+  private readonly producer: KafkaProducer;
+  private readonly admin: KafkaAdmin;
+  private readonly partitions = new Map<string, number>();
 
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+  constructor(kafka: KafkaPort) {
+    this.producer = kafka.producer({ compression: 'none', timeoutMs: 30_000 });
+    this.admin = kafka.admin();
   }
 
+  private async partitionsOf(topic: string): Promise<number> {
+    let count = this.partitions.get(topic);
+    if (count === undefined) {
+      const [info] = await this.admin.describeTopics([topic]);
+      count = info!.partitions;
+      this.partitions.set(topic, count);
+    }
+    return count;
+  }
+
+  /** Resolves when Kafka acknowledged every letter (acks=all); rejects with a KafkaError otherwise. */
   async send(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
-    this.connected ??= this.producer.connect();
-    await this.connected;
-    const byTopic = new Map<string, { key: Buffer | null; value: Buffer | null; headers: IHeaders }[]>();
-    for (const letter of letters) {
-      const topic = `${letter.topic}.dlq`;
-      const list = byTopic.get(topic) ?? [];
-      list.push({
-        key: letter.message.key,
-        value: letter.message.value,
-        headers: {
-          ...(letter.message.headers ?? {}),
-          [DLQ_HEADERS.code]: letter.code,
-          [DLQ_HEADERS.message]: letter.reason.slice(0, 1000),
-          [DLQ_HEADERS.topic]: letter.topic,
-          [DLQ_HEADERS.partition]: String(letter.partition),
-          [DLQ_HEADERS.offset]: letter.message.offset,
-        },
+    const out = [];
+    for (const { record, code, reason } of letters) {
+      const topic = dlqTopic(record.topic);
+      const headers: Record<string, string | Buffer> = Object.fromEntries(record.headers);
+      headers[DLQ_HEADERS.code] = code;
+      headers[DLQ_HEADERS.message] = reason.slice(0, 1000);
+      headers[DLQ_HEADERS.topic] = record.topic;
+      headers[DLQ_HEADERS.partition] = String(record.partition);
+      headers[DLQ_HEADERS.offset] = String(record.offset);
+      out.push({
+        topic,
+        // The source partition, folded onto the DLQ's partitions: letters keep their source order.
+        partition: record.partition % (await this.partitionsOf(topic)),
+        key: record.key,
+        value: record.value ?? Buffer.alloc(0),
+        headers,
       });
-      byTopic.set(topic, list);
     }
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    await this.producer.send(out);
   }
 
   async close(): Promise<void> {
-    if (this.connected) await this.producer.disconnect();
+    await Promise.allSettled([this.producer.close(), this.admin.close()]);
   }
 }

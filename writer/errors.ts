@@ -49,8 +49,3 @@ export function classifyClickHouseError(err: unknown): FailureKind {
   if (PERMANENT_CODES.has(code)) return 'permanent';
   return 'retryable';
 }
-
-/** Full-jitter exponential backoff: 0..min(cap, base·2^attempt) ms. The cap is short so an outage's end is noticed within seconds. */
-export function backoffMs(attempt: number, baseMs = 200, capMs = 5_000): number {
-  return Math.random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20));
-}

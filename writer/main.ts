@@ -1,25 +1,26 @@
 /** `tributary writer`: Kafka in, ClickHouse out, one consumer group per signal. */
-import { clickhouseTls, createClickHouse } from '../core/clickhouse.js';
+import { clickhouseFromConfig } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { serveHealth } from '../core/health.js';
-import { createKafka, kafkaSecurity } from '../core/kafka.js';
 import { stopOnSignals } from '../core/lifecycle.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
+import { retryTransient } from '../core/retry.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
+import { createKafka } from '../kafka/create.js';
+import { kafkaSecurity } from '../kafka/security.js';
+import { topicFor } from '../schemas/topics.js';
 import { SignalWriter } from './consume.js';
-import { DeadLetterQueue } from './dlq.js';
-import { BatchLedger } from './ledger.js';
+import { checkDeliveryTables } from './delivery/preflight.js';
 import { createWriterMetrics } from './metrics.js';
-import { SchemaCache } from './schema.js';
-
+import { DeadLetterQueue, signalWriterBase } from './setup.js';
 /**
  * The topics one signal's consumer reads: by default the prefixed topic name; or a configured list
  * where entries starting with ^ are regular expressions (several regions' topics in one writer).
  */
 export function writerTopics(config: Config, signal: 'traces' | 'metrics' | 'logs'): (string | RegExp)[] {
   const configured = config[`writer.${signal}Topics`];
-  if (configured.length === 0) return [config['topics.prefix'] + config[`topics.${signal}`]];
+  if (configured.length === 0) return [topicFor(config, signal)];
   return configured.map((topic) => {
     if (!topic.startsWith('^')) return topic;
     try {
@@ -45,7 +46,7 @@ export interface WriterStartOptions {
   readonly fromBeginning?: boolean;
 }
 
-export async function startWriter(config: Config, options: WriterStartOptions = {}): Promise<RunningWriter> {
+export async function startWriter(config: Config, _options: WriterStartOptions = {}): Promise<RunningWriter> {
   const log = createLogger({ component: 'writer' });
   const metrics = createWriterMetrics();
   const kafka = createKafka({
@@ -55,46 +56,55 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
     security: kafkaSecurity(config),
   });
   const database = config['clickhouse.database'];
-  const client = createClickHouse({
-    url: config['clickhouse.url'],
-    user: config['clickhouse.user'],
-    password: config['clickhouse.password'],
-    database,
-    tls: clickhouseTls(config),
-  });
+  const client = clickhouseFromConfig(config);
+  // ClickHouse may be restarting: keep trying, but a missing table is the operator's to fix.
+  await retryTransient(
+    'check the delivery tables',
+    () => checkDeliveryTables(client, database, config, log),
+    {
+      retryable: (err) => !(err instanceof TributaryError),
+      log,
+    },
+  );
   const dlq = new DeadLetterQueue(kafka);
-  const flushDeps = {
-    client,
-    database,
-    schemas: new SchemaCache(client, database),
-    ledger: new BatchLedger(client, database),
-    dlq,
-    metrics,
-    log,
-  };
+  const admin = kafka.admin();
+  const base = signalWriterBase(config, client, kafka, dlq, metrics, log);
   const writers: SignalWriter[] = [];
+  const members: { leave(): Promise<void> }[] = [];
   for (const signal of config['writer.signals']) {
     if (signal !== 'traces' && signal !== 'metrics' && signal !== 'logs')
-      throw new Error(`writer.signals: unknown signal ${signal}`);
-    const writer = new SignalWriter({
-      kafka,
-      signal: signal,
-      groupId: `${config['writer.groupId']}-${signal}`,
+      throw new TributaryError('CONFIG_INVALID', `config writer.signals: unknown signal ${signal}`);
+    const groupId = `${config['writer.groupId']}-${signal}`;
+    const member = kafka.group({
+      groupId,
       topics: writerTopics(config, signal),
-      batchRows: config['writer.batchRows'],
-      concurrentPartitions: config['writer.concurrentPartitions'],
-      batchBytes: config['writer.batchBytes'],
-      flushIntervalMs: config['writer.flushIntervalMs'],
-      fromBeginning: options.fromBeginning ?? true,
-      flush: flushDeps,
+      protocol: config['writer.groupProtocol'],
+      // A writer killed with SIGKILL holds its partitions until this passes: keep it short.
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 30_000,
+      heartbeatIntervalMs: 3_000,
+    });
+    await member.join();
+    members.push(member);
+    const writer = new SignalWriter({
+      ...base,
+      signal,
+      source: member,
+      admin,
+      stateGroup: groupId,
       log: log.child({ signal }),
     });
     await writer.start();
     writers.push(writer);
   }
+  const lagTimer = setInterval(() => {
+    for (const w of writers)
+      for (const l of w.lag()) metrics.lag.set(l.lag, { topic: l.topic, partition: l.partition });
+  }, 5_000);
+  lagTimer.unref();
   const host = '0.0.0.0';
   const health = await serveHealth(config['writer.healthPort'], host, () => {
-    const states = writers.map((w) => w.readiness());
+    const states = writers.map((w) => w.readiness(config['writer.stuckAfterMs']));
     return { ready: states.every((s) => s.ready), reason: states.map((s) => s.reason).join('; ') };
   });
   let metricsServer: SmallServer | undefined;
@@ -110,8 +120,11 @@ export async function startWriter(config: Config, options: WriterStartOptions = 
     metrics,
     stop() {
       stopped ??= (async () => {
+        clearInterval(lagTimer);
         await Promise.all(writers.map((w) => w.stop(config['writer.shutdownTimeoutMs'])));
+        await Promise.all(members.map((m) => m.leave()));
         await dlq.close().catch(() => undefined);
+        await admin.close();
         await client.close();
         await Promise.allSettled([health.close(), metricsServer?.close()]);
         log.info('writer stopped');

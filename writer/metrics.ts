@@ -16,7 +16,7 @@ export function createWriterMetrics() {
     ),
     batches: registry.counter(
       'tributary_writer_batches_total',
-      'Batches flushed, by signal and reason (rows, bytes, age, ledger, shutdown).',
+      'Batches written, by signal and reason (rows, bytes, age, plan, memory, end, shutdown).',
     ),
     batchRows: registry.histogram(
       'tributary_writer_batch_rows',
@@ -32,9 +32,21 @@ export function createWriterMetrics() {
       'tributary_writer_dead_letters_total',
       'Records sent to the DLQ, by signal and reason.',
     ),
+    clampedRows: registry.counter(
+      'tributary_writer_clamped_rows_total',
+      'Rows whose time was outside the window around their Kafka record time and was clamped, by signal.',
+    ),
+    lostRecords: registry.counter(
+      'tributary_writer_lost_records_total',
+      'Offsets Kafka deleted (retention) before they were written, by topic.',
+    ),
+    deliveryAlarms: registry.counter(
+      'tributary_writer_delivery_alarms_total',
+      'Partitions stopped by a delivery problem (a rebuild differing from its plan, DLQ unwritable), by kind.',
+    ),
     lag: registry.gauge(
       'tributary_writer_lag_records',
-      'High watermark minus committed offset, per owned topic partition.',
+      'High watermark minus the written position, per owned topic partition.',
     ),
   };
 }

@@ -1,19 +1,28 @@
 /**
- * `tributary replay`: re-reads an offset or time range of one signal's topic with a consumer group of
- * its own and writes it like the live writer. Start and end are snapped to the batch ranges the
- * ledger recorded, so the replayed batches repeat the live writer's tokens and ClickHouse drops
- * what it already has (within the dedup window): running a replay twice is harmless.
+ * `tributary replay`: re-reads a range of one signal's topic and writes it like the live writer,
+ * through the same delivery state: into the same database only what the done state lacks is written,
+ * however old the range (done ranges are skipped, planned ones are rebuilt along their plans), so it
+ * is safe to repeat and safe while live writers run. Into another database (whose done state is its
+ * own) everything in range is written — the way to apply corrected rules to old data.
  */
-import { clickhouseTls, createClickHouse } from '../core/clickhouse.js';
+import { clickhouseFromConfig } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { TributaryError } from '../core/errors.js';
-import { type Admin, createKafka, kafkaSecurity } from '../core/kafka.js';
 import { createLogger } from '../core/log.js';
-import { SignalWriter } from './consume.js';
-import { DeadLetterQueue } from './dlq.js';
-import { BatchLedger } from './ledger.js';
+import { createKafka } from '../kafka/create.js';
+import type {
+  Assignment,
+  FetchPosition,
+  KafkaAdmin,
+  PartitionReader,
+  TopicPartition,
+} from '../kafka/port.js';
+import { kafkaSecurity } from '../kafka/security.js';
+import { topicFor } from '../schemas/topics.js';
+import { type PartitionSource, SignalWriter } from './consume.js';
+import { checkDeliveryTables } from './delivery/preflight.js';
 import { createWriterMetrics } from './metrics.js';
-import { SchemaCache } from './schema.js';
+import { DeadLetterQueue, signalWriterBase } from './setup.js';
 
 export interface ReplayRange {
   readonly partition: number;
@@ -29,53 +38,68 @@ export interface ReplayResult {
   readonly seconds: number;
 }
 
-/** An offset ("1200") or an ISO time, resolved per partition. */
+/** earliest | latest | an offset | an ISO time, resolved per partition. */
 async function resolvePoint(
-  admin: Admin,
+  admin: KafkaAdmin,
   topic: string,
   point: string,
   key: string,
-): Promise<Map<number, number> | undefined> {
-  if (point === '') return undefined;
-  if (/^\d+$/.test(point)) {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(
-      offsets.map((o) => [o.partition, Math.min(Math.max(Number(point), Number(o.low)), Number(o.high))]),
-    );
-  }
+): Promise<Map<number, number>> {
+  const offsets = await admin.offsets(topic);
+  if (point === 'earliest') return new Map(offsets.map((o) => [o.partition, o.low]));
+  if (point === 'latest' || point === '') return new Map(offsets.map((o) => [o.partition, o.high]));
+  if (/^\d+$/.test(point))
+    return new Map(offsets.map((o) => [o.partition, Math.min(Math.max(Number(point), o.low), o.high)]));
   const time = Date.parse(point);
   if (Number.isNaN(time))
     throw new TributaryError(
       'CONFIG_INVALID',
-      `config ${key}: "${point}" is neither an offset nor an ISO time`,
+      `config ${key}: "${point}" is neither earliest/latest, an offset nor an ISO time`,
     );
-  const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, time);
-  return new Map(offsets.map((o) => [o.partition, Number(o.offset)]));
+  return admin.offsetsForTime(topic, time);
 }
 
 export async function planReplay(
   config: Config,
-  admin: Admin,
-  ledger: BatchLedger,
+  admin: KafkaAdmin,
 ): Promise<{ topic: string; ranges: ReplayRange[] }> {
-  const signal = config['replay.signal'];
-  const topic = config['topics.prefix'] + config[`topics.${signal}`];
+  const topic = topicFor(config, config['replay.signal']);
   if (config['replay.from'] === '')
-    throw new TributaryError('CONFIG_INVALID', 'config replay.from: required (an offset or an ISO time)');
-  const from = (await resolvePoint(admin, topic, config['replay.from'], 'replay.from'))!;
+    throw new TributaryError(
+      'CONFIG_INVALID',
+      'config replay.from: required (earliest, an offset or an ISO time)',
+    );
+  const from = await resolvePoint(admin, topic, config['replay.from'], 'replay.from');
   const to = await resolvePoint(admin, topic, config['replay.to'], 'replay.to');
-  const highs = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
-  const ranges: ReplayRange[] = [];
-  for (const [partition, high] of highs) {
-    const rawStart = from.get(partition) ?? high;
-    const rawEnd = Math.min(to?.get(partition) ?? high, high);
-    // Snap outward to recorded batch boundaries so every replayed batch repeats a recorded one.
-    const start = (await ledger.rangeContaining(topic, partition, rawStart))?.min ?? rawStart;
-    const endRange = rawEnd > 0 ? await ledger.rangeContaining(topic, partition, rawEnd - 1) : undefined;
-    const end = Math.min(high, endRange ? endRange.max + 1 : rawEnd);
-    ranges.push({ partition, start, end: Math.max(start, end) });
-  }
+  const ranges = [...from].map(([partition, start]) => ({
+    partition,
+    start,
+    end: Math.max(start, to.get(partition) ?? start),
+  }));
   return { topic, ranges: ranges.sort((a, b) => a.partition - b.partition) };
+}
+
+/** A fixed set of partitions read without a group: replay owns them for its whole run. */
+class ReplaySource implements PartitionSource {
+  private readonly fixed: Assignment;
+  constructor(
+    private readonly reader: PartitionReader,
+    partitions: readonly TopicPartition[],
+  ) {
+    this.fixed = { fence: { memberId: 'replay', generation: 1 }, partitions };
+  }
+  assignment(): Assignment {
+    return this.fixed;
+  }
+  fetch(positions: readonly FetchPosition[], options: Parameters<PartitionReader['fetch']>[1]) {
+    return this.reader.fetch(positions, options);
+  }
+  commit(): Promise<void> {
+    return Promise.resolve();
+  }
+  committed(): Promise<Map<string, number>> {
+    return Promise.resolve(new Map<string, number>());
+  }
 }
 
 export async function runReplay(config: Config): Promise<ReplayResult> {
@@ -90,89 +114,60 @@ export async function runReplay(config: Config): Promise<ReplayResult> {
     security: kafkaSecurity(config),
   });
   const database = config['clickhouse.database'];
-  const client = createClickHouse({
-    url: config['clickhouse.url'],
-    user: config['clickhouse.user'],
-    password: config['clickhouse.password'],
-    database,
-    tls: clickhouseTls(config),
-  });
+  const client = clickhouseFromConfig(config);
   const admin = kafka.admin();
-  await admin.connect();
-  const ledger = new BatchLedger(client, database);
+  const reader = kafka.reader();
   const dlq = new DeadLetterQueue(kafka);
   const started = Date.now();
   try {
-    const { topic, ranges } = await planReplay(config, admin, ledger);
-    const total = ranges.reduce((sum, r) => sum + r.end - r.start, 0);
+    await checkDeliveryTables(client, database, config, log);
+    const { topic, ranges } = await planReplay(config, admin);
+    const work = ranges.filter((r) => r.end > r.start);
+    const total = work.reduce((sum, r) => sum + r.end - r.start, 0);
     for (const r of ranges)
-      say(`${topic}[${r.partition}]: offsets ${r.start} to ${r.end - 1} (${r.end - r.start} records)`);
+      say(`${topic}[${r.partition}]: offsets ${r.start} to ${r.end} (${r.end - r.start} records)`);
     if (total === 0) {
       say('nothing to replay');
       return { topic, ranges, records: 0, seconds: 0 };
     }
-    const groupId = `${config['writer.groupId']}-replay-${config['replay.signal']}-${Date.now()}`;
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ranges.map((r) => ({ partition: r.partition, offset: String(r.start) })),
-    });
-    const remaining = new Map(
-      ranges.filter((r) => r.end > r.start).map((r) => [`${topic}:${r.partition}`, r]),
-    );
-    const committed = new Map<string, number>();
-    let finish!: () => void;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const progress = new Map<string, number>();
+    const signal = config['replay.signal'];
     const writer = new SignalWriter({
-      kafka,
-      signal: config['replay.signal'],
-      groupId,
-      topics: [topic],
-      batchRows: config['writer.batchRows'],
-      concurrentPartitions: config['writer.concurrentPartitions'],
-      batchBytes: config['writer.batchBytes'],
-      flushIntervalMs: config['writer.flushIntervalMs'],
-      fromBeginning: false,
-      endOffsets: new Map(ranges.map((r) => [`${topic}:${r.partition}`, r.end])),
-      onCommitted: (key, next) => {
-        const range = remaining.get(key);
-        if (!range) return;
-        committed.set(key, next - range.start);
-        if (next >= range.end) remaining.delete(key);
-        if (remaining.size === 0) finish();
+      ...signalWriterBase(config, client, kafka, dlq, createWriterMetrics(), log),
+      signal,
+      source: new ReplaySource(
+        reader,
+        work.map((r) => ({ topic, partition: r.partition })),
+      ),
+      admin,
+      // The live group's name: the done state it checks is the live writer's.
+      stateGroup: `${config['writer.groupId']}-${signal}`,
+      ranges: new Map(work.map((r) => [`${topic}:${r.partition}`, { start: r.start, end: r.end }])),
+      onWritten: (key, position) => {
+        const range = work.find((r) => `${topic}:${r.partition}` === key);
+        if (range) progress.set(key, Math.min(position, range.end) - range.start);
       },
-      flush: {
-        client,
-        database,
-        schemas: new SchemaCache(client, database),
-        ledger,
-        dlq,
-        metrics: createWriterMetrics(),
-        log,
-      },
-      log,
     });
-    const progress = setInterval(() => {
-      const doneRecords = [...committed.values()].reduce((a, b) => a + b, 0);
+    const timer = setInterval(() => {
+      const done = [...progress.values()].reduce((a, b) => a + Math.max(0, b), 0);
       const seconds = (Date.now() - started) / 1000;
-      const rate = doneRecords / Math.max(seconds, 0.001);
+      const rate = done / Math.max(seconds, 0.001);
       say(
-        `${doneRecords}/${total} records, ${Math.round(rate)} records/s${rate > 0 ? `, ETA ${Math.round((total - doneRecords) / rate)} s` : ''}`,
+        `${done}/${total} offsets, ${Math.round(rate)}/s${rate > 0 ? `, ETA ${Math.round((total - done) / rate)} s` : ''}`,
       );
     }, 2_000);
     try {
       await writer.start();
-      await finished;
+      await writer.finished();
     } finally {
-      clearInterval(progress);
+      clearInterval(timer);
       await writer.stop(config['writer.shutdownTimeoutMs']);
     }
     const seconds = (Date.now() - started) / 1000;
-    say(`done: ${total} records in ${seconds.toFixed(1)} s`);
+    say(`done: ${total} offsets in ${seconds.toFixed(1)} s (what the done state already had was skipped)`);
     return { topic, ranges, records: total, seconds };
   } finally {
-    await admin.disconnect().catch(() => undefined);
-    await dlq.close().catch(() => undefined);
+    await Promise.allSettled([admin.close(), reader.close(), dlq.close()]);
     await client.close();
   }
 }

@@ -4,7 +4,7 @@
  * table and dropped after a schema error, so a transient failure never degrades a table for good.
  */
 import type { ClickHouseClient } from '../core/clickhouse.js';
-import { type Encoder, encoderFor } from './rowbinary.js';
+import { ByteWriter, type Encoder, encoderFor } from './rowbinary.js';
 
 export interface InsertColumn {
   readonly name: string;
@@ -59,4 +59,16 @@ export class SchemaCache {
       .map((c) => ({ name: c.name, type: c.type, encode: encoderFor(c.type) }));
     return { table, columns };
   }
+}
+
+/** The one RowBinary row encoder: a row's values in the shape's column order. */
+export function encodeRow(out: ByteWriter, shape: TableShape, row: Readonly<Record<string, unknown>>): void {
+  for (const column of shape.columns) column.encode(out, row[column.name]);
+}
+
+/** Rows as one RowBinary body for `shape` (the slow paths and the benches; batches encode as records arrive). */
+export function encodeRows(shape: TableShape, rows: readonly Readonly<Record<string, unknown>>[]): Buffer {
+  const out = new ByteWriter(Math.max(1 << 14, rows.length * 512));
+  for (const row of rows) encodeRow(out, shape, row);
+  return out.bytes();
 }

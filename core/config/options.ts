@@ -1,275 +1,390 @@
 /**
- * The one configuration schema: every key, its type, default and meaning.
+ * The one configuration schema: every key, its type, default, meaning and the commands that read it.
  * Flags (--kafka-brokers), environment (TRIBUTARY_KAFKA_BROKERS) and config-file keys
- * ("kafka.brokers" or nested {"kafka":{"brokers":...}}) are all derived from these names.
+ * ("kafka.brokers" or nested {"kafka":{"brokers":...}}) are all derived from these names; each
+ * command's --help and accepted flags come from `readBy`.
  */
+import {
+  type BoolOption,
+  type EnumOption,
+  type IntOption,
+  type ListOption,
+  type Option,
+  bool,
+  commandNames,
+  int,
+  list,
+  oneOf,
+  str,
+  use,
+} from './option-types.js';
 
-export interface StringOption {
-  readonly type: 'string';
-  readonly default: string;
-  readonly doc: string;
-  readonly secret?: boolean;
-}
-export interface IntOption {
-  readonly type: 'int';
-  readonly default: number;
-  readonly doc: string;
-  readonly min: number;
-  readonly max: number;
-}
-export interface BoolOption {
-  readonly type: 'bool';
-  readonly default: boolean;
-  readonly doc: string;
-}
-export interface ListOption {
-  readonly type: 'list';
-  readonly default: readonly string[];
-  readonly doc: string;
-  readonly secret?: boolean;
-}
-export interface EnumOption<V extends string = string> {
-  readonly type: 'enum';
-  readonly default: V;
-  readonly values: readonly V[];
-  readonly doc: string;
-}
-export type Option = StringOption | IntOption | BoolOption | ListOption | EnumOption;
-
-const str = (def: string, doc: string, secret = false): StringOption => ({
-  type: 'string',
-  default: def,
-  doc,
-  secret,
-});
-const int = (def: number, doc: string, min = 0, max = Number.MAX_SAFE_INTEGER): IntOption => ({
-  type: 'int',
-  default: def,
-  doc,
-  min,
-  max,
-});
-const bool = (def: boolean, doc: string): BoolOption => ({ type: 'bool', default: def, doc });
-const list = (def: readonly string[], doc: string, secret = false): ListOption => ({
-  type: 'list',
-  default: def,
-  doc,
-  secret,
-});
-const oneOf = <V extends string>(def: V, values: readonly V[], doc: string): EnumOption<V> => ({
-  type: 'enum',
-  default: def,
-  values,
-  doc,
-});
+export {
+  type BoolOption,
+  type CommandName,
+  type EnumOption,
+  type IntOption,
+  type ListOption,
+  type Option,
+  type OptionGroup,
+  type StringOption,
+  type Use,
+  commandNames,
+  isSecretOption,
+  optionGroups,
+} from './option-types.js';
 
 const PORT_MAX = 65535;
 
+// Who reads what. `dev` reads every key its children (receiver, writer) read: it passes them on.
+const GENERAL = use('general', commandNames);
+const LOCAL_STATE = use('local stack', ['dev', 'kafka', 'clickhouse']);
+const KAFKA_CLIENT = use('connection', ['dev', 'receiver', 'writer', 'replay']);
+const TOPICS = use('connection', ['dev', 'receiver', 'writer', 'replay', 'kafka']);
+const LOCAL_KAFKA = use('local stack', ['dev', 'kafka']);
+const CLICKHOUSE_CLIENT = use('connection', ['dev', 'writer', 'replay', 'migrate']);
+const CLICKHOUSE_AUTH = use('connection', ['dev', 'writer', 'replay', 'migrate', 'clickhouse']);
+const LOCAL_CLICKHOUSE = use('local stack', ['dev', 'clickhouse']);
+const DEDUP_WINDOW = use('behaviour', ['dev', 'migrate', 'clickhouse']);
+const SCHEMA = use('behaviour', ['dev', 'migrate']);
+const RECEIVER = use('behaviour', ['dev', 'receiver']);
+const WRITER = use('behaviour', ['dev', 'writer']);
+const BATCHING = use('behaviour', ['dev', 'writer', 'replay']);
+const REPLAY = use('behaviour', ['replay']);
+
 export const configSchema = {
   // general
-  stateDir: str('.tributary', 'Directory for local state (Kafka and ClickHouse data of `dev`, logs).'),
+  stateDir: str(
+    '.tributary',
+    'Directory for local state (Kafka and ClickHouse data of `dev`, logs).',
+    LOCAL_STATE,
+  ),
   logLevel: oneOf(
     'info',
     ['debug', 'info', 'warn', 'error'] as const,
-    'Minimum level of the JSON log lines.',
+    'Minimum level of the log lines.',
+    GENERAL,
+  ),
+  logFormat: oneOf(
+    'auto',
+    ['auto', 'json', 'pretty'] as const,
+    'How log events print on stderr: json (one JSON object per line), pretty (one readable coloured line per event, component first) or auto (pretty on a terminal unless NODE_ENV=production, else json).',
+    GENERAL,
   ),
 
   // Kafka
   'kafka.brokers': list(
     ['127.0.0.1:9092'],
     'Kafka bootstrap servers. `dev` starts a local broker unless this is set.',
+    KAFKA_CLIENT,
   ),
-  'kafka.clientId': str('tributary', 'Kafka client id.'),
+  'kafka.clientId': str('tributary', 'Kafka client id.', KAFKA_CLIENT),
   'kafka.port': int(
     9092,
     'Port of the first local broker (`tributary kafka`, `dev`); brokers use consecutive ports.',
+    LOCAL_KAFKA,
     1,
     PORT_MAX,
   ),
-  'kafka.brokerCount': int(1, 'Number of local brokers (`tributary kafka`, `dev`).', 1, 5),
-  'kafka.partitions': int(3, 'Partitions per topic when tributary creates the topics.', 1, 10000),
+  'kafka.brokerCount': int(1, 'Number of local brokers (`tributary kafka`, `dev`).', LOCAL_KAFKA, 1, 5),
+  'kafka.partitions': int(
+    3,
+    'Partitions per topic when tributary creates the topics.',
+    LOCAL_KAFKA,
+    1,
+    10000,
+  ),
   'kafka.replicationFactor': int(
     1,
     'Replication factor of topics tributary creates (at most the broker count).',
+    LOCAL_KAFKA,
     1,
     5,
   ),
-  'kafka.tls': bool(false, 'Connect to Kafka over TLS (SSL or SASL_SSL listeners).'),
+  'kafka.tls': bool(false, 'Connect to Kafka over TLS (SSL or SASL_SSL listeners).', KAFKA_CLIENT),
   'kafka.tlsCaFile': str(
     '',
     "PEM CA bundle that signed the brokers' certificates (default: the system CAs).",
+    KAFKA_CLIENT,
   ),
-  'kafka.tlsCertFile': str('', 'PEM client certificate for brokers that require one (mutual TLS).'),
-  'kafka.tlsKeyFile': str('', 'PEM private key of kafka.tlsCertFile.'),
+  'kafka.tlsCertFile': str(
+    '',
+    'PEM client certificate for brokers that require one (mutual TLS).',
+    KAFKA_CLIENT,
+  ),
+  'kafka.tlsKeyFile': str('', 'PEM private key of kafka.tlsCertFile.', KAFKA_CLIENT),
   'kafka.saslMechanism': oneOf(
     'none',
     ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const,
     'SASL authentication to Kafka (with kafka.saslUsername / kafka.saslPassword).',
+    KAFKA_CLIENT,
   ),
-  'kafka.saslUsername': str('', 'SASL user name.'),
+  'kafka.saslUsername': str('', 'SASL user name.', KAFKA_CLIENT),
   'kafka.saslPassword': str(
     '',
     'SASL password: only from the environment (TRIBUTARY_KAFKA_SASL_PASSWORD) or a file (TRIBUTARY_KAFKA_SASL_PASSWORD_FILE).',
+    KAFKA_CLIENT,
     true,
   ),
-  'kafka.version': str('4.1.1', 'Apache Kafka version resolved from Maven Central for the local broker.'),
+  'kafka.version': str(
+    '4.1.1',
+    'Apache Kafka version resolved from Maven Central for the local broker.',
+    LOCAL_KAFKA,
+  ),
 
   // topics
-  'topics.prefix': str('', 'Prefix put before every topic name, e.g. a region (`eu1.`).'),
-  'topics.traces': str('otlp_spans', 'Topic for traces.'),
-  'topics.metrics': str('otlp_metrics', 'Topic for metrics.'),
-  'topics.logs': str('otlp_logs', 'Topic for logs (and session replays).'),
+  'topics.prefix': str('', 'Prefix put before every topic name, e.g. a region (`eu1.`).', TOPICS),
+  'topics.traces': str('otlp_spans', 'Topic for traces.', TOPICS),
+  'topics.metrics': str('otlp_metrics', 'Topic for metrics.', TOPICS),
+  'topics.logs': str('otlp_logs', 'Topic for logs (and session replays).', TOPICS),
 
   // ClickHouse
   'clickhouse.url': str(
     'http://127.0.0.1:8123',
     'ClickHouse HTTP(S) endpoint. `dev` starts the local server unless this is set.',
+    CLICKHOUSE_CLIENT,
   ),
-  'clickhouse.user': str('default', 'ClickHouse user.'),
+  'clickhouse.user': str('default', 'ClickHouse user.', CLICKHOUSE_AUTH),
   'clickhouse.password': str(
     '',
     'ClickHouse password: only from the environment (TRIBUTARY_CLICKHOUSE_PASSWORD) or a file (TRIBUTARY_CLICKHOUSE_PASSWORD_FILE).',
+    CLICKHOUSE_AUTH,
     true,
   ),
-  'clickhouse.tlsCaFile': str('', 'PEM CA bundle for an https:// ClickHouse URL signed by a private CA.'),
-  'clickhouse.tlsCertFile': str('', 'PEM client certificate for ClickHouse (mutual TLS).'),
-  'clickhouse.tlsKeyFile': str('', 'PEM private key of clickhouse.tlsCertFile.'),
-  'clickhouse.database': str('default', 'Database holding the tables.'),
+  'clickhouse.tlsCaFile': str(
+    '',
+    'PEM CA bundle for an https:// ClickHouse URL signed by a private CA.',
+    CLICKHOUSE_CLIENT,
+  ),
+  'clickhouse.tlsCertFile': str('', 'PEM client certificate for ClickHouse (mutual TLS).', CLICKHOUSE_CLIENT),
+  'clickhouse.tlsKeyFile': str('', 'PEM private key of clickhouse.tlsCertFile.', CLICKHOUSE_CLIENT),
+  'clickhouse.database': str('default', 'Database holding the tables.', CLICKHOUSE_CLIENT),
   'clickhouse.port': int(
     8123,
     'Port of the local ClickHouse server (`tributary clickhouse`, `dev`; 0 = any free port).',
+    LOCAL_CLICKHOUSE,
     0,
     PORT_MAX,
   ),
-  'clickhouse.host': str('127.0.0.1', 'Listen address of the local ClickHouse server.'),
+  'clickhouse.host': str('127.0.0.1', 'Listen address of the local ClickHouse server.', LOCAL_CLICKHOUSE),
   'clickhouse.dataDir': str(
     '',
     'Data directory of the local ClickHouse server (default: <stateDir>/clickhouse).',
+    LOCAL_CLICKHOUSE,
   ),
   'clickhouse.dedupWindow': int(
     10000,
     'non_replicated_deduplication_window the local server and migrations set: inserts remembered for dedup.',
+    DEDUP_WINDOW,
     1,
     10_000_000,
   ),
 
   // schema / migrate
-  'schema.ttlDays': int(30, 'Retention of the tables in days (0 = no TTL).', 0, 36500),
-  'schema.cluster': str('', 'ClickHouse cluster name for `ON CLUSTER` DDL (empty = single server).'),
+  'schema.ttlDays': int(30, 'Retention of the tables in days (0 = no TTL).', SCHEMA, 0, 36500),
+  'schema.cluster': str('', 'ClickHouse cluster name for `ON CLUSTER` DDL (empty = single server).', SCHEMA),
 
   // receiver
-  'receiver.host': str('0.0.0.0', 'Listen address of the OTLP receivers.'),
-  'receiver.httpPort': int(4318, 'OTLP/HTTP port.', 0, PORT_MAX),
-  'receiver.grpcPort': int(4317, 'OTLP/gRPC port.', 0, PORT_MAX),
+  'receiver.host': str('0.0.0.0', 'Listen address of the OTLP receivers.', RECEIVER),
+  'receiver.httpPort': int(4318, 'OTLP/HTTP port.', RECEIVER, 0, PORT_MAX),
+  'receiver.grpcPort': int(4317, 'OTLP/gRPC port.', RECEIVER, 0, PORT_MAX),
   'receiver.maxRecordBytes': int(
     1_000_000,
     'Largest Kafka record value; bigger requests are split.',
+    RECEIVER,
     1024,
     100_000_000,
   ),
   'receiver.maxBodyBytes': int(
     64 * 1024 * 1024,
     'Largest request body after decompression (413 above).',
+    RECEIVER,
     1024,
     1_073_741_824,
   ),
   'receiver.maxCompressedBodyBytes': int(
     16 * 1024 * 1024,
     'Largest request body as received (413 above).',
+    RECEIVER,
     1024,
     1_073_741_824,
   ),
   'receiver.apiKeys': list(
     [],
     'Accepted API keys (`authorization: <key>` or `Bearer <key>`), only from the environment or a file (TRIBUTARY_RECEIVER_API_KEYS_FILE, one key per line). Empty = no auth.',
+    RECEIVER,
     true,
   ),
   'receiver.rateLimitItemsPerSecond': int(
     0,
     'Items (spans, data points, log records) per second each API key may send; above it 429/RESOURCE_EXHAUSTED. Without auth one limit covers all clients. 0 = off.',
+    RECEIVER,
     0,
     1_000_000_000,
   ),
   'receiver.rateLimitBurstItems': int(
     0,
     'Items a key may send at once above its rate (the bucket size); 0 = one second of rate, at least 10,000.',
+    RECEIVER,
     0,
     1_000_000_000,
   ),
   'receiver.tlsCertFile': str(
     '',
     'PEM certificate chain: serve OTLP/HTTP and OTLP/gRPC over TLS (with receiver.tlsKeyFile).',
+    RECEIVER,
   ),
-  'receiver.tlsKeyFile': str('', 'PEM private key of receiver.tlsCertFile.'),
+  'receiver.tlsKeyFile': str('', 'PEM private key of receiver.tlsCertFile.', RECEIVER),
   'receiver.tlsClientCaFile': str(
     '',
     'PEM CA bundle: require client certificates signed by it (mutual TLS). Needs receiver.tlsCertFile.',
+    RECEIVER,
   ),
-  'receiver.corsOrigins': list([], 'Origins allowed by CORS (`*` for any). Empty = CORS off.'),
-  'receiver.healthPort': int(13133, 'Health endpoint port (liveness /, readiness /ready).', 0, PORT_MAX),
-  'receiver.metricsPort': int(9464, 'Prometheus metrics port of the receiver (0 = off).', 0, PORT_MAX),
+  'receiver.corsOrigins': list([], 'Origins allowed by CORS (`*` for any). Empty = CORS off.', RECEIVER),
+  'receiver.healthPort': int(
+    13133,
+    'Health endpoint port (liveness /, readiness /ready).',
+    RECEIVER,
+    0,
+    PORT_MAX,
+  ),
+  'receiver.metricsPort': int(
+    9464,
+    'Prometheus metrics port of the receiver (0 = off).',
+    RECEIVER,
+    0,
+    PORT_MAX,
+  ),
   'receiver.requestTimeoutMs': int(
     30_000,
     'Longest time to receive a whole OTLP/HTTP request; slower clients are disconnected (slow-body attacks).',
+    RECEIVER,
     1_000,
     600_000,
   ),
   'receiver.produceTimeoutMs': int(
     10_000,
     'Longest wait for Kafka to acknowledge a request before answering retryable.',
+    RECEIVER,
     100,
     600_000,
   ),
   'receiver.maxInflightBytes': int(
     64 * 1024 * 1024,
     'Bytes of requests being produced at once; above it clients get 429/RESOURCE_EXHAUSTED.',
+    RECEIVER,
     1024 * 1024,
     8 * 1_073_741_824,
   ),
-  'receiver.compression': oneOf('none', ['none', 'gzip'] as const, 'Compression of produced Kafka batches.'),
+  'receiver.compression': oneOf(
+    'none',
+    ['none', 'gzip'] as const,
+    'Compression of produced Kafka batches.',
+    RECEIVER,
+  ),
   'receiver.keyBy': oneOf(
     'none',
     ['none', 'trace', 'resource'] as const,
     'Record key: none; trace (spans split per trace, key = trace id); resource (key = hash of resource attributes).',
+    RECEIVER,
   ),
-  'receiver.region': str('', 'Region stamped on every record as the `tributary.region` header.'),
+  'receiver.region': str('', 'Region stamped on every record as the `tributary.region` header.', RECEIVER),
   'receiver.regionAttribute': bool(
     false,
     'Also stamp the region into each resource as the attribute `cloud.region` (when absent).',
+    RECEIVER,
   ),
-  'receiver.shutdownTimeoutMs': int(10_000, 'Deadline for in-flight requests on shutdown.', 0, 600_000),
+  'receiver.shutdownTimeoutMs': int(
+    10_000,
+    'Deadline for in-flight requests on shutdown.',
+    RECEIVER,
+    0,
+    600_000,
+  ),
 
   // writer
   'writer.groupId': str(
     'tributary-writer',
     'Consumer group prefix; the signal is appended (`tributary-writer-traces`).',
+    BATCHING,
   ),
-  'writer.signals': list(['traces', 'metrics', 'logs'], 'Signals this writer consumes.'),
+  'writer.signals': list(['traces', 'metrics', 'logs'], 'Signals this writer consumes.', WRITER),
   'writer.tracesTopics': list(
     [],
     'Topics the traces consumer reads instead of topics.prefix + topics.traces; an entry starting with ^ is a regex (e.g. several regions: ^(eu|us)\\.otlp_spans$).',
+    WRITER,
   ),
-  'writer.metricsTopics': list([], 'Topics the metrics consumer reads (as writer.tracesTopics).'),
-  'writer.logsTopics': list([], 'Topics the logs consumer reads (as writer.tracesTopics).'),
+  'writer.metricsTopics': list([], 'Topics the metrics consumer reads (as writer.tracesTopics).', WRITER),
+  'writer.logsTopics': list([], 'Topics the logs consumer reads (as writer.tracesTopics).', WRITER),
   'writer.concurrentPartitions': int(
     4,
     'Partitions a signal consumer works on at once: one decodes while another waits for its insert.',
+    BATCHING,
     1,
     64,
   ),
-  'writer.batchRows': int(20_000, 'Flush a partition batch at this many rows.', 1, 10_000_000),
+  'writer.batchRows': int(20_000, 'Flush a partition batch at this many rows.', BATCHING, 1, 10_000_000),
   'writer.batchBytes': int(
     16 * 1024 * 1024,
-    'Flush a partition batch at this many record bytes.',
+    'Flush a partition batch at this many encoded (RowBinary) bytes.',
+    BATCHING,
     1024,
     1_073_741_824,
   ),
-  'writer.flushIntervalMs': int(2_000, 'Flush a partition batch at this age.', 10, 600_000),
-  'writer.healthPort': int(13134, 'Health endpoint port of the writer.', 0, PORT_MAX),
-  'writer.metricsPort': int(9465, 'Prometheus metrics port of the writer (0 = off).', 0, PORT_MAX),
+  'writer.flushIntervalMs': int(2_000, 'Flush a partition batch at this age.', BATCHING, 10, 600_000),
+  'writer.groupProtocol': oneOf(
+    'classic',
+    ['classic', 'consumer'] as const,
+    'Kafka consumer group protocol (consumer = KIP-848, Kafka 4.x; not supported by the current client adapter yet).',
+    WRITER,
+  ),
+  'writer.maxBufferedBytes': int(
+    256 * 1024 * 1024,
+    'Encoded bytes all open batches of one signal may hold together; above it the largest is written before more is read.',
+    BATCHING,
+    1024 * 1024,
+    64 * 1_073_741_824,
+  ),
+  'writer.maxRecordEncodedBytes': int(
+    64 * 1024 * 1024,
+    'Encoded bytes one Kafka record may turn into; a record above it goes to the DLQ (RECORD_TOO_LARGE).',
+    BATCHING,
+    1024,
+    1_073_741_824,
+  ),
+  'writer.maxTimestampPastMs': int(
+    30 * 86_400_000,
+    'Row times older than their Kafka record time minus this are clamped to it (counted). Part of the pinned row rules.',
+    BATCHING,
+    0,
+    3650 * 86_400_000,
+  ),
+  'writer.maxTimestampFutureMs': int(
+    2 * 3_600_000,
+    'Row times newer than their Kafka record time plus this are clamped to it (counted). Part of the pinned row rules.',
+    BATCHING,
+    0,
+    3650 * 86_400_000,
+  ),
+  'writer.stuckAfterMs': int(
+    120_000,
+    'Readiness fails when a partition with records waiting made no progress for this long.',
+    WRITER,
+    1_000,
+    86_400_000,
+  ),
+  'writer.isolationLevel': oneOf(
+    'read_committed',
+    ['read_committed', 'read_uncommitted'] as const,
+    'Which records the writer sees on transactional topics (MirrorMaker exactly-once writes them).',
+    BATCHING,
+  ),
+  'writer.healthPort': int(13134, 'Health endpoint port of the writer.', WRITER, 0, PORT_MAX),
+  'writer.metricsPort': int(9465, 'Prometheus metrics port of the writer (0 = off).', WRITER, 0, PORT_MAX),
   'writer.shutdownTimeoutMs': int(
     15_000,
     'Deadline to flush, commit and leave the group on shutdown.',
+    BATCHING,
     0,
     600_000,
   ),
@@ -279,14 +394,17 @@ export const configSchema = {
     'logs',
     ['traces', 'metrics', 'logs'] as const,
     'Signal whose topic `tributary replay` re-reads.',
+    REPLAY,
   ),
   'replay.from': str(
     '',
-    'Where replay starts: an offset (same for every partition) or an ISO time (e.g. 2026-11-24T10:00:00Z). Required.',
+    'Where replay starts: earliest, an offset (same for every partition) or an ISO time (e.g. 2026-11-24T10:00:00Z). Required.',
+    REPLAY,
   ),
   'replay.to': str(
     '',
-    'Where replay stops (exclusive): an offset or an ISO time. Empty = the end of each partition when replay starts.',
+    'Where replay stops (exclusive): latest, an offset or an ISO time. Empty = latest: the end of each partition when replay starts.',
+    REPLAY,
   ),
 } as const satisfies Record<string, Option>;
 

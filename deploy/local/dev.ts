@@ -8,8 +8,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LoadedConfig } from '../../core/config/load.js';
 import { type ConfigKey, configSchema, envName } from '../../core/config/options.js';
-import { clickhouseTls, createClickHouse } from '../../core/clickhouse.js';
-import { selfCommand } from '../../core/cli/self.js';
+import { clickhouseFromConfig } from '../../core/clickhouse.js';
+import { selfCommand } from '../../core/self.js';
+import { TributaryError, errorMessage } from '../../core/errors.js';
+import { stopOnSignals } from '../../core/lifecycle.js';
 import { createLogger } from '../../core/log.js';
 import { migrate } from '../../schemas/migrate.js';
 import { type LocalClickHouse, startClickHouse } from './clickhouse/process.js';
@@ -82,11 +84,9 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     })();
     return stopping;
   };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    void stopAll(signal).then(() => process.exit(0));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // One Ctrl-C stops everything once: the children run in their own process groups (below), so the
+  // terminal's SIGINT reaches only `dev`, which sends each child exactly one SIGTERM.
+  stopOnSignals(() => stopAll('Ctrl-C or SIGTERM'), log, 60_000);
 
   try {
     let brokers = config['kafka.brokers'];
@@ -128,13 +128,7 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     } else {
       say(`using ClickHouse at ${clickhouseUrl}`);
     }
-    const client = createClickHouse({
-      url: clickhouseUrl,
-      user: config['clickhouse.user'],
-      password: config['clickhouse.password'],
-      database: 'default',
-      tls: clickhouseTls(config),
-    });
+    const client = clickhouseFromConfig(config, { url: clickhouseUrl, database: 'default' });
     try {
       await migrate(client, {
         database: config['clickhouse.database'],
@@ -143,6 +137,16 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
         dedupWindow: config['clickhouse.dedupWindow'],
         log,
       });
+    } catch (err) {
+      // One line that names the endpoint and the flag, instead of a client stack trace.
+      throw new TributaryError(
+        'CLICKHOUSE_UNAVAILABLE',
+        `cannot create the tables in ClickHouse at ${clickhouseUrl}: ${errorMessage(err)}` +
+          (sources['clickhouse.url'] === 'default'
+            ? ''
+            : ' (check --clickhouse-url / TRIBUTARY_CLICKHOUSE_URL)'),
+        { cause: err },
+      );
     } finally {
       await client.close();
     }
@@ -154,6 +158,7 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
       const child = spawn(self.command, [...self.args, role], {
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
+        detached: true, // own process group: a terminal Ctrl-C reaches dev only (see stopOnSignals above)
       });
       child.once('exit', (code, signal) => {
         if (!stopping)

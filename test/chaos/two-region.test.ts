@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../core/config/load.js';
-import { createKafka } from '../../core/kafka.js';
 import { startMirrorMaker } from '../../deploy/local/kafka/mirror.js';
 import { startKafka } from '../../deploy/local/kafka/runner.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
@@ -19,6 +18,7 @@ import { startReceiver } from '../../receiver/main.js';
 import { generateLogs } from '../fixtures/generate.js';
 import { count, eventually, freshDatabase, rows } from '../harness/clickhouse.js';
 import { kafkaBrokers, uniqueName } from '../harness/env.js';
+import { testKafka } from '../harness/kafka.js';
 import { freePort } from '../harness/stack.js';
 import { startTestWriter } from '../harness/writer.js';
 
@@ -123,9 +123,8 @@ test(
       topics: 'otlp_.*',
     });
     cleanups.push(() => mirror.stop('SIGKILL'));
-    const admin = createKafka({ brokers: central, clientId: 'regions-admin' }).admin();
-    await admin.connect();
-    cleanups.push(() => admin.disconnect());
+    const admin = testKafka(central, 'regions-admin').admin();
+    cleanups.push(() => admin.close());
     await eventually(
       async () => (await admin.listTopics()).includes(`${eu}.otlp_logs`),
       60_000,

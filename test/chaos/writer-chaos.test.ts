@@ -9,14 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createClickHouse } from '../../core/clickhouse.js';
-import { createKafka } from '../../core/kafka.js';
 import { startClickHouse, type LocalClickHouse } from '../../deploy/local/clickhouse/process.js';
 import { migrate } from '../../schemas/migrate.js';
 import { createLogger, setLogLevel } from '../../core/log.js';
 import { generateLogs, seededRandom } from '../fixtures/generate.js';
 import { eventually, count } from '../harness/clickhouse.js';
 import { kafkaBrokers, uniqueName } from '../harness/env.js';
-import { freshTopics } from '../harness/kafka.js';
+import { freshTopics, testKafka } from '../harness/kafka.js';
 import { type Child, spawnTributary } from '../harness/process.js';
 
 const RECORDS = 200;
@@ -68,11 +67,10 @@ test(
     });
 
     // Load: 200 records of 500 log records each, produced over ~15 s.
-    const producer = createKafka({ brokers: kafkaBrokers(), clientId: 'chaos-load' }).producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
+    const producer = testKafka(kafkaBrokers(), 'chaos-load').producer({
+      compression: 'none',
+      timeoutMs: 30_000,
     });
-    await producer.connect();
     const load = (async () => {
       for (let i = 0; i < RECORDS; i++) {
         const value = Buffer.from(
@@ -84,10 +82,10 @@ test(
             firstSeq: i * ITEMS_PER_RECORD,
           }),
         );
-        await producer.send({ topic: topics.logs, acks: -1, messages: [{ value }] });
+        await producer.send([{ topic: topics.logs, partition: i % 3, key: null, value, headers: {} }]);
         await sleep(75);
       }
-      await producer.disconnect();
+      await producer.close();
     })();
 
     const injected: string[] = [];

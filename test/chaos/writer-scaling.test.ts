@@ -8,11 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createKafka } from '../../core/kafka.js';
 import { generateLogs } from '../fixtures/generate.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../harness/env.js';
-import { freshTopics } from '../harness/kafka.js';
+import { freshTopics, testKafka } from '../harness/kafka.js';
 import { type Child, spawnTributary } from '../harness/process.js';
 import { freePort } from '../harness/stack.js';
 
@@ -60,8 +59,10 @@ test(
     });
     for (let i = 0; i < 3; i++) await spawnWriter();
 
-    const producer = createKafka({ brokers: kafkaBrokers(), clientId: 'scale-load' }).producer();
-    await producer.connect();
+    const producer = testKafka(kafkaBrokers(), 'scale-load').producer({
+      compression: 'none',
+      timeoutMs: 30_000,
+    });
     const load = (async () => {
       for (let i = 0; i < RECORDS; i++) {
         const value = Buffer.from(
@@ -73,10 +74,10 @@ test(
             firstSeq: i * ITEMS,
           }),
         );
-        await producer.send({ topic: topics.logs, acks: -1, messages: [{ value }] });
+        await producer.send([{ topic: topics.logs, partition: i % 6, key: null, value, headers: {} }]);
         await sleep(150);
       }
-      await producer.disconnect();
+      await producer.close();
     })();
 
     await sleep(5_000);

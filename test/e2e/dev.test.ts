@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { selfCommand } from '../../core/cli/self.js';
+import { selfCommand } from '../../core/self.js';
 import { count, eventually } from '../harness/clickhouse.js';
 import { createClickHouse } from '../../core/clickhouse.js';
 import { freePort } from '../harness/stack.js';

@@ -9,7 +9,7 @@ export function testClient(database = 'default'): ClickHouseClient {
 }
 
 /** A new database with every tributary table; dropped by the returned cleanup. */
-export async function freshDatabase(): Promise<{
+export async function freshDatabase(dedupWindow = 10_000): Promise<{
   database: string;
   client: ClickHouseClient;
   drop(): Promise<void>;
@@ -17,7 +17,7 @@ export async function freshDatabase(): Promise<{
   const database = uniqueName('db');
   const client = testClient();
   setLogLevel('warn');
-  await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 10_000, log: createLogger() });
+  await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow, log: createLogger() });
   return {
     database,
     client,

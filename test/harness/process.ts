@@ -1,7 +1,7 @@
 /** Runs `tributary <command>` as a child process (kill -9 for chaos tests), logging to a file. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { selfCommand } from '../../core/cli/self.js';
+import { selfCommand } from '../../core/self.js';
 
 export interface Child {
   readonly process: ChildProcess;

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../core/config/load.js';
-import { createKafka, kafkaSecurity } from '../../core/kafka.js';
 import { startKafka } from '../../deploy/local/kafka/runner.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
+import { createKafka } from '../../kafka/create.js';
+import { KafkaError } from '../../kafka/port.js';
+import { kafkaSecurity } from '../../kafka/security.js';
 import { startReceiver } from '../../receiver/main.js';
 import { startWriter } from '../../writer/main.js';
 import { createTestPki } from '../fixtures/certs.js';
@@ -108,6 +110,13 @@ test('receiver and writer over SASL_SSL; a wrong password is refused', { timeout
     security: kafkaSecurity(wrong),
     connectionTimeoutMs: 3_000,
   }).admin();
-  await assert.rejects(admin.connect(), /SASL|[Aa]uthentication/);
-  await admin.disconnect();
+  await assert.rejects(
+    admin.listTopics(),
+    (err: unknown) =>
+      err instanceof KafkaError &&
+      err.code === 'AUTH' &&
+      !err.retryable &&
+      /SASL|[Aa]uthentication/.test(err.message),
+  );
+  await admin.close();
 });

@@ -53,7 +53,8 @@ function grpcExport(port: number, body: Uint8Array, client?: { cert: string; key
     client ? readFileSync(client.key) : null,
     client ? readFileSync(client.cert) : null,
   );
-  const grpc = new Client(`127.0.0.1:${port}`, channel);
+  // Node 26 refuses an IP address as TLS server name (SNI): name the certificate's DNS name instead.
+  const grpc = new Client(`127.0.0.1:${port}`, channel, { 'grpc.ssl_target_name_override': 'localhost' });
   return new Promise((resolve) => {
     grpc.makeUnaryRequest(
       '/opentelemetry.proto.collector.logs.v1.LogsService/Export',

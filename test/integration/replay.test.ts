@@ -1,14 +1,16 @@
-/** Replay: re-writing a range is harmless in the same ClickHouse and complete in another one. */
+/**
+ * Replay: re-writing a range is harmless in the same ClickHouse — even long after ClickHouse's dedup
+ * window forgot the original inserts (window 3 here) — and complete in another one.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../core/config/load.js';
 import type { ConfigKey } from '../../core/config/options.js';
-import { createKafka } from '../../core/kafka.js';
 import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import { runReplay } from '../../writer/replay.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../harness/env.js';
-import { freshTopics } from '../harness/kafka.js';
+import { freshTopics, produce } from '../harness/kafka.js';
 import { startTestWriter } from '../harness/writer.js';
 
 function logRequest(n: number): Buffer {
@@ -35,7 +37,12 @@ function logRequest(n: number): Buffer {
   );
 }
 
-function replayConfig(prefix: string, database: string, overrides: Partial<Record<ConfigKey, unknown>>) {
+function replayConfig(
+  prefix: string,
+  database: string,
+  groupId: string,
+  overrides: Partial<Record<ConfigKey, unknown>>,
+) {
   return loadConfig({
     env: {},
     overrides: {
@@ -43,7 +50,7 @@ function replayConfig(prefix: string, database: string, overrides: Partial<Recor
       'clickhouse.url': clickhouseUrl(),
       'clickhouse.database': database,
       'topics.prefix': prefix,
-      'writer.groupId': uniqueName('replay'),
+      'writer.groupId': groupId,
       'writer.flushIntervalMs': 300,
       'replay.signal': 'logs',
       logLevel: 'warn',
@@ -53,27 +60,21 @@ function replayConfig(prefix: string, database: string, overrides: Partial<Recor
 }
 
 test(
-  'replay twice into the same ClickHouse adds nothing; into another it writes exactly the range',
+  'replay twice from earliest with a dedup window of 3 adds nothing; into another database it writes exactly the range',
   { timeout: 180_000 },
   async (t) => {
     const topics = await freshTopics(2);
-    const live = await freshDatabase();
-    const other = await freshDatabase();
+    const live = await freshDatabase(3);
+    const other = await freshDatabase(3);
     t.after(() => Promise.all([live.drop(), other.drop()]));
-    const producer = createKafka({ brokers: kafkaBrokers(), clientId: 'replay-test' }).producer();
-    await producer.connect();
-    for (let n = 0; n < 40; n++)
-      await producer.send({
-        topic: topics.logs,
-        acks: -1,
-        messages: [{ value: logRequest(n), partition: n % 2 }],
-      });
-    await producer.disconnect();
+    for (let n = 0; n < 40; n++) await produce(topics.logs, [{ value: logRequest(n), partition: n % 2 }]);
+    const groupId = uniqueName('writer');
 
     // The live writer, with small batches so there are several recorded ranges.
     const writer = await startTestWriter(topics.prefix, live.database, {
       'writer.signals': 'logs',
       'writer.batchRows': 7,
+      'writer.groupId': groupId,
     });
     const logs = (db: string): string => `SELECT count() AS n FROM \`${db}\`.otel_logs`;
     await eventually(
@@ -83,13 +84,22 @@ test(
     );
     await writer.stop();
 
-    const first = await runReplay(replayConfig(topics.prefix, live.database, { 'replay.from': '0' }));
+    // Many inserts later (other tables' and partitions' batches), the dedup window of 3 has long
+    // forgotten the live inserts: only the done state can keep the replays from duplicating.
+    const first = await runReplay(
+      replayConfig(topics.prefix, live.database, groupId, { 'replay.from': 'earliest' }),
+    );
     assert.equal(first.records, 40);
-    await runReplay(replayConfig(topics.prefix, live.database, { 'replay.from': '3' }));
-    assert.equal(await count(live.client, logs(live.database)), 40, 'replays were deduplicated');
+    await runReplay(replayConfig(topics.prefix, live.database, groupId, { 'replay.from': '3' }));
+    await runReplay(replayConfig(topics.prefix, live.database, groupId, { 'replay.from': 'earliest' }));
+    assert.equal(await count(live.client, logs(live.database)), 40, 'replays added nothing');
+    assert.equal(
+      await count(live.client, `SELECT uniqExact(Body) AS n FROM \`${live.database}\`.otel_logs`),
+      40,
+    );
 
     const partial = await runReplay(
-      replayConfig(topics.prefix, other.database, { 'replay.from': '10', 'replay.to': '15' }),
+      replayConfig(topics.prefix, other.database, groupId, { 'replay.from': '10', 'replay.to': '15' }),
     );
     assert.deepEqual(
       partial.ranges.map((r) => [r.start, r.end]),

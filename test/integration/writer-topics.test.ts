@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../core/config/load.js';
 import { TributaryError } from '../../core/errors.js';
-import { createKafka } from '../../core/kafka.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
 import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import { writerTopics } from '../../writer/main.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
 import { kafkaBrokers, uniqueName } from '../harness/env.js';
+import { produce } from '../harness/kafka.js';
 import { startTestWriter } from '../harness/writer.js';
 
 test('writer topic lists: default, literal names, regexes, and a bad regex named', () => {
@@ -29,8 +29,6 @@ test('a regex subscription writes every matching region topic', async (t) => {
   await ensureTopics(kafkaBrokers(), [...topics, ...topics.map((x) => `${x}.dlq`)], 1, 1);
   const db = await freshDatabase();
   t.after(() => db.drop());
-  const producer = createKafka({ brokers: kafkaBrokers(), clientId: 'regions' }).producer();
-  await producer.connect();
   for (const [i, topic] of topics.entries()) {
     const value = jsonToProtobuf(
       'logs',
@@ -44,9 +42,8 @@ test('a regex subscription writes every matching region topic', async (t) => {
         ],
       }),
     );
-    await producer.send({ topic, acks: -1, messages: [{ value: Buffer.from(value) }] });
+    await produce(topic, [{ value }]);
   }
-  await producer.disconnect();
   const writer = await startTestWriter('', db.database, {
     'writer.signals': 'logs',
     'writer.logsTopics': `^${base}\\.(eu|us)\\.otlp_logs$`,

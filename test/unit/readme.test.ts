@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { renderReadme } from '../../core/cli/config-doc.js';
+import { renderReadme } from '../../cli/config-doc.js';
 import { fromRoot } from '../../core/paths.js';
 
 const readme = readFileSync(fromRoot('README.md'), 'utf8');

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { selfCommand } from '../../../core/cli/self.js';
+import { selfCommand } from '../../../core/self.js';
 import { TributaryError } from '../../../core/errors.js';
 
 export interface StartClickHouseOptions {
@@ -48,7 +48,9 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
   );
   if (options.user) env['TRIBUTARY_CLICKHOUSE_USER'] = options.user;
   if (options.password) env['TRIBUTARY_CLICKHOUSE_PASSWORD'] = options.password;
-  const child = spawn(self.command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal Ctrl-C must not stop ClickHouse before the writer's last flush;
+  // the parent stops it (SIGTERM) after the writer.
+  const child = spawn(self.command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };

@@ -10,6 +10,7 @@ import { gzipSync, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../core/log.js';
 import { type Engine, EngineError } from './engine.js';
+import { bindExternalTables, multipartBoundary, splitMultipart } from './external-data.js';
 import { fromInfile, parseInsert, splitInsertBody } from './insert-sql.js';
 
 export interface ServerOptions {
@@ -176,9 +177,21 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
 
     let sql: string;
     let dataFile: string | undefined;
-    const insert = queryParam ? parseInsert(queryParam) : undefined;
-    const bodyInsert = !queryParam ? splitInsertBody(body) : undefined;
-    if (insert || bodyInsert) {
+    let externalFiles: string[] = [];
+    const boundary = multipartBoundary(req.headers['content-type']);
+    const insert = queryParam && !boundary ? parseInsert(queryParam) : undefined;
+    const bodyInsert = !queryParam && !boundary ? splitInsertBody(body) : undefined;
+    if (boundary) {
+      const bound = bindExternalTables(
+        queryParam,
+        splitMultipart(body, boundary),
+        settings,
+        options.tmpDir,
+        `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}`,
+      );
+      sql = bound.sql;
+      externalFiles = bound.files;
+    } else if (insert || bodyInsert) {
       const target = insert ?? parseInsert(bodyInsert!.sql);
       if (!target) throw new EngineError('Cannot parse the INSERT statement', 62, 'SYNTAX_ERROR');
       dataFile = join(options.tmpDir, `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}.data`);
@@ -232,6 +245,7 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       res.end(payload);
     } finally {
       if (dataFile) rmSync(dataFile, { force: true });
+      for (const file of externalFiles) rmSync(file, { force: true });
     }
   };
 

@@ -1,5 +1,5 @@
-import { TributaryError } from '../errors.js';
-import { configSchema, isConfigKey } from '../config/options.js';
+import { TributaryError } from '../core/errors.js';
+import { configSchema, isConfigKey } from '../core/config/options.js';
 
 export interface ParsedArgs {
   readonly flags: Record<string, string>;

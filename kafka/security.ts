@@ -1,38 +1,10 @@
 /**
- * The one module that imports the Kafka client library (kafkajs). Everything else asks this module
- * for producers, consumers and admins, so the client can be swapped in one place.
+ * Kafka TLS and SASL settings, read from the configuration once at start (files are read now, so a
+ * bad path fails at start, not at the first connection). Client-independent: the adapter maps them.
  */
-// Must come first: patches two kafkajs internals before kafkajs loads (see the module).
-import './kafka-speedups.js';
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
-import type { Config, ConfigKey } from './config/options.js';
-import { TributaryError } from './errors.js';
-import { createLogger, type Logger } from './log.js';
-
-export type {
-  Admin,
-  Consumer,
-  EachBatchPayload,
-  IHeaders,
-  KafkaMessage,
-  Message,
-  Producer,
-  RecordMetadata,
-} from 'kafkajs';
-export { CompressionTypes, Partitioners } from 'kafkajs';
-export type { PartitionMetadata } from 'kafkajs';
-
-export interface KafkaClientOptions {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly log?: Logger;
-  /** Per-request timeout; a down broker must produce errors, never hangs. */
-  readonly requestTimeoutMs?: number;
-  readonly connectionTimeoutMs?: number;
-  /** TLS and SASL, from kafkaSecurity(config); plaintext without auth when absent. */
-  readonly security?: KafkaSecurity | undefined;
-}
+import type { Config, ConfigKey } from '../core/config/options.js';
+import { TributaryError } from '../core/errors.js';
 
 export interface KafkaSecurity {
   readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
@@ -100,33 +72,3 @@ export function kafkaSecurity(config: Config): KafkaSecurity | undefined {
       : {}),
   };
 }
-
-function mapLevel(level: logLevel): 'debug' | 'info' | 'warn' | 'error' {
-  if (level === logLevel.ERROR) return 'error';
-  if (level === logLevel.WARN) return 'warn';
-  if (level === logLevel.INFO) return 'info';
-  return 'debug';
-}
-
-export function createKafka(options: KafkaClientOptions): Kafka {
-  const log = (options.log ?? createLogger()).child({ component: 'kafkajs' });
-  const { tls, sasl } = options.security ?? {};
-  return new Kafka({
-    clientId: options.clientId,
-    brokers: [...options.brokers],
-    ...(tls ? { ssl: { ...tls, rejectUnauthorized: true } } : {}),
-    ...(sasl ? { sasl: sasl as SASLOptions } : {}),
-    requestTimeout: options.requestTimeoutMs ?? 10_000,
-    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
-    // kafkajs logs connection errors at ERROR on every retry; keep them, but structured.
-    logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
-        const { message, ...rest } = entry;
-        log[mapLevel(level)](message, rest);
-      },
-  });
-}
-
-export { Kafka };

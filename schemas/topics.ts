@@ -1,0 +1,51 @@
+/**
+ * The topic and header contract between receivers and writers, in one place: topic names per
+ * signal (with the optional prefix), the dead-letter topic of each, and every header name tributary
+ * writes or reads. The receiver, the writer, replay, `tributary kafka`/`dev` and the tests all use
+ * these functions instead of assembling names themselves.
+ */
+import type { Config } from '../core/config/options.js';
+import type { Signal } from './otlp/shapes.js';
+
+export const SIGNALS: readonly Signal[] = ['traces', 'metrics', 'logs'];
+
+/** The topic a signal is published to: `topics.prefix` + `topics.<signal>`. */
+export function topicFor(config: Pick<Config, 'topics.prefix' | `topics.${Signal}`>, signal: Signal): string {
+  return config['topics.prefix'] + config[`topics.${signal}`];
+}
+
+/** Where records of `topic` that can never be written go. */
+export function dlqTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
+
+export function isDlqTopic(topic: string): boolean {
+  return topic.endsWith('.dlq');
+}
+
+/** Every topic of a configuration, optionally with their dead-letter topics. */
+export function topicNames(config: Config, options: { withDlq: boolean }): string[] {
+  const topics = SIGNALS.map((s) => topicFor(config, s));
+  return options.withDlq ? [...topics, ...topics.map(dlqTopic)] : topics;
+}
+
+/** Headers a receiver writes on every record. Never secrets. */
+export const RECORD_HEADERS = {
+  /** traces | metrics | logs — as the OpenTelemetry Collector's Kafka exporter writes it. */
+  signal: 'otelcol.signal',
+  /** Milliseconds since the epoch when the receiver accepted the request. */
+  receivedAt: 'tributary.received_at',
+  /** The receiver's `receiver.region`, when set. */
+  region: 'tributary.region',
+  /** The id (not the secret) of the API key that sent the request, when auth is on. */
+  keyId: 'tributary.key_id',
+} as const;
+
+/** Headers a writer adds to a dead letter, beside the original record's own. */
+export const DLQ_HEADERS = {
+  code: 'tributary.error.code',
+  message: 'tributary.error.message',
+  topic: 'tributary.source.topic',
+  partition: 'tributary.source.partition',
+  offset: 'tributary.source.offset',
+} as const;

@@ -1,0 +1,72 @@
+/**
+ * What the writer and replay share: the config narrowed once into the options they use, and the
+ * ClickHouse-side dependencies of writing batches (schema cache, delivery state, DLQ).
+ */
+import { hostname } from 'node:os';
+import type { ClickHouseClient } from '../core/clickhouse.js';
+import type { Config } from '../core/config/options.js';
+import type { Logger } from '../core/log.js';
+import type { FetchOptions, KafkaPort } from '../kafka/port.js';
+import { type RowRules, ruleVersion } from './batch.js';
+import type { SignalWriterOptions } from './consume.js';
+import { DeliveryState } from './delivery/state.js';
+import { DeadLetterQueue } from './dlq.js';
+import type { WriterMetrics } from './metrics.js';
+import { SchemaCache } from './schema.js';
+
+export function rowRules(config: Config): RowRules {
+  return {
+    maxPastMs: config['writer.maxTimestampPastMs'],
+    maxFutureMs: config['writer.maxTimestampFutureMs'],
+    maxRecordBytes: config['writer.maxRecordEncodedBytes'],
+  };
+}
+
+export function fetchOptions(config: Config): FetchOptions {
+  return {
+    maxWaitMs: Math.min(500, config['writer.flushIntervalMs']),
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+    isolation: config['writer.isolationLevel'],
+  };
+}
+
+/** The options of one signal's writer that come from the config, beside source and ranges. */
+export function signalWriterBase(
+  config: Config,
+  client: ClickHouseClient,
+  kafka: KafkaPort,
+  dlq: DeadLetterQueue,
+  metrics: WriterMetrics,
+  log: Logger,
+): Omit<SignalWriterOptions, 'signal' | 'source' | 'admin' | 'stateGroup'> {
+  const database = config['clickhouse.database'];
+  const rules = rowRules(config);
+  return {
+    limits: {
+      batchRows: config['writer.batchRows'],
+      batchBytes: config['writer.batchBytes'],
+      flushIntervalMs: config['writer.flushIntervalMs'],
+      rules,
+    },
+    concurrentPartitions: config['writer.concurrentPartitions'],
+    maxBufferedBytes: config['writer.maxBufferedBytes'],
+    fetch: fetchOptions(config),
+    startFrom: 'earliest',
+    deps: {
+      client,
+      database,
+      schemas: new SchemaCache(client, database),
+      state: new DeliveryState(client, database),
+      dlq,
+      metrics,
+      log,
+      writerId: `${hostname()}/${process.pid}`,
+      ruleVersion: ruleVersion(rules),
+      onAlarm: () => undefined,
+    },
+    log,
+  };
+}
+
+export { DeadLetterQueue };
