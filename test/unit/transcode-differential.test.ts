@@ -177,7 +177,7 @@ test('variant table shapes (missing, extra, reordered and retyped columns): same
         same(signal, generated(signal, seed), { shapes }, `variant ${v} seed ${seed}`);
 });
 
-test('a clamp sees every stored time; the day follows the clamped partition time', () => {
+test('a clamp sees the partition time only; the day follows the clamped partition time', () => {
   const keepFromNs = 20_000n * DAY_NS - 5n;
   const keepToNs = 20_000n * DAY_NS + 10n ** 12n;
   let calls = 0;

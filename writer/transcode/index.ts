@@ -11,12 +11,12 @@ import type { ByteWriter } from '../rowbinary.js';
 import type { TableShape } from '../schema.js';
 import { type LogHooks, transcodeLogs } from './logs.js';
 import { transcodeMetrics } from './metrics.js';
-import { Run, type TranscodeCounts } from './run.js';
+import { RecordTooLarge, Run, type TranscodeCounts } from './run.js';
 import { SPEC_BY_TABLE } from './specs.js';
 import type { TimeClamp } from './time.js';
 import { transcodeTraces } from './traces.js';
 
-export type { TranscodeCounts } from './run.js';
+export { RecordTooLarge, type TranscodeCounts } from './run.js';
 export type { TimeClamp } from './time.js';
 export type { LogFacts } from './log-facts.js';
 export { clickStackMayChange } from './log-facts.js';
@@ -32,11 +32,19 @@ export interface TranscodeContext extends LogHooks {
   /** Where rows of `table` whose partition time falls on UTC `day` (days since 1970-01-01) go. */
   sinkFor(table: string, day: number): ByteWriter;
   /**
-   * Applied to every stored time: Timestamp and Events.Timestamp (traces), Timestamp (logs and
-   * sessions), StartTimeUnix, TimeUnix and Exemplars.TimeUnix (metrics). Duration is always end −
-   * start as sent. The day is taken from the clamped partition time.
+   * Applied to the partition time only, as the batch rules say (writer/batch.ts): Timestamp (traces,
+   * logs, sessions), TimeUnix (metrics). Other times (event, start, exemplar times) and Duration are
+   * stored as sent. The day is taken from the clamped partition time.
    */
   readonly clamp?: TimeClamp | undefined;
+  /**
+   * Encoded bytes one record may add over all sinks. Checked before each row (and at the end): a
+   * record above it throws RecordTooLarge, having written at most one row past the limit, and leaves
+   * the sinks as they were.
+   */
+  readonly maxBytes?: number | undefined;
+  /** Told, when the record is done (not when it throws), how many rows had their partition time clamped. */
+  readonly onClamped?: ((rows: number) => void) | undefined;
 }
 
 /** The tables each signal writes. */
@@ -58,6 +66,7 @@ export const PROVIDED_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = O
  * Transcodes one record into the context's sinks and returns the rows it added per table and day.
  * A record that is not valid OTLP throws ("invalid OTLP <signal> protobuf: ...", as decodeRecord)
  * after every sink is put back to its length before the call: a record adds all its rows or none.
+ * A record over ctx.maxBytes throws RecordTooLarge, the sinks likewise put back.
  */
 export function transcodeRecord(signal: Signal, bytes: Uint8Array, ctx: TranscodeContext): TranscodeCounts {
   const run = new Run(ctx);
@@ -65,11 +74,12 @@ export function transcodeRecord(signal: Signal, bytes: Uint8Array, ctx: Transcod
     if (signal === 'traces') transcodeTraces(bytes, run);
     else if (signal === 'logs') transcodeLogs(bytes, run, ctx);
     else transcodeMetrics(bytes, run);
+    return run.finish();
   } catch (err) {
     run.undo();
+    if (err instanceof RecordTooLarge) throw err;
     throw new Error(`invalid OTLP ${signal} protobuf: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
     });
   }
-  return run.finish();
 }

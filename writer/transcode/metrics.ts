@@ -35,7 +35,8 @@ const KIND_BY_KEY: Record<number, Kind> = {
   0x5a: 'summary',
 };
 
-const TIME_COLUMNS = ['StartTimeUnix', 'TimeUnix', 'Exemplars.TimeUnix'];
+/** The time the clamp sees: the partition time only (StartTimeUnix and exemplar times are kept as sent). */
+const TIME_COLUMNS = ['TimeUnix'];
 
 const c = new Cursor(new Uint8Array(0), 0, 0);
 const ec = new Cursor(new Uint8Array(0), 0, 0);
@@ -46,7 +47,7 @@ const exemplarTime = new Time();
 const exemplarAttributes = new Ranges();
 const points = new Ranges();
 /** Where each of the metric's rows starts (to take them back): sink, offset, day. */
-const marks: { out: ByteWriter; at: number; day: number }[] = [];
+const marks: { out: ByteWriter; at: number; day: number; clamped: boolean }[] = [];
 /** Metric-level fields: name, description, unit ranges. */
 const names = new Int32Array(6);
 let temporality = 0;
@@ -207,7 +208,6 @@ function writePoint(out: ByteWriter, bytes: Uint8Array, plan: Plan, blocks: Buff
         out.varint(n);
         for (let i = 0; i < n; i++) {
           exemplar(bytes, i);
-          clampOf?.apply(exemplarTime);
           writeTime(out, exemplarTime, step.time!);
         }
         break;
@@ -295,16 +295,15 @@ function writeMetric(
     const ok = walkPoint(c, kind, point);
     startStored.copy(point.start);
     timeStored.copy(point.time);
-    clampOf?.apply(startStored);
     clampOf?.apply(timeStored);
     const day = dayOf(timeStored);
     const out = run.sink(table, day);
-    marks.push({ out, at: out.length, day });
+    marks.push({ out, at: out.length, day, clamped: run.lastClamped });
     if (!ok || !writePoint(out, bytes, plan, blocks)) {
       // Take back this metric's rows: the decoder writes them all.
       for (let j = marks.length - 1; j >= 0; j--) {
         marks[j]!.out.length = marks[j]!.at;
-        run.uncount(table, marks[j]!.day);
+        run.uncount(table, marks[j]!.day, marks[j]!.clamped);
       }
       return false;
     }

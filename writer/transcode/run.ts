@@ -15,6 +15,18 @@ export interface RunContext {
   readonly shapes: ReadonlyMap<string, TableShape>;
   sinkFor(table: string, day: number): ByteWriter;
   readonly clamp?: TimeClamp | undefined;
+  /** Encoded bytes the record may add; checked before each row, so a huge record stops early. */
+  readonly maxBytes?: number | undefined;
+  /** Told, when the record is done, how many of its rows had their partition time clamped. */
+  readonly onClamped?: ((rows: number) => void) | undefined;
+}
+
+/** The record's rows exceed RunContext.maxBytes: nothing of it stays in the sinks. */
+export class RecordTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`its rows exceed ${limit} bytes encoded`);
+    this.name = 'RecordTooLarge';
+  }
 }
 
 interface Slot {
@@ -29,6 +41,9 @@ export class Run {
   private readonly slots = new Map<string, Slot>();
   private readonly touched: ByteWriter[] = [];
   private readonly lengths: number[] = [];
+  /** Rows whose partition time the clamp moved; whether the last row asked for was one. */
+  private clampedRows = 0;
+  lastClamped = false;
 
   constructor(readonly ctx: RunContext) {
     this.clamp = ctx.clamp ? new Clamp(ctx.clamp) : undefined;
@@ -42,6 +57,10 @@ export class Run {
 
   /** The sink a row of `table` on `day` goes to; the row is counted. */
   sink(table: string, day: number): ByteWriter {
+    if (this.ctx.maxBytes !== undefined) this.checkBudget(this.ctx.maxBytes);
+    // Each row's partition time went through the clamp just before its sink is asked for.
+    this.lastClamped = this.clamp !== undefined && this.clamp.takeChanged();
+    if (this.lastClamped) this.clampedRows++;
     let slot = this.slots.get(table);
     if (!slot) {
       slot = { day, out: undefined, rows: 0 };
@@ -61,7 +80,8 @@ export class Run {
   }
 
   /** A row counted by sink(table, day) but then taken back (it is written another way, and counted again). */
-  uncount(table: string, day: number): void {
+  uncount(table: string, day: number, clamped = this.lastClamped): void {
+    if (clamped) this.clampedRows--;
     const slot = this.slots.get(table)!;
     if (slot.day === day && slot.rows > 0) slot.rows--;
     else {
@@ -82,8 +102,21 @@ export class Run {
     slot.rows = 0;
   }
 
+  /** Bytes this record added so far (every sink it touched, against its length before). */
+  written(): number {
+    let bytes = 0;
+    for (let i = 0; i < this.touched.length; i++) bytes += this.touched[i]!.length - this.lengths[i]!;
+    return bytes;
+  }
+
+  private checkBudget(limit: number): void {
+    if (this.written() > limit) throw new RecordTooLarge(limit);
+  }
+
   finish(): TranscodeCounts {
+    if (this.ctx.maxBytes !== undefined) this.checkBudget(this.ctx.maxBytes);
     for (const [table, slot] of this.slots) this.settle(table, slot);
+    if (this.clampedRows > 0) this.ctx.onClamped?.(this.clampedRows);
     return this.counts;
   }
 

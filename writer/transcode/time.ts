@@ -56,6 +56,7 @@ export class Clamp {
   private readonly fromLo: number;
   private readonly toHi: number;
   private readonly toLo: number;
+  private changed = false;
   constructor(private readonly clamp: TimeClamp) {
     const from = clamp.keepFromNs ?? 1n;
     const to = clamp.keepToNs ?? 0n; // an empty window unless both ends are given
@@ -75,7 +76,15 @@ export class Clamp {
       )
         return;
     }
-    t.big = this.clamp.clampNs(t.toBigInt());
+    const before = t.toBigInt();
+    t.big = this.clamp.clampNs(before);
+    if (t.big !== before) this.changed = true;
+  }
+  /** Whether a time was moved since the last call (the row being written was clamped). */
+  takeChanged(): boolean {
+    const changed = this.changed;
+    this.changed = false;
+    return changed;
   }
   /** For decoded rows (the materialized path). */
   value(ns: bigint): bigint {

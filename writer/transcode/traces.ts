@@ -24,8 +24,8 @@ const KIND_BYTES = asStrings(SPAN_KINDS);
 const STATUS_BYTES = asStrings(STATUS_CODES);
 const EMPTY = Buffer.from([0]);
 
-/** Times the clamp sees, on the materialized path (the fast path clamps the same ones). */
-const TIME_COLUMNS = ['Timestamp', 'Events.Timestamp'];
+/** The time the clamp sees (the partition time, as the batch rules say), on the materialized path too. */
+const TIME_COLUMNS = ['Timestamp'];
 
 // The span being written. Ranges are [start, end) in the record; -1 = absent.
 const c = new Cursor(new Uint8Array(0), 0, 0);
@@ -258,7 +258,6 @@ function writeSpan(out: ByteWriter, bytes: Uint8Array, plan: Plan, blocks: Buffe
           eventTime.lo = events.data[2 * i]! >>> 0;
           eventTime.hi = events.data[2 * i + 1]! >>> 0;
           eventTime.big = null;
-          runClamp?.apply(eventTime);
           writeTime(out, eventTime, step.time!);
         }
         break;
