@@ -168,11 +168,19 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
     });
     assert.equal(summaryRes.status, 200);
     const t = (name: string): string => `\`${db.database}\`.otel_metrics_${name}`;
-    await eventually(
-      async () => (await count(client, `SELECT count() AS n FROM ${t('exponential_histogram')}`)) === 1,
-      30_000,
-      'metrics',
-    );
+    // One batch inserts its tables one after another: wait for each before reading it.
+    const expected: [string, number][] = [
+      ['exponential_histogram', 1],
+      ['gauge', 1],
+      ['histogram', 1],
+      ['sum', 2],
+    ];
+    for (const [name, n] of expected)
+      await eventually(
+        async () => (await count(client, `SELECT count() AS n FROM ${t(name)}`)) === n,
+        30_000,
+        `metrics in ${name}`,
+      );
     const sums = await rows<Record<string, unknown>>(
       client,
       `SELECT MetricName, Value, IsMonotonic, AggregationTemporality, Attributes FROM ${t('sum')} ORDER BY MetricName`,
