@@ -5,11 +5,13 @@
  * fence stops inserts of ranges already in, and the done record is idempotent.
  */
 import type { ClickHouseClient } from '../core/clickhouse.js';
+import { crashPoint } from '../core/crash-point.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { PartitionBatch, TableDay } from './batch.js';
 import type { DeliveryState, Plan } from './delivery/state.js';
 import { insertToken, isolatedToken } from './delivery/identity.js';
+import { LEGACY_RULES, legacyToken } from './delivery/legacy.js';
 import type { DeadLetter, DeadLetterQueue } from './dlq.js';
 import { clickhouseCode } from './errors.js';
 import { fencedInsert } from './insert.js';
@@ -46,6 +48,8 @@ export type FlushOutcome = { readonly kind: 'written' } | { readonly kind: 'repl
 
 /** Checks a rebuild against the plan it follows. */
 export function checkAgainstPlan(batch: PartitionBatch, plan: Plan, ruleVersion: string): void {
+  // The old writer's in-flight batch has no digest; its tokens, not its rows, make the rebuild safe.
+  if (plan.ruleVersion === LEGACY_RULES) return;
   if (plan.ruleVersion !== ruleVersion)
     throw new PlanMismatch(
       `range [${plan.start}, ${plan.end}) was planned under rules ${plan.ruleVersion}; this writer has ${ruleVersion}: finish it with a writer of those rules`,
@@ -56,14 +60,26 @@ export function checkAgainstPlan(batch: PartitionBatch, plan: Plan, ruleVersion:
     );
 }
 
+/** The tokens of one (table, day) insert and of its records when isolated. */
+function tokensFor(batch: PartitionBatch, part: TableDay, stream: string, legacy: boolean) {
+  if (legacy)
+    return {
+      token: legacyToken(batch.topic, batch.partition, batch.start, batch.end, part.table),
+      isolated: (offset: number) => legacyToken(batch.topic, batch.partition, offset, offset + 1, part.table),
+    };
+  const token = insertToken(stream, batch.start, batch.end, part.table, part.day);
+  return { token, isolated: (offset: number) => isolatedToken(token, offset) };
+}
+
 async function insertPart(
   batch: PartitionBatch,
   part: TableDay,
   stream: string,
   deps: FlushDeps,
   letters: DeadLetter[],
+  legacy: boolean,
 ): Promise<void> {
-  const token = insertToken(stream, batch.start, batch.end, part.table, part.day);
+  const { token, isolated } = tokensFor(batch, part, stream, legacy);
   const fence = { token, stream, start: batch.start, end: batch.end };
   const started = process.hrtime.bigint();
   try {
@@ -97,7 +113,7 @@ async function insertPart(
           if (!body) return;
           await fencedInsert(deps.client, deps.database, shape, body, {
             ...fence,
-            token: isolatedToken(token, record.offset),
+            token: isolated(record.offset),
           });
         });
       } catch (recordErr) {
@@ -137,7 +153,11 @@ export async function writeBatch(
   }
   deps.stillOwned();
   const letters: DeadLetter[] = batch.dead.map((d) => ({ record: d.record, code: d.code, reason: d.reason }));
-  for (const part of batch.parts()) await insertPart(batch, part, stream, deps, letters);
+  const legacy = plan?.ruleVersion === LEGACY_RULES;
+  for (const part of batch.parts()) {
+    await insertPart(batch, part, stream, deps, letters, legacy);
+    crashPoint('table-insert');
+  }
   if (letters.length > 0) {
     await withRetry(
       'dead letters',

@@ -7,6 +7,7 @@ import type { FetchedPartition } from '../kafka/port.js';
 import type { SignalWriterOptions } from './consume.js';
 import type { FlushDeps } from './flush.js';
 import type { PartitionWorker } from './partition.js';
+import { LEGACY_RULES, legacyRangeAt } from './delivery/legacy.js';
 import { withRetry } from './retry.js';
 
 type Options = Pick<SignalWriterOptions, 'ranges' | 'source' | 'admin' | 'startFrom' | 'log'>;
@@ -30,11 +31,36 @@ export async function initialPosition(
     // An earlier writer version committed up to here: take it over as done.
     await deps.state.markDone(worker.stream, tp, { start: 0, end: committed, kind: 'seeded' }, 0);
     options.log.info('done state seeded from the committed offset', { partition: worker.key, committed });
+    await adoptLegacyBatch(worker, deps, options, committed);
     return committed;
   }
   const offsets = await options.admin.offsets(worker.topic);
   const p = offsets.find((o) => o.partition === worker.partition);
   return options.startFrom === 'latest' ? (p?.high ?? 0) : (p?.low ?? 0);
+}
+
+/**
+ * The old writer's batch in flight at the upgrade (recorded in its ledger, not committed) becomes a
+ * plan rebuilt under the old tokens, so whatever part of it was already inserted is deduplicated.
+ */
+async function adoptLegacyBatch(
+  worker: PartitionWorker,
+  deps: FlushDeps,
+  options: Options,
+  committed: number,
+): Promise<void> {
+  const range = await legacyRangeAt(deps.client, deps.database, worker, committed);
+  if (!range) return;
+  await deps.state.propose(worker.stream, {
+    ...range,
+    ruleVersion: LEGACY_RULES,
+    digest: '',
+    writer: deps.writerId,
+  });
+  options.log.info('the old writer left a batch in flight; rebuilding it under its old tokens', {
+    partition: worker.key,
+    ...range,
+  });
 }
 
 /**

@@ -180,6 +180,7 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
   }
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('TRIBUTARY_') || name === 'TRIBUTARY_CONFIG' || raw === undefined) continue;
+    if (name.startsWith('TRIBUTARY_TEST_')) continue; // test-only switches (core/crash-point.ts), not config
     const fileKey = name.endsWith('_FILE') ? envToKey.get(name.slice(0, -'_FILE'.length)) : undefined;
     if (fileKey && isSecret(fileKey)) {
       if (env[envName(fileKey)] !== undefined)
