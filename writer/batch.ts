@@ -198,15 +198,13 @@ export class PartitionBatch {
 
   /** Reads the live shape of every table of the signal; bodies of a table whose shape changed are re-encoded. */
   private async refreshShapes(shapeOf: ShapeLookup): Promise<void> {
-    let changed = false;
-    const shapes = new Map<string, TableShape>();
+    let shapes: Map<string, TableShape> | undefined;
     for (const table of TABLES_BY_SIGNAL[this.signal]) {
       const shape = await shapeOf(table, PROVIDED_COLUMNS[table] ?? NO_COLUMNS);
-      shapes.set(table, shape);
-      if (this.shapes.get(table) !== shape) changed = true;
+      if (this.shapes.get(table) !== shape) (shapes ??= new Map(this.shapes)).set(table, shape);
     }
-    if (!changed) return;
-    this.shapes = shapes;
+    if (!shapes) return;
+    this.shapes = shapes; // a new map: a record's transcoding never sees the shapes change under it
     // The table's shape was read again meanwhile: bodies of the records before this one follow it
     // (this one, already in `records`, is transcoded next, once).
     for (const sink of this.sinks.values()) {
@@ -264,9 +262,12 @@ export class PartitionBatch {
       return counts.get(part.table)?.get(part.day) ?? 0;
     } catch {
       return 0; // cannot happen for a record that was added; it was dead-lettered then
+    } finally {
+      if (scratch.length > SCRATCH_KEEP) scratch = new ByteWriter(1 << 16); // do not hold a huge record's rows
     }
   }
 }
 
 /** Rows of other (table, day) parts while one part is transcoded again: written, then dropped. */
-const scratch = new ByteWriter(1 << 16);
+let scratch = new ByteWriter(1 << 16);
+const SCRATCH_KEEP = 4 << 20;
