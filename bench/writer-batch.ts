@@ -31,7 +31,12 @@ const ONLY = process.env['ONLY'] ?? '';
 const shapes = ddlShapes((table) => PROVIDED_COLUMNS[table] ?? new Set());
 const shapeOf: ShapeLookup = (table) => Promise.resolve(shapes.get(table)!);
 /** The writer's defaults (core/config/options.ts). */
-const RULES: RowRules = { maxPastMs: 30 * 86_400_000, maxFutureMs: 2 * 3_600_000, maxRecordBytes: 64 << 20 };
+const RULES: RowRules = {
+  maxPastMs: 30 * 86_400_000,
+  maxFutureMs: 2 * 3_600_000,
+  maxRecordBytes: 64 << 20,
+  logProcessing: 'clickstack',
+};
 
 function records(signal: Signal): IncomingRecord[] {
   return Array.from({ length: RECORDS }, (_, i) => {

@@ -1,14 +1,30 @@
 /**
- * Renders the numbered DDL files in schemas/clickhouse/ for one deployment: database, TTL, cluster
- * (ON CLUSTER + Replicated engines) and the insert-dedup window the writer's tokens rely on.
+ * Renders the numbered DDL files in schemas/clickhouse/ for one deployment: database, TTL per
+ * signal, cluster (ON CLUSTER + Replicated engines), the index variant the server supports and the
+ * insert-dedup window the writer's tokens rely on.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fromRoot } from '../core/paths.js';
+import {
+  type Retention,
+  TTL_SIGNALS,
+  type TtlSignal,
+  retentionInterval,
+  retentionSeconds,
+} from '../core/config/retention.js';
 
 export interface DdlOptions {
   readonly database: string;
-  /** 0 = keep forever. */
+  /** Retention of every table without its own `ttl` entry; 0 = keep forever. */
   readonly ttlDays: number;
+  /** Per-signal retention (ClickStack's *_TTL): `30d`, `720h`, …; empty or absent = ttlDays; `0` = none. */
+  readonly ttl?: Retention;
+  /**
+   * ClickStack's index variant: text indexes on the *AttributeItems aliases (ClickHouse >= 26.2,
+   * the default) or bloom_filter / tokenbf_v1 without the aliases (older servers). `migrate`
+   * chooses it from `SELECT version()`.
+   */
+  readonly fullTextIndexes?: boolean;
   /** Empty = a single server. */
   readonly cluster: string;
   /** Inserts remembered per table for insert_deduplication_token. */
@@ -20,7 +36,7 @@ export interface DdlFile {
   readonly statements: readonly string[];
 }
 
-/** The tables the writer inserts into (the MV target is filled by ClickHouse itself). */
+/** The tables the writer inserts into (the MV targets are filled by ClickHouse itself). */
 export const TABLES = {
   logs: 'otel_logs',
   traces: 'otel_traces',
@@ -33,11 +49,30 @@ export const TABLES = {
   sessions: 'hyperdx_sessions',
 } as const;
 
-/** Tables the writer inserts into itself, with tokens (every table but the materialized-view target). */
-export const INSERTED_TABLES: readonly string[] = Object.values(TABLES).filter((t) => t !== TABLES.traceIdTs);
+/**
+ * Tables filled by materialized views, by the table whose inserts feed them: an insert into the
+ * source also writes these (a delivery guarantee has to cover them too).
+ */
+export const VIEW_TARGETS: Readonly<Record<string, readonly string[]>> = {
+  otel_logs: ['otel_logs_kv_rollup_15m'],
+  otel_traces: ['otel_traces_trace_id_ts', 'otel_traces_kv_rollup_15m'],
+};
 
-/** Tables whose inserts carry dedup tokens: the inserted ones and the view target their blocks reach. */
-export const DEDUP_TABLES: readonly string[] = Object.values(TABLES);
+const VIEW_TARGET_TABLES: readonly string[] = Object.values(VIEW_TARGETS).flat();
+
+/** Tables the writer inserts into itself, with tokens (every table but the materialized-view targets). */
+export const INSERTED_TABLES: readonly string[] = Object.values(TABLES).filter(
+  (t) => !VIEW_TARGET_TABLES.includes(t),
+);
+
+/**
+ * Tables whose inserts carry dedup tokens: the inserted ones and every view target their blocks
+ * reach (the trace-id table and the kv rollups: a retried insert's view blocks are dropped too,
+ * with deduplicate_blocks_in_dependent_materialized_views, only if these tables have a window).
+ */
+export const DEDUP_TABLES: readonly string[] = [
+  ...new Set([...Object.values(TABLES), ...VIEW_TARGET_TABLES]),
+];
 
 const MAP = 'Map(LowCardinality(String), String)';
 
@@ -86,6 +121,22 @@ export function validateDdlOptions(options: DdlOptions): void {
     throw new Error(`database name "${options.database}" must be letters, digits and _`);
   if (options.cluster && !/^[A-Za-z0-9_.-]+$/.test(options.cluster))
     throw new Error(`cluster name "${options.cluster}" must be letters, digits, _, . and -`);
+  for (const signal of TTL_SIGNALS) {
+    const text = options.ttl?.[signal] ?? '';
+    if (text.trim() !== '') retentionSeconds(text);
+  }
+}
+
+/** ClickStack's rule: text indexes when the server is 26.2 or newer (`SELECT version()`). */
+export function supportsFullTextIndexes(version: string): boolean {
+  const [major, minor] = version.split('.').map((part) => Number.parseInt(part, 10));
+  if (major === undefined || minor === undefined || Number.isNaN(major) || Number.isNaN(minor))
+    throw new Error(`cannot read the ClickHouse version "${version}"`);
+  return major > 26 || (major === 26 && minor >= 2);
+}
+
+function isTtlSignal(name: string): name is TtlSignal {
+  return (TTL_SIGNALS as readonly string[]).includes(name);
 }
 
 export function renderDdl(template: string, options: DdlOptions): string {
@@ -94,6 +145,7 @@ export function renderDdl(template: string, options: DdlOptions): string {
   const dedup = options.cluster
     ? `replicated_deduplication_window = ${options.dedupWindow}`
     : `non_replicated_deduplication_window = ${options.dedupWindow}`;
+  const fullText = options.fullTextIndexes ?? true;
   return (
     template
       .replace(/^--.*$/gm, '')
@@ -101,19 +153,28 @@ export function renderDdl(template: string, options: DdlOptions): string {
       .replace(/\{\{#each_inserted_table\}\}([\s\S]*?)\{\{\/each_inserted_table\}\}/g, (_m, block: string) =>
         INSERTED_TABLES.map((table) => block.replace(/\{\{table\}\}/g, table)).join(''),
       )
+      // ClickStack's index variant: text indexes (>= 26.2) or bloom_filter / tokenbf_v1.
+      .replace(
+        /\{\{#(fulltext|compat)\}\}\n?([\s\S]*?)\{\{\/\1\}\}\n?/g,
+        (_m, variant: string, body: string) => ((variant === 'fulltext') === fullText ? body : ''),
+      )
       .replace(/\{\{metrics_common_columns\}\}/g, METRICS_COMMON_COLUMNS)
       .replace(/\{\{metrics_common_indexes\}\}/g, METRICS_COMMON_INDEXES)
       .replace(/\{\{exemplars\}\}/g, EXEMPLARS)
       .replace(/\{\{db\}\}/g, db)
       .replace(/\{\{on_cluster\}\}/g, options.cluster ? `ON CLUSTER ${identifier(options.cluster)}` : '')
-      .replace(/\{\{engine:([a-z_]+)\}\}/g, (_m, table: string) =>
-        options.cluster
-          ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${options.database}/${table}', '{replica}')`
-          : 'MergeTree',
+      .replace(
+        /\{\{engine:([a-z0-9_]+)(?::([A-Za-z]*MergeTree))?\}\}/g,
+        (_m, table: string, engine?: string) =>
+          options.cluster
+            ? `Replicated${engine ?? 'MergeTree'}('/clickhouse/tables/{shard}/${options.database}/${table}', '{replica}')`
+            : (engine ?? 'MergeTree'),
       )
-      .replace(/\{\{ttl:([^}]+)\}\}/g, (_m, expr: string) =>
-        options.ttlDays > 0 ? `TTL ${expr} + toIntervalDay(${options.ttlDays})` : '',
-      )
+      .replace(/\{\{ttl:([a-z]+):([^}]+)\}\}/g, (_m, signal: string, expr: string) => {
+        if (!isTtlSignal(signal)) throw new Error(`unknown TTL signal "${signal}" in a DDL template`);
+        const interval = retentionInterval(signal, options.ttl ?? {}, options.ttlDays);
+        return interval ? `TTL ${expr} + ${interval}` : '';
+      })
       .replace(/\{\{dedup_settings\}\}/g, dedup)
       .replace(/\n{2,}/g, '\n')
       .trim()

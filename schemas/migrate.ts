@@ -3,15 +3,32 @@ import { type ClickHouseClient, clickhouseFromConfig } from '../core/clickhouse.
 import type { Config } from '../core/config/options.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { type Logger, createLogger } from '../core/log.js';
-import { DEDUP_TABLES, type DdlOptions, loadDdl, validateDdlOptions } from './ddl.js';
+import type { Retention } from '../core/config/retention.js';
+import {
+  DEDUP_TABLES,
+  type DdlOptions,
+  loadDdl,
+  supportsFullTextIndexes,
+  validateDdlOptions,
+} from './ddl.js';
 
-export interface MigrateOptions extends DdlOptions {
+/** The index variant is not an option: it follows the server's version, as ClickStack's migrator does. */
+export interface MigrateOptions extends Omit<DdlOptions, 'fullTextIndexes'> {
   readonly log?: Logger;
 }
 
 export interface MigrateResult {
   readonly files: readonly string[];
   readonly statements: number;
+  /** Text indexes (server >= 26.2) or the bloom_filter / tokenbf_v1 variant. */
+  readonly fullTextIndexes: boolean;
+}
+
+async function serverVersion(client: ClickHouseClient): Promise<string> {
+  const result = await client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
+  const [row] = await result.json<{ version: string }>();
+  if (!row) throw new TributaryError('INTERNAL', 'SELECT version() returned no row');
+  return row.version;
 }
 
 export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<MigrateResult> {
@@ -19,7 +36,9 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
   const log = options.log ?? createLogger({ component: 'migrate' });
   const onCluster = options.cluster ? ` ON CLUSTER \`${options.cluster}\`` : '';
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS \`${options.database}\`${onCluster}` });
-  const files = loadDdl(options);
+  const version = await serverVersion(client);
+  const fullTextIndexes = supportsFullTextIndexes(version);
+  const files = loadDdl({ ...options, fullTextIndexes });
   let statements = 0;
   for (const file of files) {
     for (const statement of file.statements) {
@@ -43,7 +62,22 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     });
     statements++;
   }
-  return { files: files.map((f) => f.name), statements };
+  log.info('schema ready', {
+    database: options.database,
+    version,
+    indexes: fullTextIndexes ? 'text' : 'bloom',
+  });
+  return { files: files.map((f) => f.name), statements, fullTextIndexes };
+}
+
+/** The per-signal retention keys (`schema.logsTtl`, …) as DDL options. */
+export function schemaRetention(config: Config): Retention {
+  return {
+    logs: config['schema.logsTtl'],
+    traces: config['schema.tracesTtl'],
+    metrics: config['schema.metricsTtl'],
+    sessions: config['schema.sessionsTtl'],
+  };
 }
 
 export async function runMigrateCommand(config: Config): Promise<void> {
@@ -58,6 +92,7 @@ export async function runMigrateCommand(config: Config): Promise<void> {
     const result = await migrate(client, {
       database: config['clickhouse.database'],
       ttlDays: config['schema.ttlDays'],
+      ttl: schemaRetention(config),
       cluster: config['schema.cluster'],
       dedupWindow: config['clickhouse.dedupWindow'],
     });

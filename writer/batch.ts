@@ -14,6 +14,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingRecord } from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
+import { type LogProcessing, logRulesVersion } from './clickstack/rules.js';
 import { ByteWriter } from './rowbinary.js';
 import type { TableShape } from './schema.js';
 import {
@@ -21,7 +22,6 @@ import {
   RecordTooLarge,
   TABLES_BY_SIGNAL,
   type TimeClamp,
-  type TranscodeContext,
   transcodeRecord,
 } from './transcode/index.js';
 
@@ -33,19 +33,20 @@ export interface RowRules {
   readonly maxFutureMs: number;
   /** Encoded bytes one record may produce; a record above it is dead-lettered before it fills memory. */
   readonly maxRecordBytes: number;
-}
-
-/** The version string of a rule set: a rebuild under other rules is refused, not inserted. */
-export function ruleVersion(rules: RowRules): string {
-  return `rows/2;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}`;
+  /** `writer.logProcessing`: the ClickStack collector's log rules, or rows as received. */
+  readonly logProcessing: LogProcessing;
 }
 
 /**
- * Log processing plugged into the transcoder (otel_logs rows only): records `logNeedsProcessing`
- * says the rules leave alone stay on the fast path, the rest are decoded and go through `processLog`.
- * Whatever these change must be part of the row rules' version.
+ * The version string of a signal's rule set: a rebuild under other rules is refused, not inserted.
+ * Log batches also pin the log processing (mode and LOG_RULES_VERSION): switching
+ * writer.logProcessing, or a change of the rules, makes other rows from the same records. Traces
+ * and metrics do not depend on it, so their version (and their open plans) stay as they were.
  */
-export type LogProcessing = Pick<TranscodeContext, 'processLog' | 'logNeedsProcessing'>;
+export function ruleVersion(rules: RowRules, signal: Signal): string {
+  const base = `rows/2;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}`;
+  return signal === 'logs' ? `${base};logs=${logRulesVersion(rules.logProcessing)}` : base;
+}
 
 export interface DeadRecord {
   readonly record: IncomingRecord;
@@ -113,7 +114,6 @@ export class PartitionBatch {
     readonly signal: Signal,
     readonly start: number,
     private readonly rules: RowRules,
-    private readonly logProcessing: LogProcessing = {},
   ) {
     this.end = start;
   }
@@ -140,7 +140,7 @@ export class PartitionBatch {
     let counts;
     try {
       counts = transcodeRecord(this.signal, value, {
-        ...this.logProcessing,
+        logProcessing: this.rules.logProcessing,
         shapes: this.shapes,
         sinkFor: this.sinkFor,
         clamp: windowOf(record.timestamp, this.rules),
@@ -253,7 +253,7 @@ export class PartitionBatch {
     scratch.length = 0;
     try {
       const counts = transcodeRecord(this.signal, record.value ?? Buffer.alloc(0), {
-        ...this.logProcessing,
+        logProcessing: this.rules.logProcessing,
         shapes,
         sinkFor: (table, day) => (table === part.table && day === part.day ? out : scratch),
         // The same window; not counted again (these rows were counted when the record was added).

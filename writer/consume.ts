@@ -17,7 +17,7 @@ import type {
   TopicPartition,
 } from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
-import type { ShapeLookup } from './batch.js';
+import { type ShapeLookup, ruleVersion } from './batch.js';
 import { streamKey } from './delivery/identity.js';
 import type { FlushDeps } from './flush.js';
 import { type FlushReason, type PartitionLimits, PartitionWorker } from './partition.js';
@@ -46,7 +46,8 @@ export interface SignalWriterOptions {
   readonly startFrom: 'earliest' | 'latest';
   /** Replay: per `topic:partition`, where the work starts and ends. */
   readonly ranges?: ReadonlyMap<string, { start: number; end: number }>;
-  readonly deps: Omit<FlushDeps, 'stillOwned'>;
+  /** Shared by the signals of one writer; the rule version comes from `limits.rules` and `signal`. */
+  readonly deps: Omit<FlushDeps, 'stillOwned' | 'ruleVersion'>;
   readonly log: Logger;
   /** Called after each written batch with the partition and its new position. */
   readonly onWritten?: (key: string, position: number) => void;
@@ -109,6 +110,8 @@ export class SignalWriter {
   private buildDeps(worker: PartitionWorker): FlushDeps {
     return {
       ...this.options.deps,
+      // Pinned in plans, from the very rules the batches are built with.
+      ruleVersion: ruleVersion(this.options.limits.rules, this.options.signal),
       stillOwned: () => {
         if (this.workers.get(worker.key) !== worker) throw new Abandoned(`partition ${worker.key} revoked`);
         if (Date.now() > this.deadline) throw new Abandoned('shutdown deadline passed');

@@ -7,7 +7,7 @@
 import type { Logger } from '../core/log.js';
 import type { FetchedPartition, GroupFence } from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
-import { type LogProcessing, PartitionBatch, type RowRules, type ShapeLookup } from './batch.js';
+import { PartitionBatch, type RowRules, type ShapeLookup } from './batch.js';
 import type { Plan } from './delivery/state.js';
 import { type FlushDeps, PlanMismatch, writeBatch } from './flush.js';
 import { Abandoned } from './retry.js';
@@ -19,8 +19,6 @@ export interface PartitionLimits {
   readonly batchBytes: number;
   readonly flushIntervalMs: number;
   readonly rules: RowRules;
-  /** Log processing rules plugged into the transcoder (none: every log record takes the fast path). */
-  readonly logProcessing?: LogProcessing;
   /** Replay: the position where this partition's work ends (exclusive). */
   readonly endPosition?: number;
 }
@@ -81,14 +79,7 @@ export class PartitionWorker {
     const planEnd = this.plan?.end;
     // A plan's end wins over a replay's end: a planned range is always written whole.
     const stopAt = planEnd ?? this.limits.endPosition ?? Infinity;
-    this.batch ??= new PartitionBatch(
-      this.topic,
-      this.partition,
-      this.signal,
-      start,
-      this.limits.rules,
-      this.limits.logProcessing,
-    );
+    this.batch ??= new PartitionBatch(this.topic, this.partition, this.signal, start, this.limits.rules);
     const batch = this.batch;
     for (const record of fetched.records) {
       if (record.offset < batch.end) continue; // never twice

@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import type { Logger } from '../core/log.js';
 import type { FetchOptions, KafkaPort } from '../kafka/port.js';
-import { type RowRules, ruleVersion } from './batch.js';
+import type { RowRules } from './batch.js';
 import type { SignalWriterOptions } from './consume.js';
 import { DeliveryState } from './delivery/state.js';
 import { DeadLetterQueue } from './dlq.js';
@@ -19,6 +19,7 @@ export function rowRules(config: Config): RowRules {
     maxPastMs: config['writer.maxTimestampPastMs'],
     maxFutureMs: config['writer.maxTimestampFutureMs'],
     maxRecordBytes: config['writer.maxRecordEncodedBytes'],
+    logProcessing: config['writer.logProcessing'],
   };
 }
 
@@ -62,7 +63,6 @@ export function signalWriterBase(
       metrics,
       log,
       writerId: `${hostname()}/${process.pid}`,
-      ruleVersion: ruleVersion(rules),
       onAlarm: () => undefined,
     },
     log,

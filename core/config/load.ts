@@ -54,10 +54,13 @@ export function coerce(key: ConfigKey, raw: unknown): Config[ConfigKey] {
   const bad = (): TributaryError =>
     invalid(key, `${JSON.stringify(raw)} is not allowed; expected ${describeAllowed(option)}`);
   switch (option.type) {
-    case 'string':
-      if (typeof raw === 'string') return raw;
-      if (typeof raw === 'number') return String(raw);
-      throw bad();
+    case 'string': {
+      if (typeof raw !== 'string' && typeof raw !== 'number') throw bad();
+      const value = String(raw);
+      const problem = option.check?.(value);
+      if (problem !== undefined) throw invalid(key, problem);
+      return value;
+    }
     case 'int': {
       const n =
         typeof raw === 'number'

@@ -32,6 +32,8 @@ export interface StringOption extends Common {
   readonly type: 'string';
   readonly default: string;
   readonly secret?: boolean;
+  /** Refuses a value at load time: returns why, or undefined when it is fine. */
+  readonly check?: (value: string) => string | undefined;
 }
 export interface IntOption extends Common {
   readonly type: 'int';

@@ -10,6 +10,7 @@ import {
   type IntOption,
   type ListOption,
   type Option,
+  type StringOption,
   bool,
   commandNames,
   int,
@@ -18,6 +19,7 @@ import {
   str,
   use,
 } from './option-types.js';
+import { retentionSeconds } from './retention.js';
 
 export {
   type BoolOption,
@@ -51,6 +53,20 @@ const RECEIVER = use('behaviour', ['dev', 'receiver']);
 const WRITER = use('behaviour', ['dev', 'writer']);
 const BATCHING = use('behaviour', ['dev', 'writer', 'replay']);
 const REPLAY = use('behaviour', ['replay']);
+
+/** A retention text (`30d`, `720h`, `1h30m`, `0`), refused at load time when it is not a duration. */
+const retention = (doc: string): StringOption => ({
+  ...str('', doc, SCHEMA),
+  check: (value) => {
+    if (value.trim() === '') return undefined;
+    try {
+      retentionSeconds(value);
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  },
+});
 
 export const configSchema = {
   // general
@@ -182,6 +198,14 @@ export const configSchema = {
 
   // schema / migrate
   'schema.ttlDays': int(30, 'Retention of the tables in days (0 = no TTL).', SCHEMA, 0, 36500),
+  'schema.logsTtl': retention(
+    'Retention of otel_logs and its rollup (ClickStack LOGS_TTL): 30d, 720h, 90m, 1h30m, 3600s; empty = schema.ttlDays; 0 = no TTL.',
+  ),
+  'schema.tracesTtl': retention(
+    'Retention of otel_traces, its trace-id table and rollup (as schema.logsTtl).',
+  ),
+  'schema.metricsTtl': retention('Retention of the five otel_metrics_* tables (as schema.logsTtl).'),
+  'schema.sessionsTtl': retention('Retention of hyperdx_sessions (as schema.logsTtl).'),
   'schema.cluster': str('', 'ClickHouse cluster name for `ON CLUSTER` DDL (empty = single server).', SCHEMA),
 
   // receiver
@@ -332,6 +356,12 @@ export const configSchema = {
     1_073_741_824,
   ),
   'writer.flushIntervalMs': int(2_000, 'Flush a partition batch at this age.', BATCHING, 10, 600_000),
+  'writer.logProcessing': oneOf(
+    'clickstack',
+    ['clickstack', 'none'] as const,
+    "Log records (not session replays): clickstack = the ClickStack collector's processing (JSON in bodies merged into LogAttributes and flattened, severity from level attributes or the body, severity text lower-cased); none = stored as received. Part of the pinned row rules.",
+    BATCHING,
+  ),
   'writer.groupProtocol': oneOf(
     'classic',
     ['classic', 'consumer'] as const,

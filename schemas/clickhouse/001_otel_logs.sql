@@ -1,5 +1,7 @@
 -- Log records (everything except session replays), in the ClickStack layout.
--- Tokens: {{db}} {{on_cluster}} {{engine:<table>}} {{ttl:<time expression>}} {{dedup_settings}}
+-- Tokens: {{db}} {{on_cluster}} {{engine:<table>[:<MergeTree family engine>]}} {{ttl:<signal>:<time expression>}}
+-- {{dedup_settings}}; blocks {{#fulltext}}...{{/fulltext}} (ClickHouse >= 26.2: text indexes on the
+-- *AttributeItems aliases) and {{#compat}}...{{/compat}} (older servers: bloom_filter / tokenbf_v1).
 CREATE TABLE IF NOT EXISTS {{db}}.otel_logs {{on_cluster}}
 (
     Timestamp DateTime64(9) COMMENT 'Time of the event (the observed time when the record has none), ns' CODEC(Delta(8), ZSTD(1)),
@@ -26,9 +28,20 @@ CREATE TABLE IF NOT EXISTS {{db}}.otel_logs {{on_cluster}}
     `__hdx_materialized_k8s.pod.name` LowCardinality(String) MATERIALIZED ResourceAttributes['k8s.pod.name'] COMMENT 'Copy of a resource attribute for fast filters' CODEC(ZSTD(1)),
     `__hdx_materialized_k8s.pod.uid` LowCardinality(String) MATERIALIZED ResourceAttributes['k8s.pod.uid'] COMMENT 'Copy of a resource attribute for fast filters' CODEC(ZSTD(1)),
     `__hdx_materialized_deployment.environment.name` LowCardinality(String) MATERIALIZED ResourceAttributes['deployment.environment.name'] COMMENT 'Copy of a resource attribute for fast filters' CODEC(ZSTD(1)),
+{{#fulltext}}
     ResourceAttributeItems Array(String) ALIAS arrayMap((k, v) -> concat(k, '=', v), mapKeys(ResourceAttributes), mapValues(ResourceAttributes)) COMMENT 'Resource attributes as key=value strings',
     ScopeAttributeItems Array(String) ALIAS arrayMap((k, v) -> concat(k, '=', v), mapKeys(ScopeAttributes), mapValues(ScopeAttributes)) COMMENT 'Scope attributes as key=value strings',
     LogAttributeItems Array(String) ALIAS arrayMap((k, v) -> concat(k, '=', v), mapKeys(LogAttributes), mapValues(LogAttributes)) COMMENT 'Log attributes as key=value strings',
+    INDEX idx_trace_id TraceId TYPE text(tokenizer = 'array'),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE text(tokenizer = 'array'),
+    INDEX idx_res_attr_items ResourceAttributeItems TYPE text(tokenizer = 'array'),
+    INDEX idx_scope_attr_key mapKeys(ScopeAttributes) TYPE text(tokenizer = 'array'),
+    INDEX idx_scope_attr_items ScopeAttributeItems TYPE text(tokenizer = 'array'),
+    INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE text(tokenizer = 'array'),
+    INDEX idx_log_attr_items LogAttributeItems TYPE text(tokenizer = 'array'),
+    INDEX idx_lower_body lower(Body) TYPE text(tokenizer = 'splitByNonAlpha')
+{{/fulltext}}
+{{#compat}}
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
@@ -37,9 +50,11 @@ CREATE TABLE IF NOT EXISTS {{db}}.otel_logs {{on_cluster}}
     INDEX idx_log_attr_key mapKeys(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_log_attr_value mapValues(LogAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_lower_body lower(Body) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
+{{/compat}}
 )
 ENGINE = {{engine:otel_logs}}
 PARTITION BY toDate(Timestamp)
 ORDER BY (toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp)
-{{ttl:toDateTime(Timestamp)}}
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, {{dedup_settings}}
+{{ttl:logs:toDateTime(Timestamp)}}
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, enable_block_number_column = 1, enable_block_offset_column = 1,
+    {{dedup_settings}}

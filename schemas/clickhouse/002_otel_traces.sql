@@ -1,4 +1,5 @@
--- Spans, with events and links as parallel arrays (Nested), in the ClickStack layout.
+-- Spans, with events and links as parallel arrays (Nested), in the ClickStack layout; the
+-- attribute-value indexes depend on the server version as in 001.
 CREATE TABLE IF NOT EXISTS {{db}}.otel_traces {{on_cluster}}
 (
     Timestamp DateTime64(9) COMMENT 'Span start, ns' CODEC(Delta(8), ZSTD(1)),
@@ -31,19 +32,27 @@ CREATE TABLE IF NOT EXISTS {{db}}.otel_traces {{on_cluster}}
     ) COMMENT 'Span links' CODEC(ZSTD(1)),
     `__hdx_materialized_rum.sessionId` String MATERIALIZED ResourceAttributes['rum.sessionId'] COMMENT 'Browser session id, joins spans to session replays' CODEC(ZSTD(1)),
     SampleRate UInt64 MATERIALIZED greatest(toUInt64OrZero(SpanAttributes['SampleRate']), 1) COMMENT 'Sampling rate from the SampleRate attribute, at least 1',
+{{#fulltext}}
     ResourceAttributeItems Array(String) ALIAS arrayMap((k, v) -> concat(k, '=', v), mapKeys(ResourceAttributes), mapValues(ResourceAttributes)) COMMENT 'Resource attributes as key=value strings',
     SpanAttributeItems Array(String) ALIAS arrayMap((k, v) -> concat(k, '=', v), mapKeys(SpanAttributes), mapValues(SpanAttributes)) COMMENT 'Span attributes as key=value strings',
+{{/fulltext}}
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_rum_session_id `__hdx_materialized_rum.sessionId` TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_duration Duration TYPE minmax GRANULARITY 1,
-    INDEX idx_lower_span_name lower(SpanName) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
+    INDEX idx_lower_span_name lower(SpanName) TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8,
+{{#fulltext}}
+    INDEX idx_res_attr_items ResourceAttributeItems TYPE text(tokenizer = 'array'),
+    INDEX idx_span_attr_items SpanAttributeItems TYPE text(tokenizer = 'array')
+{{/fulltext}}
+{{#compat}}
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1
+{{/compat}}
 )
 ENGINE = {{engine:otel_traces}}
 PARTITION BY toDate(Timestamp)
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
-{{ttl:toDate(Timestamp)}}
+{{ttl:traces:toDate(Timestamp)}}
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, {{dedup_settings}}

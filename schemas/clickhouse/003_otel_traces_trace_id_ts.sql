@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.otel_traces_trace_id_ts {{on_cluster}}
 ENGINE = {{engine:otel_traces_trace_id_ts}}
 PARTITION BY toDate(Start)
 ORDER BY (TraceId, Start)
-{{ttl:toDate(Start)}}
+{{ttl:traces:toDate(Start)}}
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, {{dedup_settings}};
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.otel_traces_trace_id_ts_mv {{on_cluster}}

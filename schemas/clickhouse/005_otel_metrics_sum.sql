@@ -12,5 +12,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.otel_metrics_sum {{on_cluster}}
 ENGINE = {{engine:otel_metrics_sum}}
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, toStartOfHour(TimeUnix), cityHash64(Attributes), TimeUnix)
-{{ttl:toDateTime(TimeUnix)}}
+{{ttl:metrics:toDateTime(TimeUnix)}}
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, {{dedup_settings}}

@@ -29,5 +29,5 @@ ENGINE = {{engine:hyperdx_sessions}}
 PARTITION BY toDate(TimestampTime)
 PRIMARY KEY (ServiceName, TimestampTime)
 ORDER BY (ServiceName, TimestampTime, Timestamp)
-{{ttl:TimestampTime}}
+{{ttl:sessions:TimestampTime}}
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, {{dedup_settings}}

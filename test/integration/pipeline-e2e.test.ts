@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ClickHouseClient } from '../../core/clickhouse.js';
+import { LOG_RULES_VERSION } from '../../writer/clickstack/rules.js';
 import type { RunningWriter } from '../../writer/main.js';
 import * as sdk from '../fixtures/otel-sdk.js';
 import { count, eventually, freshDatabase, rows } from '../harness/clickhouse.js';
@@ -111,17 +112,33 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
     );
     const found = await rows<Record<string, unknown>>(client, `SELECT * FROM ${logs} ORDER BY Timestamp`);
     assert.equal(found[0]!['Body'], 'hello world');
-    assert.equal(found[0]!['SeverityText'], 'INFO');
+    assert.equal(found[0]!['SeverityText'], 'info', 'lower-cased as ClickStack stores it');
     assert.equal(found[0]!['SeverityNumber'], 9);
     assert.equal(found[0]!['ServiceName'], 'checkout');
     assert.deepEqual(found[0]!['LogAttributes'], { 'user.id': '7' });
     assert.equal(found[1]!['Body'], '{"code":42,"message":"structured"}');
-    assert.deepEqual(found[1]!['LogAttributes'], { 'error.type': 'Timeout', nested: '{"a":1}' });
+    // ClickStack processing: the map body merged into the attributes, the nested attribute flattened.
+    assert.deepEqual(found[1]!['LogAttributes'], {
+      code: '42',
+      'error.type': 'Timeout',
+      message: 'structured',
+      'nested.a': '1',
+    });
+    assert.deepEqual([found[1]!['SeverityText'], found[1]!['SeverityNumber']], ['error', 17]);
     assert.equal(found[0]!['Timestamp'], '2026-11-20 10:00:01.000000000');
     const [session] = await rows<Record<string, unknown>>(client, `SELECT *, TimestampTime FROM ${sessions}`);
     assert.equal(session!['Body'], '{"type":2,"data":{}}');
     assert.equal((session!['LogAttributes'] as Record<string, string>)['rr-web.event'], 'full-snapshot');
     assert.equal(session!['TimestampTime'], '2026-11-20 10:00:01');
+    // The log batches were planned under the ClickStack rules (mode and version pinned in the plan).
+    const versions = await rows<{ v: string }>(
+      client,
+      `SELECT DISTINCT RuleVersion AS v FROM \`${db.database}\`.tributary_plans WHERE Stream LIKE '%-logs'`,
+    );
+    assert.deepEqual(
+      versions.map((r) => r.v.replace(/^.*;logs=/, '')),
+      [LOG_RULES_VERSION],
+    );
   });
 
   test('metrics: every type in its table', async () => {
@@ -168,19 +185,17 @@ describe('receiver → Kafka → writer → ClickHouse', () => {
     });
     assert.equal(summaryRes.status, 200);
     const t = (name: string): string => `\`${db.database}\`.otel_metrics_${name}`;
-    // One batch inserts its tables one after another: wait for each before reading it.
-    const expected: [string, number][] = [
-      ['exponential_histogram', 1],
-      ['gauge', 1],
-      ['histogram', 1],
-      ['sum', 2],
-    ];
-    for (const [name, n] of expected)
-      await eventually(
-        async () => (await count(client, `SELECT count() AS n FROM ${t(name)}`)) === n,
-        30_000,
-        `metrics in ${name}`,
-      );
+    // A batch inserts its tables one after another (sorted by name): wait for each, not just the first.
+    const expected: Record<string, number> = { exponential_histogram: 1, gauge: 1, histogram: 1, sum: 2 };
+    await eventually(
+      async () => {
+        for (const [name, n] of Object.entries(expected))
+          if ((await count(client, `SELECT count() AS n FROM ${t(name)}`)) !== n) return false;
+        return true;
+      },
+      30_000,
+      'metrics',
+    );
     const sums = await rows<Record<string, unknown>>(
       client,
       `SELECT MetricName, Value, IsMonotonic, AggregationTemporality, Attributes FROM ${t('sum')} ORDER BY MetricName`,

@@ -113,3 +113,26 @@ test('every option documents itself', () => {
     assert.ok(option.doc.length > 10, `${key} has a doc string`);
   }
 });
+
+test('per-signal retention keys take ClickStack durations and refuse anything else by key', () => {
+  const { config } = loadConfig({
+    env: { TRIBUTARY_SCHEMA_LOGS_TTL: '720h' },
+    flags: { '--schema-traces-ttl': '30d' },
+  });
+  assert.equal(config['schema.logsTtl'], '720h');
+  assert.equal(config['schema.tracesTtl'], '30d');
+  assert.equal(config['schema.metricsTtl'], '', 'empty = schema.ttlDays');
+  assert.equal(config['writer.logProcessing'], 'clickstack');
+  expectConfigError(
+    () => loadConfig({ env: { TRIBUTARY_SCHEMA_METRICS_TTL: '2 weeks' } }),
+    /schema\.metricsTtl: retention "2 weeks"/,
+  );
+  expectConfigError(
+    () => loadConfig({ env: { TRIBUTARY_SCHEMA_SESSIONS_TTL: '1.5h' } }),
+    /schema\.sessionsTtl/,
+  );
+  expectConfigError(
+    () => loadConfig({ env: { TRIBUTARY_WRITER_LOG_PROCESSING: 'hyperdx' } }),
+    /writer\.logProcessing/,
+  );
+});

@@ -3,22 +3,17 @@
  * test/fixtures/transcode-oracle.ts): byte-identical RowBinary for every (table, day), on the load
  * fixtures and on generated records with every AnyValue kind, unicode, invalid UTF-8, byte-order
  * marks, empty and zero ids, NaN/Inf, events, links, exemplars, all five metric kinds, session
- * replays; on variant table shapes; with a clamp and a log-processing hook; and on corrupted records
+ * replays; on variant table shapes; with a clamp; under ClickStack log processing and without; session
+ * routing; and on corrupted records
  * (both paths throw, and the transcoder leaves its sinks as they were). FUZZ_CASES scales the count.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TABLES } from '../../schemas/ddl.js';
-import type { Signal } from '../../schemas/otlp/codec.js';
-import { type Row, decodeRecord } from '../../writer/decode/index.js';
+import { type Signal, jsonToProtobuf } from '../../schemas/otlp/codec.js';
+import { decodeRecord } from '../../writer/decode/index.js';
 import type { TableShape } from '../../writer/schema.js';
-import {
-  PROVIDED_COLUMNS,
-  type TimeClamp,
-  type TranscodeContext,
-  clickStackMayChange,
-  transcodeRecord,
-} from '../../writer/transcode/index.js';
+import { PROVIDED_COLUMNS, type TimeClamp, transcodeRecord } from '../../writer/transcode/index.js';
 import { generateLogs, generateMetrics, generateTraces, seededRandom } from '../fixtures/generate.js';
 import { DAY_NS, SIGNALS, generated } from '../fixtures/otlp-random.js';
 import { ddlColumns, ddlShapes, shapeOf } from '../fixtures/shapes.js';
@@ -30,7 +25,6 @@ const SHAPES = ddlShapes((table) => PROVIDED_COLUMNS[table] ?? new Set());
 interface Options extends OracleOptions {
   readonly shapes?: ReadonlyMap<string, TableShape>;
   readonly clamp?: TimeClamp;
-  readonly logNeedsProcessing?: TranscodeContext['logNeedsProcessing'];
 }
 
 /** Runs both paths; asserts equal bytes per sink and equal row counts. Returns the oracle's row count. */
@@ -48,8 +42,7 @@ function same(signal: Signal, bytes: Uint8Array, options: Options = {}, label = 
     shapes,
     sinkFor: actual.sinkFor,
     clamp: options.clamp,
-    processLog: options.processLog,
-    logNeedsProcessing: options.logNeedsProcessing,
+    logProcessing: options.logProcessing,
   });
   assert.deepEqual(actual.snapshot(), expected.snapshot(), `${signal} ${label}`);
   let counted = 0;
@@ -194,28 +187,66 @@ test('a clamp sees the partition time only; the day follows the clamped partitio
   assert.ok(calls > 0);
 });
 
-test('log processing: records the predicate leaves alone stay fast, the rest go through the hook; sessions never do', () => {
-  // A stand-in for the ClickStack rules that changes exactly what clickStackMayChange flags.
-  const processLog = (row: Row): Row => {
-    const text = typeof row['SeverityText'] === 'string' ? row['SeverityText'] : '';
-    const none = text === '' && row['SeverityNumber'] === 0;
-    return {
-      ...row,
-      SeverityText: none ? 'info' : text.toLowerCase(),
-      SeverityNumber: none ? 9 : row['SeverityNumber']!,
-    };
-  };
-  let processed = 0;
-  const counting = (row: Row): Row => {
-    processed++;
-    return processLog(row);
-  };
+test('log processing (ClickStack rules, and none): same bytes; the rules change some records, sessions never', () => {
+  let changed = 0;
   for (let seed = 1; seed <= CASES; seed++) {
     const bytes = generated('logs', seed);
-    same('logs', bytes, { processLog: counting, logNeedsProcessing: clickStackMayChange }, `seed ${seed}`);
-    same('logs', bytes, { processLog }, `no predicate, seed ${seed}`);
+    same('logs', bytes, { logProcessing: 'clickstack' }, `clickstack seed ${seed}`);
+    same('logs', bytes, { logProcessing: 'none' }, `none seed ${seed}`);
+    const a = new Sinks();
+    const b = new Sinks();
+    oraclePath('logs', bytes, SHAPES, a.sinkFor, { logProcessing: 'clickstack' });
+    oraclePath('logs', bytes, SHAPES, b.sinkFor, { logProcessing: 'none' });
+    if (JSON.stringify(a.snapshot()) !== JSON.stringify(b.snapshot())) changed++;
   }
-  assert.ok(processed > 0);
+  assert.ok(changed > 0, 'the generated records exercise the rules');
+});
+
+test('session routing as route.ts: the first rr-web.event attribute decides, by having a value; a byte-order mark in the key is dropped', () => {
+  const record = (attributes: unknown[]): Uint8Array =>
+    jsonToProtobuf(
+      'logs',
+      JSON.stringify({
+        resourceLogs: [
+          {
+            scopeLogs: [
+              {
+                logRecords: [
+                  {
+                    timeUnixNano: '1795000000000000000',
+                    severityText: 'INFO',
+                    body: { stringValue: 'x' },
+                    attributes,
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+  const cases: [string, unknown[], boolean][] = [
+    ['string value', [{ key: 'rr-web.event', value: { stringValue: 'full-snapshot' } }], true],
+    ['int value', [{ key: 'rr-web.event', value: { intValue: '2' } }], true],
+    ['empty value', [{ key: 'rr-web.event', value: {} }], false],
+    ['no value', [{ key: 'rr-web.event' }], false],
+    [
+      'first empty, second set',
+      [
+        { key: 'rr-web.event', value: {} },
+        { key: 'rr-web.event', value: { stringValue: 'a' } },
+      ],
+      false,
+    ],
+    ['byte-order mark', [{ key: '\uFEFFrr-web.event', value: { stringValue: 'a' } }], true],
+    ['other key', [{ key: 'rr-web.events', value: { stringValue: 'a' } }], false],
+  ];
+  for (const [label, attributes, session] of cases) {
+    const bytes = record(attributes);
+    same('logs', bytes, {}, label);
+    const tables = [...decodeRecord('logs', bytes).keys()];
+    assert.deepEqual(tables, [session ? TABLES.sessions : TABLES.logs], label);
+  }
 });
 
 test('corrupted records: both paths throw, or both write the same bytes; a throw leaves the sinks as they were', () => {

@@ -52,7 +52,8 @@ test('attribute values follow pdata AsString: ints, doubles, bools, bytes, array
       ],
     }),
   );
-  const row = decodeRecord('logs', bytes).get('otel_logs')![0]!;
+  // Without the ClickStack processing, which would flatten `list` and merge the map body.
+  const row = decodeRecord('logs', bytes, { logProcessing: 'none' }).get('otel_logs')![0]!;
   assert.equal(row['Timestamp'], 1795000000123456789n, 'falls back to the observed time');
   assert.equal(row['TraceId'], '', 'an all-zero id is empty');
   assert.equal(row['SpanId'], '0102030405060708');

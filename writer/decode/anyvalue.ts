@@ -6,7 +6,10 @@
  */
 import { WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from '../../schemas/otlp/wire.js';
 
-/** A decoded AnyValue, kept raw enough to render both as text and as JSON. */
+/**
+ * A decoded AnyValue, kept raw enough to render both as text and as JSON: string, int (bigint),
+ * double (number), bool, bytes, array, kvlist (entries in wire order) or null for the empty value.
+ */
 type Raw = string | bigint | number | boolean | Uint8Array | Raw[] | RawMap | null;
 interface RawMap {
   readonly entries: [string, Raw][];
@@ -36,6 +39,11 @@ function str(reader: WireReader): string {
 
 export function readString(reader: WireReader): string {
   return str(reader);
+}
+
+/** One AnyValue message in bytes[start, end). */
+export function readAnyValue(bytes: Uint8Array, start: number, end: number): Raw {
+  return readAny(bytes, start, end);
 }
 
 function readAny(bytes: Uint8Array, start: number, end: number): Raw {
@@ -105,7 +113,8 @@ export function readKeyValue(bytes: Uint8Array, start: number, end: number): [st
 function formatDouble(value: number): string {
   if (!Number.isFinite(value))
     return `json: unsupported value: ${value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN'}`;
-  return String(value);
+  // Go prints negative zero as "-0"; JavaScript's String() drops the sign.
+  return Object.is(value, -0) ? '-0' : String(value);
 }
 
 function escapeJsonString(value: string): string {
@@ -119,7 +128,7 @@ function toJson(value: Raw): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return escapeJsonString(value);
   if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'number') return Number.isFinite(value) ? formatDouble(value) : 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value instanceof Uint8Array) return escapeJsonString(Buffer.from(value).toString('base64'));
   if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
@@ -160,4 +169,4 @@ export function pushKeyValue(reader: WireReader, into: [string, Raw][]): void {
   into.push(readKeyValue(reader.bytes, start, end));
 }
 
-export type { Raw };
+export type { Raw, RawMap };

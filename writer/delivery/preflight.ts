@@ -10,7 +10,7 @@ import type { ClickHouseClient } from '../../core/clickhouse.js';
 import type { Config } from '../../core/config/options.js';
 import { TributaryError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { INSERTED_TABLES } from '../../schemas/ddl.js';
+import { DEDUP_TABLES, INSERTED_TABLES } from '../../schemas/ddl.js';
 
 /** Inserts a table must remember: every partition of a signal racing itself once, with margin. */
 export const MIN_DEDUP_WINDOW = 100;
@@ -45,7 +45,8 @@ export async function checkDeliveryTables(
       'CONFIG_INVALID',
       `database ${database} lacks ${missing.join(', ')}: run \`tributary migrate\` (it adds the delivery state to existing tables too)`,
     );
-  for (const name of feeds) {
+  // The view targets too (trace-id table, kv rollups): their blocks dedup with the insert that fed them.
+  for (const name of DEDUP_TABLES.filter((t) => tables.has(t))) {
     const table = tables.get(name)!;
     const window = dedupWindowOf(table.engine_full, table.engine);
     if (window < MIN_DEDUP_WINDOW)

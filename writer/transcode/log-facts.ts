@@ -34,7 +34,7 @@ const KINDS: Record<number, ValueKind> = {
 const c = new Cursor(new Uint8Array(0), 0, 0);
 
 /** Kind of the AnyValue at bytes[s, e); its last string field's range is left in c.pos..stringEnd. */
-function valueKind(bytes: Uint8Array, s: number, e: number): ValueKind {
+export function valueKind(bytes: Uint8Array, s: number, e: number): ValueKind {
   c.reset(bytes, s, e);
   let kind: ValueKind = 'none';
   while (c.pos < c.end) {

@@ -1,18 +1,22 @@
 /**
  * ExportLogsServiceRequest bytes → otel_logs and hyperdx_sessions RowBinary, one walk per log record.
- * Mirrors decode/logs.ts. Session replays (a record with the attribute rr-web.event) are routed first
- * and never processed. With log processing on (ctx.processLog), a record goes through the decoder
- * and the hook unless ctx.logNeedsProcessing says, from cheap facts of the walk, that the rules leave
- * it untouched; then it stays on the fast path.
+ * Mirrors decode/logs.ts. Session replays (writer/clickstack/route.ts: the first rr-web.event
+ * attribute, with a value) are routed first and never processed. With ClickStack log processing on
+ * (the default, as in decodeRecord), a record goes through the decoder and the rules
+ * (decode/logs.ts logRecordRow) unless cheap facts of the walk show that the rules leave it
+ * untouched (clickStackMayChange, a superset of clickstack/rules.ts logNeedsRules); then it stays on
+ * the fast path.
  */
 import { TABLES } from '../../schemas/ddl.js';
-import type { ResourceInfo, Row, ScopeInfo } from '../decode/common.js';
-import { walkItems } from './items.js';
-import { SESSION_ATTRIBUTE, logRecordRow } from '../decode/logs.js';
+import { SESSION_ATTRIBUTE } from '../clickstack/route.js';
+import type { LogProcessing } from '../clickstack/rules.js';
+import type { ResourceInfo, ScopeInfo } from '../decode/common.js';
+import { logRecordRow } from '../decode/logs.js';
 import type { ByteWriter } from '../rowbinary.js';
 import { Ranges, writeAttributes } from './attributes.js';
 import { Cursor } from './cursor.js';
-import { type LogFacts, logFacts } from './log-facts.js';
+import { clickStackMayChange, logFacts, valueKind } from './log-facts.js';
+import { walkItems } from './items.js';
 import { constBlocks, planFor } from './plan.js';
 import { LOGS_SPEC } from './specs.js';
 import type { Run } from './run.js';
@@ -20,10 +24,8 @@ import { copyBlock, copyString, writeAnyValue, writeHex } from './text.js';
 import { Time, dayOf, writeTime } from './time.js';
 
 export interface LogHooks {
-  /** The log processing rules, on a decoded otel_logs row (never on session rows). */
-  readonly processLog?: ((row: Row) => Row) | undefined;
-  /** Whether processLog may change a record with these facts; without it every record is processed. */
-  readonly logNeedsProcessing?: ((facts: LogFacts) => boolean) | undefined;
+  /** `writer.logProcessing`; `clickstack` when absent, as decodeRecord. */
+  readonly logProcessing?: LogProcessing | undefined;
 }
 
 const TIME_COLUMNS = ['Timestamp'];
@@ -94,23 +96,42 @@ function walkLog(bytes: Uint8Array, start: number, end: number): void {
   }
 }
 
+/** Whether bytes[s, e) spell the session attribute's key (a leading byte-order mark is dropped, as the decoder's text does). */
+function isSessionKey(bytes: Uint8Array, s: number, e: number): boolean {
+  if (e - s === SESSION_KEY.length + 3 && bytes[s] === 0xef && bytes[s + 1] === 0xbb && bytes[s + 2] === 0xbf)
+    s += 3;
+  if (e - s !== SESSION_KEY.length) return false;
+  for (let j = 0; j < SESSION_KEY.length; j++) if (bytes[s + j] !== SESSION_KEY[j]) return false;
+  return true;
+}
+
+/** route.ts isSessionRecord on the wire: the first attribute with the key decides, by having a value. */
 function isSession(bytes: Uint8Array): boolean {
-  const n = SESSION_KEY.length;
   for (let i = 0; i < attributes.count; i++) {
     c.reset(bytes, attributes.data[2 * i]!, attributes.data[2 * i + 1]!);
-    let found = false;
+    // A KeyValue's last key and last value count, as the decoder reads it.
+    let keyStart = -1;
+    let keyEnd = -1;
+    let valueStart = -1;
+    let valueEnd = -1;
     while (c.pos < c.end) {
       const key = c.tag();
-      if (key !== 0x0a) {
+      if (key !== 0x0a && key !== 0x12) {
         c.skip(key & 7);
         continue;
       }
       const e = c.enter();
-      found = e - c.pos === n;
-      for (let j = 0; found && j < n; j++) found = bytes[c.pos + j] === SESSION_KEY[j];
+      if (key === 0x0a) {
+        keyStart = c.pos;
+        keyEnd = e;
+      } else {
+        valueStart = c.pos;
+        valueEnd = e;
+      }
       c.pos = e;
     }
-    if (found) return true;
+    if (keyStart >= 0 && isSessionKey(bytes, keyStart, keyEnd))
+      return valueStart >= 0 && valueKind(bytes, valueStart, valueEnd) !== 'none';
   }
   return false;
 }
@@ -174,13 +195,12 @@ function writeLog(
 }
 
 export function transcodeLogs(bytes: Uint8Array, run: Run, hooks: LogHooks): void {
+  const processing = hooks.logProcessing ?? 'clickstack';
   const fast =
     planFor(run.shape(TABLES.logs), LOGS_SPEC).fast && planFor(run.shape(TABLES.sessions), LOGS_SPEC).fast;
   const slow = (resource: ResourceInfo, scope: ScopeInfo, start: number, end: number): void => {
-    const decoded = logRecordRow(bytes, start, end, resource, scope);
-    const row =
-      decoded.table === TABLES.logs && hooks.processLog ? hooks.processLog(decoded.row) : decoded.row;
-    run.writeRow(decoded.table, row, TIME_COLUMNS, 'Timestamp');
+    const decoded = logRecordRow(bytes, start, end, resource, scope, processing);
+    run.writeRow(decoded.table, decoded.row, TIME_COLUMNS, 'Timestamp');
   };
   walkItems(bytes, (resource, scope, start, end) => {
     if (!fast) return slow(resource, scope, start, end);
@@ -188,9 +208,8 @@ export function transcodeLogs(bytes: Uint8Array, run: Run, hooks: LogHooks): voi
     const table = isSession(bytes) ? TABLES.sessions : TABLES.logs;
     if (
       table === TABLES.logs &&
-      hooks.processLog &&
-      (!hooks.logNeedsProcessing ||
-        hooks.logNeedsProcessing(logFacts(bytes, severityNumber, ranges, attributes)))
+      processing === 'clickstack' &&
+      clickStackMayChange(logFacts(bytes, severityNumber, ranges, attributes))
     )
       return slow(resource, scope, start, end);
     if (time.isZero()) time.copy(observed);

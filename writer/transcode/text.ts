@@ -128,8 +128,9 @@ function writeDecimal(out: ByteWriter, n: number): void {
 const TRUE = Buffer.from('\x04true');
 const FALSE = Buffer.from('\x05false');
 
+/** As decode/anyvalue.ts formatDouble (Go's formatting: negative zero is "-0"). */
 function doubleText(value: number): string {
-  if (Number.isFinite(value)) return String(value);
+  if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : String(value);
   return `json: unsupported value: ${value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN'}`;
 }
 

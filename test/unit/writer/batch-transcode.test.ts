@@ -8,16 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { IncomingRecord } from '../../kafka/port.js';
-import type { Signal } from '../../schemas/otlp/codec.js';
-import { PartitionBatch, type RowRules, type ShapeLookup } from '../../writer/batch.js';
-import type { TableShape } from '../../writer/schema.js';
-import { encodeRows } from '../../writer/schema.js';
-import { PROVIDED_COLUMNS } from '../../writer/transcode/index.js';
-import { OldPartitionBatch } from '../fixtures/batch-oracle.js';
-import { seededRandom } from '../fixtures/generate.js';
-import { DAY_NS, SIGNALS, generated } from '../fixtures/otlp-random.js';
-import { ddlShapes } from '../fixtures/shapes.js';
+import type { IncomingRecord } from '../../../kafka/port.js';
+import type { Signal } from '../../../schemas/otlp/codec.js';
+import { PartitionBatch, type RowRules, type ShapeLookup } from '../../../writer/batch.js';
+import type { TableShape } from '../../../writer/schema.js';
+import { encodeRows } from '../../../writer/schema.js';
+import { PROVIDED_COLUMNS } from '../../../writer/transcode/index.js';
+import { OldPartitionBatch } from '../../fixtures/batch-oracle.js';
+import { seededRandom } from '../../fixtures/generate.js';
+import { DAY_NS, SIGNALS, generated } from '../../fixtures/otlp-random.js';
+import { ddlShapes } from '../../fixtures/shapes.js';
 
 const CASES = Number(process.env['FUZZ_CASES'] ?? 300);
 const SHAPES = ddlShapes((table) => PROVIDED_COLUMNS[table] ?? new Set());
@@ -108,7 +108,12 @@ async function both(
   return { fresh, old };
 }
 
-const RULES: RowRules = { maxPastMs: MS_PER_DAY, maxFutureMs: 3_600_000, maxRecordBytes: 64 << 20 };
+const RULES: RowRules = {
+  maxPastMs: MS_PER_DAY,
+  maxFutureMs: 3_600_000,
+  maxRecordBytes: 64 << 20,
+  logProcessing: 'clickstack',
+};
 
 test('batches of generated records (some corrupt, times clamped both ways): same parts, dead letters, counts', async () => {
   let clamped = 0;
