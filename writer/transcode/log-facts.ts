@@ -11,8 +11,11 @@ export type ValueKind = 'none' | 'string' | 'bool' | 'int' | 'double' | 'array' 
 
 export interface LogFacts {
   readonly severityNumber: number;
-  /** '' when empty, 'lower' when ASCII without upper-case letters, else 'other'. */
-  readonly severityText: '' | 'lower' | 'other';
+  /**
+   * '' when empty, 'lower' when ASCII without upper-case letters, 'upper' when ASCII with some
+   * (rule D lower-cases it: the fast path does that itself), 'other' when it has a non-ASCII byte.
+   */
+  readonly severityText: '' | 'lower' | 'upper' | 'other';
   /** The body's AnyValue kind (the last value field, as the decoder takes it). */
   readonly body: ValueKind;
   /** A string body with a `{` in it (a JSON candidate). */
@@ -78,10 +81,11 @@ export function logFacts(
     severityText = 'lower';
     for (let i = ts; i < te; i++) {
       const b = bytes[i]!;
-      if (b >= 0x80 || (b >= 0x41 && b <= 0x5a)) {
+      if (b >= 0x80) {
         severityText = 'other';
         break;
       }
+      if (b >= 0x41 && b <= 0x5a) severityText = 'upper';
     }
   }
   const bs = ranges[6]!;
@@ -104,9 +108,11 @@ export function logFacts(
 }
 
 /**
- * Whether the ClickStack rules (§1.3–1.6) may change a record with these facts: a JSON candidate or a
- * map body (A1–A4), a map or array attribute (A3 flattening), no severity at all (B/C inference),
- * or severity text that lower-casing (D) would change.
+ * Whether the ClickStack rules (§1.3–1.6) may change a record with these facts beyond what the fast
+ * path does itself (lower-casing ASCII severity text, rule D): a JSON candidate or a map body
+ * (A1–A4), a map or array attribute (A3 flattening), no severity at all (B/C inference), or
+ * non-ASCII severity text (D's Unicode lower-casing). A superset of clickstack/rules.ts
+ * logNeedsRules less that one case; the differential test holds it to the decoder's output.
  */
 export function clickStackMayChange(facts: LogFacts): boolean {
   if (facts.body === 'map' || facts.bodyHasBrace || facts.structuredAttribute) return true;

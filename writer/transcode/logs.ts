@@ -35,6 +35,8 @@ const c = new Cursor(new Uint8Array(0), 0, 0);
 const time = new Time();
 const observed = new Time();
 let severityNumber = 0;
+/** Rule D on the fast path: the record's severity text is ASCII with upper-case letters, stored lower-cased. */
+let lowerSeverity = false;
 let flags = 0;
 /** Start/end pairs: trace id, span id, severity text, body, event name (-1: absent). */
 const ranges = new Int32Array(10);
@@ -136,6 +138,18 @@ function isSession(bytes: Uint8Array): boolean {
   return false;
 }
 
+/** An ASCII protobuf string at bytes[s, e) as a RowBinary String, A-Z lower-cased. */
+function copyAsciiLower(out: ByteWriter, bytes: Uint8Array, s: number, e: number): void {
+  out.varint(e - s);
+  const buf = out.room(e - s);
+  let p = out.length;
+  for (let i = s; i < e; i++) {
+    const b = bytes[i]!;
+    buf[p++] = b >= 0x41 && b <= 0x5a ? b + 32 : b;
+  }
+  out.length = p;
+}
+
 function str(out: ByteWriter, bytes: Uint8Array, slot: number, hex: boolean): void {
   const s = ranges[slot]!;
   if (s < 0) out.u8(0);
@@ -174,7 +188,8 @@ function writeLog(
         else out.u8(flags & 0xff);
         break;
       case 5:
-        str(out, bytes, 4, false);
+        if (lowerSeverity) copyAsciiLower(out, bytes, ranges[4]!, ranges[5]!);
+        else str(out, bytes, 4, false);
         break;
       case 6:
         if (step.generic) step.encode(out, severityNumber & 0xff);
@@ -206,12 +221,12 @@ export function transcodeLogs(bytes: Uint8Array, run: Run, hooks: LogHooks): voi
     if (!fast) return slow(resource, scope, start, end);
     walkLog(bytes, start, end);
     const table = isSession(bytes) ? TABLES.sessions : TABLES.logs;
-    if (
-      table === TABLES.logs &&
-      processing === 'clickstack' &&
-      clickStackMayChange(logFacts(bytes, severityNumber, ranges, attributes))
-    )
-      return slow(resource, scope, start, end);
+    lowerSeverity = false;
+    if (table === TABLES.logs && processing === 'clickstack') {
+      const facts = logFacts(bytes, severityNumber, ranges, attributes);
+      if (clickStackMayChange(facts)) return slow(resource, scope, start, end);
+      lowerSeverity = facts.severityText === 'upper';
+    }
     if (time.isZero()) time.copy(observed);
     run.clamp?.apply(time);
     const out = run.sink(table, dayOf(time));
