@@ -1,6 +1,6 @@
 /**
- * The writer alone, end to end, two builds side by side in one run: the same Kafka records (traces,
- * 500 spans each, over 3 partitions, produced once) drained by a writer process into a fresh database
+ * The writer alone, end to end, two builds side by side in one run: the same Kafka records (traces
+ * by default, `SIGNAL=logs` for log records; 500 items each, over 3 partitions, produced once) drained by a writer process into a fresh database
  * of the local ClickHouse, each round once per build, alternating. Per run: steady rows/s and rows per
  * writer CPU-second (ClickHouse CPU excluded), as bench/main.ts measures its writer figure; medians
  * of ROUNDS rounds. `npm run bench` has no way to run its writer part alone; this is that part.
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { createClickHouse } from '../core/clickhouse.js';
 import { fromRoot } from '../core/paths.js';
 import { migrate } from '../schemas/migrate.js';
-import { generateTraces } from '../test/fixtures/generate.js';
+import { generateLogs, generateTraces } from '../test/fixtures/generate.js';
 import { freshTopics, testKafka } from '../test/harness/kafka.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
 import { cpuSeconds, median, sleep, waitHealthy } from './lib/proc.js';
@@ -25,7 +25,9 @@ import { cpuSeconds, median, sleep, waitHealthy } from './lib/proc.js';
 // Medians need three rounds; a profiling run may take one.
 const ROUNDS = Math.max(process.env['WRITER_PROFILE_DIR'] ? 1 : 3, Number(process.env['ROUNDS'] ?? 3));
 const RECORDS = Number(process.env['RECORDS'] ?? 400);
-const SPANS = 500;
+const ITEMS = 500;
+const SIGNAL = process.env['SIGNAL'] === 'logs' ? 'logs' : 'traces';
+const TABLE = SIGNAL === 'logs' ? 'otel_logs' : 'otel_traces';
 const FLUSH_INTERVAL_MS = 2_000;
 const CLIS: [string, string][] = [
   ['new', fromRoot('dist', 'cli', 'main.js')],
@@ -56,7 +58,12 @@ async function main(): Promise<void> {
   try {
     const topics = await freshTopics(3);
     const bodies = Array.from({ length: 40 }, (_, i) =>
-      generateTraces({ seed: 1000 + i, resources: 1, scopesPerResource: 1, itemsPerScope: SPANS }),
+      (SIGNAL === 'logs' ? generateLogs : generateTraces)({
+        seed: 1000 + i,
+        resources: 1,
+        scopesPerResource: 1,
+        itemsPerScope: ITEMS,
+      }),
     );
     const producer = testKafka(brokers.split(','), 'bench').producer({
       compression: 'none',
@@ -66,7 +73,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < RECORDS; i += 20)
         await producer.send(
           Array.from({ length: 20 }, (_, j) => ({
-            topic: topics.traces,
+            topic: topics[SIGNAL],
             partition: (i + j) % 3,
             key: null,
             value: bodies[(i + j) % bodies.length]!,
@@ -76,10 +83,10 @@ async function main(): Promise<void> {
     } finally {
       await producer.close();
     }
-    const expected = RECORDS * SPANS;
+    const expected = RECORDS * ITEMS;
     const count = async (database: string): Promise<number> => {
       const result = await client.query({
-        query: `SELECT count() AS n FROM \`${database}\`.otel_traces`,
+        query: `SELECT count() AS n FROM \`${database}\`.${TABLE}`,
         format: 'JSONEachRow',
       });
       return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
@@ -101,7 +108,7 @@ async function main(): Promise<void> {
               TRIBUTARY_CLICKHOUSE_URL: clickhouseUrl,
               TRIBUTARY_CLICKHOUSE_DATABASE: database,
               TRIBUTARY_TOPICS_PREFIX: topics.prefix,
-              TRIBUTARY_WRITER_SIGNALS: 'traces',
+              TRIBUTARY_WRITER_SIGNALS: SIGNAL,
               // Each run reads the topic from the start under its own group.
               TRIBUTARY_WRITER_GROUP_ID: `bench-${build}-${round}-${Date.now()}`,
               TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
@@ -153,7 +160,7 @@ async function main(): Promise<void> {
     await client.close();
     await stack.stop();
   }
-  console.log(`writer alone: ${RECORDS} records of ${SPANS} spans, median of ${ROUNDS} rounds`);
+  console.log(`writer alone: ${RECORDS} ${SIGNAL} records of ${ITEMS} items, median of ${ROUNDS} rounds`);
   console.log('build | rows/s | rows per writer CPU-s | rounds (rows/CPU-s)');
   for (const [build] of CLIS) {
     const mine = runs.filter((r) => r.build === build);
