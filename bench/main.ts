@@ -651,19 +651,19 @@ async function main(): Promise<void> {
     const eventLoop = {
       receiverMaxSeconds: await scrapeMetric(
         `http://127.0.0.1:${e2eReceiver.metrics}/metrics`,
-        'tributary_process_event_loop_delay_max_seconds',
+        'nodejs_eventloop_delay_max',
       ),
       receiverP99Seconds: await scrapeMetric(
         `http://127.0.0.1:${e2eReceiver.metrics}/metrics`,
-        'tributary_process_event_loop_delay_p99_seconds',
+        'nodejs_eventloop_delay_p99',
       ),
       writerMaxSeconds: await scrapeMetric(
         `http://127.0.0.1:${e2eWriter.metrics}/metrics`,
-        'tributary_process_event_loop_delay_max_seconds',
+        'nodejs_eventloop_delay_max',
       ),
       writerP99Seconds: await scrapeMetric(
         `http://127.0.0.1:${e2eWriter.metrics}/metrics`,
-        'tributary_process_event_loop_delay_p99_seconds',
+        'nodejs_eventloop_delay_p99',
       ),
     };
     results['endToEnd'] = {

@@ -41,4 +41,11 @@ export function stopOnSignals(stop: StopFn, log: Logger, deadlineMs: number): vo
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  // A supervised child (`dev` runs its receiver, writer and local ClickHouse in their own process
+  // groups, with an IPC channel) stops when its parent is gone, however the parent died: a closed
+  // terminal or kill -9 of `dev` must not leave orphans holding ports.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => handler('SIGTERM'));
+  }
 }

@@ -1,113 +1,128 @@
 /**
- * A small Prometheus registry (counters, gauges, histograms with labels) and its /metrics endpoint.
- * Each process declares its own metrics in one place (receiver/metrics.ts, writer/metrics.ts);
- * labels must stay low-cardinality (signal, transport, outcome, table, partition).
+ * The service's own metrics through the OpenTelemetry metrics SDK, exposed for Prometheus on the
+ * component's metrics port (and exported over OTLP when telemetry export is on: core/telemetry.ts).
+ * Each process declares its metrics in one place (receiver/metrics.ts, writer/metrics.ts) by their
+ * Prometheus names; labels must stay low-cardinality (signal, transport, outcome, table, partition).
+ *
+ * OTel names are the Prometheus names as namespaces (`tributary.receiver.requests` is exposed as
+ * `tributary_receiver_requests_total`); process metrics use the semantic-convention names.
  */
-import { type Server, createServer } from 'node:http';
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type {
+  Attributes,
+  Counter as OtelCounter,
+  Histogram as OtelHistogram,
+  Meter,
+} from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { AggregationTemporality, InstrumentType, MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  METRIC_NODEJS_EVENTLOOP_DELAY_MAX,
+  METRIC_NODEJS_EVENTLOOP_DELAY_P99,
+  METRIC_PROCESS_MEMORY_USAGE,
+} from '@opentelemetry/semantic-conventions/incubating';
+import { onlyObservedGauges, selfMetricReaders, selfTelemetryResource } from './telemetry.js';
 
 type Labels = Readonly<Record<string, string | number>>;
 
-function labelKey(labels: Labels | undefined): string {
-  if (!labels) return '';
-  const keys = Object.keys(labels).sort();
-  return keys
-    .map(
-      (k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
-    )
-    .join(',');
+/** One attribute order whatever order the call site wrote, so series and their text are stable. */
+function attributes(labels: Labels | undefined): Attributes {
+  if (!labels) return {};
+  const out: Attributes = {};
+  for (const key of Object.keys(labels).sort()) out[key] = labels[key];
+  return out;
+}
+const keyOf = (attrs: Attributes): string => JSON.stringify(attrs);
+
+/** `tributary_writer_rows_total` → `tributary.writer.rows` (the exporter turns it back). */
+function otelName(prometheusName: string, counter: boolean): string {
+  const base = counter ? prometheusName.replace(/_total$/, '') : prometheusName;
+  return base.replace(/^tributary_(receiver|writer)_/, 'tributary.$1.');
+}
+function unitOf(name: string): string | undefined {
+  if (/_seconds$/.test(name)) return 's';
+  if (/_bytes(_total)?$/.test(name)) return 'By';
+  return undefined;
 }
 
-interface Metric {
-  readonly name: string;
-  readonly help: string;
-  readonly type: 'counter' | 'gauge' | 'histogram';
-  render(): string[];
-}
-
-export class Counter implements Metric {
-  readonly type = 'counter';
+export class Counter {
+  /** What was added per label set: OTel instruments are write-only, tests and status read these. */
   private readonly values = new Map<string, number>();
   constructor(
     readonly name: string,
-    readonly help: string,
+    private readonly instrument: OtelCounter,
   ) {}
   inc(labels?: Labels, by = 1): void {
-    const key = labelKey(labels);
+    const attrs = attributes(labels);
+    const key = keyOf(attrs);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
+    this.instrument.add(by, attrs);
   }
   get(labels?: Labels): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string[] {
-    return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`);
+    return this.values.get(keyOf(attributes(labels))) ?? 0;
   }
 }
 
-export class Gauge implements Metric {
-  readonly type = 'gauge';
-  private readonly values = new Map<string, number>();
+export class Gauge {
+  private readonly values = new Map<string, { attrs: Attributes; value: number }>();
   constructor(
     readonly name: string,
-    readonly help: string,
-  ) {}
+    meter: Meter,
+    help: string,
+  ) {
+    const unit = unitOf(name);
+    meter
+      .createObservableGauge(otelName(name, false), { description: help, ...(unit ? { unit } : {}) })
+      .addCallback((result) => {
+        for (const { attrs, value } of this.values.values()) result.observe(value, attrs);
+      });
+  }
   set(value: number, labels?: Labels): void {
-    this.values.set(labelKey(labels), value);
+    const attrs = attributes(labels);
+    this.values.set(keyOf(attrs), { attrs, value });
   }
   add(by: number, labels?: Labels): void {
-    const key = labelKey(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
+    const attrs = attributes(labels);
+    const key = keyOf(attrs);
+    this.values.set(key, { attrs, value: (this.values.get(key)?.value ?? 0) + by });
   }
   /** Forget a label set (e.g. a partition this writer no longer owns), so no stale value is reported. */
   remove(labels: Labels): void {
-    this.values.delete(labelKey(labels));
+    this.values.delete(keyOf(attributes(labels)));
   }
   get(labels?: Labels): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string[] {
-    return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`);
+    return this.values.get(keyOf(attributes(labels)))?.value ?? 0;
   }
 }
 
-export class Histogram implements Metric {
-  readonly type = 'histogram';
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+export class Histogram {
   constructor(
     readonly name: string,
-    readonly help: string,
-    readonly buckets: readonly number[],
+    private readonly instrument: OtelHistogram,
   ) {}
   observe(value: number, labels?: Labels): void {
-    const key = labelKey(labels);
-    let s = this.series.get(key);
-    if (!s) {
-      s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.series.set(key, s);
-    }
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
-    s.sum += value;
-    s.count++;
-  }
-  render(): string[] {
-    const lines: string[] = [];
-    for (const [k, s] of this.series) {
-      const sep = k ? ',' : '';
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}`));
-      lines.push(`${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`);
-      lines.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
-      lines.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
-    }
-    return lines;
+    this.instrument.record(value, attributes(labels));
   }
 }
 
 export const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Prometheus exposition in which a gauge shows only the label sets it still has (see onlyObservedGauges). */
+class PrometheusReader extends PrometheusExporter {
+  override selectAggregationTemporality(type: InstrumentType): AggregationTemporality {
+    return onlyObservedGauges(type, AggregationTemporality.CUMULATIVE);
+  }
+}
+
 export class Registry {
-  private readonly metrics: Metric[] = [];
-  private readonly beforeRender: (() => void)[] = [];
+  private readonly prometheus = new PrometheusReader({ preventServerStart: true, withoutScopeInfo: true });
+  private readonly provider = new MeterProvider({
+    resource: selfTelemetryResource(),
+    readers: [this.prometheus, ...selfMetricReaders()],
+  });
+  private readonly meter = this.provider.getMeter('tributary');
   private resetDelay: () => void = () => undefined;
 
   /** Start-up work (module loading, connecting, compiling routes) is not a stall of the running service. */
@@ -115,50 +130,62 @@ export class Registry {
     this.resetDelay();
   }
   counter(name: string, help: string): Counter {
-    return this.add(new Counter(name, help));
+    const unit = unitOf(name);
+    return new Counter(
+      name,
+      this.meter.createCounter(otelName(name, true), { description: help, ...(unit ? { unit } : {}) }),
+    );
   }
   gauge(name: string, help: string): Gauge {
-    return this.add(new Gauge(name, help));
+    return new Gauge(name, this.meter, help);
   }
   histogram(name: string, help: string, buckets: readonly number[] = SECONDS_BUCKETS): Histogram {
-    return this.add(new Histogram(name, help, buckets));
+    const unit = unitOf(name);
+    return new Histogram(
+      name,
+      this.meter.createHistogram(otelName(name, false), {
+        description: help,
+        ...(unit ? { unit } : {}),
+        advice: { explicitBucketBoundaries: [...buckets] },
+      }),
+    );
   }
   /**
-   * Process health every service exports: resident memory and event-loop delay (p99 and max since
-   * ready, sampled every 10 ms) — a stall there delays every request and heartbeat in the process.
+   * Process health every service exports, under the semantic-convention names: resident memory
+   * (`process.memory.usage`) and event-loop delay p99 and max since ready (`nodejs.eventloop.delay.*`,
+   * sampled every 10 ms) — a stall there delays every request and heartbeat in the process.
    */
   processMetrics(): this {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     this.resetDelay = () => delay.reset();
-    const rss = this.gauge('tributary_process_resident_memory_bytes', 'Resident set size of the process.');
-    const p99 = this.gauge(
-      'tributary_process_event_loop_delay_p99_seconds',
-      'p99 of the event-loop delay since the process became ready.',
-    );
-    const max = this.gauge(
-      'tributary_process_event_loop_delay_max_seconds',
-      'Largest event-loop delay since the process became ready.',
-    );
-    this.beforeRender.push(() => {
-      rss.set(process.memoryUsage.rss());
-      p99.set(delay.percentile(99) / 1e9);
-      max.set(delay.max / 1e9);
-    });
+    this.meter
+      .createObservableUpDownCounter(METRIC_PROCESS_MEMORY_USAGE, {
+        description: 'Resident set size of the process.',
+        unit: 'By',
+      })
+      .addCallback((result) => result.observe(process.memoryUsage.rss()));
+    this.meter
+      .createObservableGauge(METRIC_NODEJS_EVENTLOOP_DELAY_P99, {
+        description: 'p99 of the event-loop delay since the process became ready.',
+        unit: 's',
+      })
+      .addCallback((result) => result.observe(delay.percentile(99) / 1e9));
+    this.meter
+      .createObservableGauge(METRIC_NODEJS_EVENTLOOP_DELAY_MAX, {
+        description: 'Largest event-loop delay since the process became ready.',
+        unit: 's',
+      })
+      .addCallback((result) => result.observe(delay.max / 1e9));
     return this;
   }
-  private add<M extends Metric>(metric: M): M {
-    this.metrics.push(metric);
-    return metric;
+  /** Prometheus text exposition of the current values. */
+  serve(res: ServerResponse): void {
+    this.prometheus.getMetricsRequestHandler(undefined as never, res);
   }
-  /** Prometheus text exposition format 0.0.4. */
-  render(): string {
-    for (const update of this.beforeRender) update();
-    const lines: string[] = [];
-    for (const m of this.metrics) {
-      lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.render());
-    }
-    return lines.join('\n') + '\n';
+  /** Exports what is pending (OTLP) and stops the readers. */
+  shutdown(): Promise<void> {
+    return this.provider.shutdown().catch(() => undefined);
   }
 }
 
@@ -185,12 +212,8 @@ export async function listen(server: Server, port: number, host: string): Promis
 /** Serves GET /metrics. */
 export function serveMetrics(registry: Registry, port: number, host: string): Promise<SmallServer> {
   const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(registry.render());
-    } else {
-      res.writeHead(404).end();
-    }
+    if (req.url === '/metrics') registry.serve(res);
+    else res.writeHead(404).end();
   });
   return listen(server, port, host);
 }

@@ -13,6 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Config } from '../core/config/options.js';
 import type { Logger } from '../core/log.js';
+import { SELF_TELEMETRY_HEADER, startRequestSpan } from '../core/telemetry.js';
 import { type Signal, encodeResponse } from '../schemas/otlp/codec.js';
 import type { Authenticator } from './auth.js';
 import type { ReceiverMetrics } from './metrics.js';
@@ -49,6 +50,11 @@ function serviceFor(signal: Signal): ServiceDefinition {
       responseDeserialize: identity,
     },
   };
+}
+
+function metadataOf(metadata: Metadata, name: string): string | undefined {
+  const value = metadata.get(name)[0];
+  return typeof value === 'string' ? value : value?.toString('utf8');
 }
 
 export interface GrpcDeps {
@@ -90,10 +96,22 @@ export function createGrpcServer(deps: GrpcDeps): Server {
     server.addService(serviceFor(signal), {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
         const started = process.hrtime.bigint();
+        const span = startRequestSpan({
+          transport: 'grpc',
+          signal,
+          route: SERVICES[signal],
+          header: (h) => metadataOf(call.metadata, h),
+        });
         const run = async (): Promise<void> => {
           const header = call.metadata.get('authorization')[0];
           const keyId = auth.check(typeof header === 'string' ? header : header?.toString('utf8'));
-          const result = await pipeline.ingest(signal, call.request, { keyId });
+          const result = await span.run(() =>
+            pipeline.ingest(signal, call.request, {
+              keyId,
+              selfTelemetry: metadataOf(call.metadata, SELF_TELEMETRY_HEADER) !== undefined,
+            }),
+          );
+          span.ok(result);
           metrics.requests.inc({ signal, transport: 'grpc', outcome: 'ok' });
           metrics.items.inc({ signal, transport: 'grpc' }, result.items);
           metrics.bytes.inc({ signal, transport: 'grpc' }, call.request.length);
@@ -103,6 +121,7 @@ export function createGrpcServer(deps: GrpcDeps): Server {
         };
         run().catch((err: unknown) => {
           const error = asTributaryError(err, log);
+          span.fail(error);
           metrics.requests.inc({ signal, transport: 'grpc', outcome: error.code });
           const trailer = new Metadata();
           const retryAfter = RETRY_AFTER_SECONDS[error.code];

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Config } from '../core/config/options.js';
 import { TributaryError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { SELF_TELEMETRY_HEADER, startRequestSpan } from '../core/telemetry.js';
 import {
   type Signal,
   encodeResponse,
@@ -44,6 +45,11 @@ export interface HttpDeps {
   readonly metrics: ReceiverMetrics;
   readonly log: Logger;
   readonly tls?: ServerTls | undefined;
+}
+
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function isJson(request: FastifyRequest): boolean {
@@ -174,6 +180,12 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   for (const [path, signal] of Object.entries(PATHS)) {
     app.post(path, async (request, reply) => {
       const started = process.hrtime.bigint();
+      const span = startRequestSpan({
+        transport: 'http',
+        signal,
+        route: path,
+        header: (h) => headerOf(request, h),
+      });
       try {
         const keyId = auth.check(request.headers.authorization);
         const raw = request.body;
@@ -189,7 +201,13 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
         );
         const json = isJson(request);
         const protobuf = json ? jsonToProtobuf(signal, body.toString('utf8')) : body;
-        const result = await pipeline.ingest(signal, protobuf, { keyId });
+        const result = await span.run(() =>
+          pipeline.ingest(signal, protobuf, {
+            keyId,
+            selfTelemetry: headerOf(request, SELF_TELEMETRY_HEADER) !== undefined,
+          }),
+        );
+        span.ok(result);
         metrics.requests.inc({ signal, transport: 'http', outcome: 'ok' });
         metrics.items.inc({ signal, transport: 'http' }, result.items);
         metrics.bytes.inc({ signal, transport: 'http' }, protobuf.length);
@@ -205,7 +223,9 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
           .type(PROTOBUF_TYPES[0]!)
           .send(Buffer.from(encodeResponse(signal, 0, '')));
       } catch (err) {
-        return sendError(request, reply, asTributaryError(err, log), signal);
+        const error = asTributaryError(err, log);
+        span.fail(error);
+        return sendError(request, reply, error, signal);
       }
     });
     app.route({

@@ -7,6 +7,7 @@ import { kafkaSecurity } from '../kafka/security.js';
 import { SIGNALS, topicFor } from '../schemas/topics.js';
 import { createLogger } from '../core/log.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
+import { startTelemetry } from '../core/telemetry.js';
 import { createAuthenticator } from './auth.js';
 import { bindGrpc, createGrpcServer } from './grpc.js';
 import { createHttpServer } from './http.js';
@@ -27,6 +28,7 @@ export interface RunningReceiver {
 export async function startReceiver(config: Config): Promise<RunningReceiver> {
   const log = createLogger({ component: 'receiver' });
   const tls = serverTls(config); // before anything starts: bad TLS files stop start-up
+  const telemetry = startTelemetry(config, 'tributary-receiver'); // before the metrics: they export through it
   const metrics = createReceiverMetrics();
   const kafka = createKafka({
     brokers: config['kafka.brokers'],
@@ -42,6 +44,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     produceTimeoutMs: config['receiver.produceTimeoutMs'],
     maxInflightBytes: config['receiver.maxInflightBytes'],
     maxPartitionBatchBytes: config['receiver.maxRecordBytes'],
+    unreadyAfterMs: config['receiver.unreadyAfterMs'],
     log,
   });
   await publisher.start();
@@ -105,6 +108,8 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
         await Promise.all([grpcDone, httpDone]);
         await publisher.close();
         await Promise.allSettled([health.close(), metricsServer?.close()]);
+        await metrics.registry.shutdown();
+        await telemetry.shutdown();
         log.info('receiver stopped');
       })();
       return stopped;

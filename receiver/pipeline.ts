@@ -3,6 +3,7 @@
  * record → key and headers → publish. HTTP and gRPC both call `ingest`.
  */
 import type { Config } from '../core/config/options.js';
+import { spanEvent, traceProduce } from '../core/telemetry.js';
 import { type Signal, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
 import { stampResourceAttribute } from '../schemas/otlp/stamp.js';
 import { RECORD_HEADERS, SIGNALS, topicFor } from '../schemas/topics.js';
@@ -12,6 +13,8 @@ import { createRateLimiter } from './rate-limit.js';
 export interface IngestContext {
   /** Non-secret id of the API key that authenticated the request. */
   readonly keyId?: string;
+  /** The request carries tributary's own telemetry (marked on its records, see RECORD_HEADERS.self). */
+  readonly selfTelemetry?: boolean;
 }
 
 export interface IngestResult {
@@ -37,6 +40,7 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
   return {
     async ingest(signal, body, context) {
       const shape = validateRequest(signal, body);
+      spanEvent('validated', { 'tributary.items': shape.items });
       if (shape.items === 0) return { items: 0, records: 0, bytes: 0 };
       limiter.take(context.keyId, shape.items);
       const bytes =
@@ -56,6 +60,7 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
       };
       if (region) headers[RECORD_HEADERS.region] = region;
       if (context.keyId) headers[RECORD_HEADERS.keyId] = context.keyId;
+      if (context.selfTelemetry) headers[RECORD_HEADERS.self] = '1';
       const records: OutgoingRecord[] = parts.map((part) => ({
         topic: topics[signal],
         key: part.traceId
@@ -66,7 +71,7 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
         value: part.bytes,
         headers,
       }));
-      await publisher.publish(records);
+      await traceProduce(topics[signal], records.length, () => publisher.publish(records));
       return { items: shape.items, records: records.length, bytes: bytes.length };
     },
   };

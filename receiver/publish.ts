@@ -35,6 +35,8 @@ export interface PublisherOptions {
   readonly produceTimeoutMs: number;
   readonly maxInflightBytes: number;
   readonly maxPartitionBatchBytes: number;
+  /** How long Kafka may keep failing before readiness does (a blip must not empty the fleet). */
+  readonly unreadyAfterMs?: number;
   readonly log: Logger;
 }
 
@@ -71,7 +73,8 @@ export class Publisher {
   private inflightBytes = 0;
   private lastOk = 0;
   private lastError = '';
-  private lastFailureAt = 0;
+  /** When the current run of failures began (no success since); undefined while healthy. */
+  private failingSince: number | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private needsNewProducer = false;
@@ -133,7 +136,7 @@ export class Publisher {
     this.refreshTimer = setInterval(() => {
       this.refreshMetadata().catch((err: unknown) => {
         this.lastError = `metadata refresh failed: ${errorMessage(err)}`;
-        this.lastFailureAt = Date.now();
+        this.failingSince ??= Date.now();
       });
     }, 5_000);
     this.refreshTimer.unref();
@@ -145,12 +148,34 @@ export class Publisher {
     const topics = await this.admin.describeTopics(this.options.topics);
     for (const topic of topics) this.partitions.set(topic.name, topic.partitions);
     this.lastOk = Date.now();
+    this.failingSince = undefined;
   }
 
-  /** Ready while the last exchange with Kafka succeeded and was recent (offsets are probed every 5 s). */
+  /**
+   * Ready while Kafka answers. Hysteresis: failures must last `unreadyAfterMs` before readiness
+   * fails (Kafka is probed every 5 s and by every produce), so a leader election or one slow
+   * broker does not take every receiver out of the load balancer at once; one success makes it
+   * ready again. The reason says which case applies.
+   */
   readiness(): { ready: boolean; reason: string } {
-    const ok = this.lastOk > this.lastFailureAt && Date.now() - this.lastOk < 30_000 && !this.closed;
-    return { ready: ok, reason: ok ? 'kafka reachable' : this.lastError || 'kafka not reachable' };
+    if (this.closed) return { ready: false, reason: 'shutting down' };
+    const now = Date.now();
+    const tolerance = this.options.unreadyAfterMs ?? 10_000;
+    if (this.lastOk === 0) return { ready: false, reason: 'kafka not reached yet' };
+    if (this.failingSince !== undefined) {
+      const failing = now - this.failingSince;
+      const error = this.lastError || 'kafka not reachable';
+      if (failing >= tolerance)
+        return { ready: false, reason: `kafka failing for ${Math.round(failing / 1000)} s: ${error}` };
+      return {
+        ready: true,
+        reason: `kafka failing for ${Math.round(failing / 1000)} s (tolerated up to ${tolerance / 1000} s): ${error}`,
+      };
+    }
+    const quiet = now - this.lastOk;
+    if (quiet > Math.max(30_000, tolerance))
+      return { ready: false, reason: `no answer from kafka for ${Math.round(quiet / 1000)} s` };
+    return { ready: true, reason: 'kafka reachable' };
   }
 
   get bytesInFlight(): number {
@@ -208,7 +233,7 @@ export class Publisher {
         // Records not yet handed to Kafka are withdrawn so a retried request does not duplicate them.
         this.queue = this.queue.filter((p) => p.request !== request);
         this.lastError = `Kafka did not acknowledge within ${this.options.produceTimeoutMs} ms`;
-        this.lastFailureAt = Date.now();
+        this.failingSince ??= Date.now();
         this.fail(
           request,
           new TributaryError(
@@ -298,6 +323,7 @@ export class Publisher {
     try {
       await this.producer.send(batch.map((p) => p.record));
       this.lastOk = Date.now();
+      this.failingSince = undefined;
       if (this.splitFactor > 1) this.splitFactor /= 2;
       for (const { request } of batch) {
         request.remaining--;
@@ -317,7 +343,7 @@ export class Publisher {
         return;
       }
       this.lastError = errorMessage(err);
-      this.lastFailureAt = Date.now();
+      this.failingSince ??= Date.now();
       this.options.log.warn('produce failed', { err, records: batch.length });
       const failure = new TributaryError(
         'KAFKA_UNAVAILABLE',

@@ -39,6 +39,11 @@ export const RECORD_HEADERS = {
   region: 'tributary.region',
   /** The id (not the secret) of the API key that sent the request, when auth is on. */
   keyId: 'tributary.key_id',
+  /**
+   * "1" on records of tributary's own telemetry (requests with SELF_TELEMETRY_HEADER): a writer does
+   * not trace batches made only of them, so exporting its spans never makes more spans.
+   */
+  self: 'tributary.self',
 } as const;
 
 /** Headers a writer adds to a dead letter, beside the original record's own. */

@@ -23,6 +23,7 @@ import type { FlushDeps } from './flush.js';
 import { type FlushReason, type PartitionLimits, PartitionWorker } from './partition.js';
 import { initialPosition, onFetchError } from './positions.js';
 import { Abandoned, withRetry } from './retry.js';
+import { startBatchTrace } from './trace.js';
 
 /** Where partitions come from: a consumer group (live) or a fixed list (replay). */
 export interface PartitionSource {
@@ -62,6 +63,10 @@ export class SignalWriter {
   private deadline = Infinity;
   private loop: Promise<void> | undefined;
   private failure: string | undefined;
+  /** Since when the group gave no assignment (joining, or the member lost): undefined while assigned. */
+  private unassignedSince: number | undefined;
+  /** When the loop last began a turn: a turn blocked (e.g. on state look-ups) is a stalled consumer. */
+  private turnAt = Date.now();
   private readonly alarms = new Map<string, string>();
 
   constructor(private readonly options: SignalWriterOptions) {}
@@ -181,9 +186,10 @@ export class SignalWriter {
   private startWrite(worker: PartitionWorker, reason: FlushReason): void {
     if (worker.flushing) return;
     const deps = this.deps(worker);
+    const traced = startBatchTrace(worker.batch, this.options.stateGroup, reason);
     worker.flushing = (async () => {
       try {
-        const written = await worker.write(reason, deps);
+        const written = await traced.run(() => worker.write(reason, deps));
         if (written)
           for (const key of [...this.alarms.keys()])
             if (key.startsWith(`${worker.key}:`)) this.alarms.delete(key);
@@ -196,8 +202,11 @@ export class SignalWriter {
               worker.fence,
             )
             .catch((err: unknown) => this.options.log.debug('commit refused', { err }));
+          traced.event('committed', { 'tributary.position': worker.position! });
         }
+        traced.end(written ? 'written' : 'not_written');
       } catch (err) {
+        traced.end('failed', err);
         this.options.log.warn('batch write failed; the range will be fetched again', {
           partition: worker.key,
           err,
@@ -214,11 +223,14 @@ export class SignalWriter {
   private async run(): Promise<void> {
     const shapeOf: ShapeLookup = (table, provided) => this.options.deps.schemas.get(table, provided);
     while (!this.stopping) {
+      this.turnAt = Date.now();
       const assignment = this.options.source.assignment();
       if (!assignment) {
+        this.unassignedSince ??= Date.now();
         await sleep(100);
         continue;
       }
+      this.unassignedSince = undefined;
       try {
         await this.reconcile(assignment);
       } catch (err) {
@@ -305,6 +317,11 @@ export class SignalWriter {
   readiness(stuckAfterMs: number): { ready: boolean; reason: string } {
     if (this.failure) return { ready: false, reason: `writer loop stopped: ${this.failure}` };
     const now = Date.now();
+    if (this.unassignedSince !== undefined && now - this.unassignedSince > stuckAfterMs)
+      return {
+        ready: false,
+        reason: `${this.options.signal}: no partitions from the consumer group for ${Math.round((now - this.unassignedSince) / 1000)} s`,
+      };
     for (const w of this.workers.values()) {
       if (w.stuck) return { ready: false, reason: `${w.key}: ${w.stuck}` };
       const lag = w.lag;
@@ -315,6 +332,11 @@ export class SignalWriter {
         };
     }
     for (const [key, message] of this.alarms) return { ready: false, reason: `${key}: ${message}` };
+    if (!this.stopping && !this.options.ranges && now - this.turnAt > stuckAfterMs)
+      return {
+        ready: false,
+        reason: `${this.options.signal}: consume loop stalled for ${Math.round((now - this.turnAt) / 1000)} s (ClickHouse or Kafka look-ups not answering)`,
+      };
     return { ready: !this.stopping, reason: `${this.workers.size} partitions` };
   }
 

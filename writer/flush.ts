@@ -18,6 +18,7 @@ import { fencedInsert } from './insert.js';
 import type { WriterMetrics } from './metrics.js';
 import { type RetryDeps, withRetry } from './retry.js';
 import type { SchemaCache } from './schema.js';
+import { batchEvent, traceInsert } from './trace.js';
 
 export { Abandoned } from './retry.js';
 
@@ -83,16 +84,18 @@ async function insertPart(
   const fence = { token, stream, start: batch.start, end: batch.end };
   const started = process.hrtime.bigint();
   try {
-    const bytes = await withRetry(
-      `insert ${part.table}`,
-      deps,
-      async () => {
-        const shape = await deps.schemas.get(part.table, part.provided);
-        const body = batch.body(part, shape);
-        await fencedInsert(deps.client, deps.database, shape, body, fence);
-        return body.length;
-      },
-      { onSchemaError: () => deps.schemas.invalidate(part.table) },
+    const bytes = await traceInsert(deps.database, part.table, part.rows, () =>
+      withRetry(
+        `insert ${part.table}`,
+        deps,
+        async () => {
+          const shape = await deps.schemas.get(part.table, part.provided);
+          const body = batch.body(part, shape);
+          await fencedInsert(deps.client, deps.database, shape, body, fence);
+          return body.length;
+        },
+        { onSchemaError: () => deps.schemas.invalidate(part.table) },
+      ),
     );
     deps.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, {
       table: part.table,
@@ -188,5 +191,6 @@ export async function writeBatch(
       batch.rowCount,
     ),
   );
+  batchEvent('done recorded', { 'tributary.dead_letters': letters.length });
   return { kind: 'written' };
 }

@@ -7,6 +7,7 @@ import { TributaryError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { retryTransient } from '../core/retry.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
+import { startTelemetry } from '../core/telemetry.js';
 import { createKafka } from '../kafka/create.js';
 import { kafkaSecurity } from '../kafka/security.js';
 import { topicFor } from '../schemas/topics.js';
@@ -48,6 +49,7 @@ export interface WriterStartOptions {
 
 export async function startWriter(config: Config, _options: WriterStartOptions = {}): Promise<RunningWriter> {
   const log = createLogger({ component: 'writer' });
+  const telemetry = startTelemetry(config, 'tributary-writer'); // before the metrics: they export through it
   const metrics = createWriterMetrics();
   const kafka = createKafka({
     brokers: config['kafka.brokers'],
@@ -127,6 +129,8 @@ export async function startWriter(config: Config, _options: WriterStartOptions =
         await admin.close();
         await client.close();
         await Promise.allSettled([health.close(), metricsServer?.close()]);
+        await metrics.registry.shutdown();
+        await telemetry.shutdown();
         log.info('writer stopped');
       })();
       return stopped;

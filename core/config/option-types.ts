@@ -12,6 +12,9 @@ export const commandNames = [
   'migrate',
   'kafka',
   'clickhouse',
+  'doctor',
+  'status',
+  'dlq',
 ] as const;
 export type CommandName = (typeof commandNames)[number];
 

@@ -41,18 +41,27 @@ const PORT_MAX = 65535;
 // Who reads what. `dev` reads every key its children (receiver, writer) read: it passes them on.
 const GENERAL = use('general', commandNames);
 const LOCAL_STATE = use('local stack', ['dev', 'kafka', 'clickhouse']);
-const KAFKA_CLIENT = use('connection', ['dev', 'receiver', 'writer', 'replay']);
-const TOPICS = use('connection', ['dev', 'receiver', 'writer', 'replay', 'kafka']);
+// The operator commands (doctor, status, dlq) connect to what the pipeline uses.
+const OPS = ['doctor', 'status', 'dlq'] as const;
+const KAFKA_CLIENT = use('connection', ['dev', 'receiver', 'writer', 'replay', ...OPS]);
+const TOPICS = use('connection', ['dev', 'receiver', 'writer', 'replay', 'kafka', ...OPS]);
 const LOCAL_KAFKA = use('local stack', ['dev', 'kafka']);
-const CLICKHOUSE_CLIENT = use('connection', ['dev', 'writer', 'replay', 'migrate']);
-const CLICKHOUSE_AUTH = use('connection', ['dev', 'writer', 'replay', 'migrate', 'clickhouse']);
+const CLICKHOUSE_CLIENT = use('connection', ['dev', 'writer', 'replay', 'migrate', ...OPS]);
+const CLICKHOUSE_AUTH = use('connection', ['dev', 'writer', 'replay', 'migrate', 'clickhouse', ...OPS]);
 const LOCAL_CLICKHOUSE = use('local stack', ['dev', 'clickhouse']);
-const DEDUP_WINDOW = use('behaviour', ['dev', 'migrate', 'clickhouse']);
+const DEDUP_WINDOW = use('behaviour', ['dev', 'migrate', 'clickhouse', 'doctor']);
 const SCHEMA = use('behaviour', ['dev', 'migrate']);
 const RECEIVER = use('behaviour', ['dev', 'receiver']);
+const RECEIVER_LIMITS = use('behaviour', ['dev', 'receiver', 'doctor']);
+const DOCTOR = use('behaviour', ['doctor']);
+const STATUS = use('behaviour', ['status']);
+const JSON_OUTPUT = use('behaviour', [...OPS]);
+const DLQ = use('behaviour', ['dlq']);
 const WRITER = use('behaviour', ['dev', 'writer']);
-const BATCHING = use('behaviour', ['dev', 'writer', 'replay']);
+const BATCHING = use('behaviour', ['dev', 'writer', 'replay', 'dlq']);
 const REPLAY = use('behaviour', ['replay']);
+const TELEMETRY_EXPORT = use('connection', ['dev', 'receiver', 'writer']);
+const TELEMETRY = use('behaviour', ['dev', 'receiver', 'writer']);
 
 /** A retention text (`30d`, `720h`, `1h30m`, `0`), refused at load time when it is not a duration. */
 const retention = (doc: string): StringOption => ({
@@ -215,7 +224,7 @@ export const configSchema = {
   'receiver.maxRecordBytes': int(
     1_000_000,
     'Largest Kafka record value; bigger requests are split.',
-    RECEIVER,
+    RECEIVER_LIMITS,
     1024,
     100_000_000,
   ),
@@ -264,7 +273,11 @@ export const configSchema = {
     'PEM CA bundle: require client certificates signed by it (mutual TLS). Needs receiver.tlsCertFile.',
     RECEIVER,
   ),
-  'receiver.corsOrigins': list([], 'Origins allowed by CORS (`*` for any). Empty = CORS off.', RECEIVER),
+  'receiver.corsOrigins': list(
+    [],
+    'Origins allowed by CORS (`*` for any). Empty = CORS off; `dev` allows any origin unless this is set.',
+    RECEIVER,
+  ),
   'receiver.healthPort': int(
     13133,
     'Health endpoint port (liveness /, readiness /ready).',
@@ -291,6 +304,13 @@ export const configSchema = {
     'Longest wait for Kafka to acknowledge a request before answering retryable.',
     RECEIVER,
     100,
+    600_000,
+  ),
+  'receiver.unreadyAfterMs': int(
+    10_000,
+    'How long Kafka must keep failing before readiness fails (short blips keep the receiver in the load balancer; one success makes it ready again).',
+    RECEIVER,
+    0,
     600_000,
   ),
   'receiver.maxInflightBytes': int(
@@ -365,7 +385,7 @@ export const configSchema = {
   'writer.groupProtocol': oneOf(
     'classic',
     ['classic', 'consumer'] as const,
-    'Kafka consumer group protocol (consumer = KIP-848, Kafka 4.x; not supported by the current client adapter yet).',
+    "Kafka consumer group protocol: classic (eager: every writer pauses on a rebalance) or consumer (KIP-848, Kafka 4.x: the broker assigns incrementally and writers whose partitions stay keep working; session and heartbeat times are then the broker's group.consumer.* settings).",
     WRITER,
   ),
   'writer.maxBufferedBytes': int(
@@ -435,6 +455,73 @@ export const configSchema = {
     '',
     'Where replay stops (exclusive): latest, an offset or an ISO time. Empty = latest: the end of each partition when replay starts.',
     REPLAY,
+  ),
+
+  // self-telemetry
+  // Operator commands
+  json: bool(false, 'Print machine-readable JSON instead of text (doctor, status, dlq).', JSON_OUTPUT),
+  'doctor.replayWindowMs': int(
+    7 * 86_400_000,
+    'How far back you want to be able to replay (and re-drive dead letters): doctor wants every topic to keep records at least this long.',
+    DOCTOR,
+    0,
+    3650 * 86_400_000,
+  ),
+  once: bool(false, 'Print the status once and exit (default on a terminal: refresh in place).', STATUS),
+  'status.endpoints': list(
+    ['http://127.0.0.1:13133', 'http://127.0.0.1:13134'],
+    "Health endpoints (base URLs) of the components `status` asks /ready; the defaults are dev's receiver and writer.",
+    STATUS,
+  ),
+  'status.metricsEndpoints': list(
+    ['http://127.0.0.1:9464', 'http://127.0.0.1:9465'],
+    "Prometheus endpoints (base URLs) of the components `status` reads request answers and insert times from; the defaults are dev's receiver and writer.",
+    STATUS,
+  ),
+  'status.intervalMs': int(2_000, 'Refresh interval of `status` on a terminal.', STATUS, 200, 3_600_000),
+
+  'dlq.signal': oneOf(
+    'logs',
+    ['traces', 'metrics', 'logs'] as const,
+    'Signal whose dead-letter topic `tributary dlq` reads.',
+    DLQ,
+  ),
+  'dlq.offsets': list(
+    [],
+    'Dead letters to show or re-drive: offsets (any partition) or partition:offset; empty = all (redrive then needs dlq.all).',
+    DLQ,
+  ),
+  'dlq.all': bool(
+    false,
+    '`tributary dlq redrive` re-drives every dead letter of the topic (up to dlq.limit).',
+    DLQ,
+  ),
+  'dlq.limit': int(1_000, 'Most dead letters one `tributary dlq` call reads.', DLQ, 1, 1_000_000),
+
+  'telemetry.otlpEndpoint': str(
+    '',
+    "OTLP/HTTP base URL (e.g. http://collector:4318) that receives tributary's own spans and metrics (service.name tributary-receiver / tributary-writer). Empty = no export; `dev` then sends them into its own receiver (`off` disables that too).",
+    TELEMETRY_EXPORT,
+  ),
+  'telemetry.otlpHeaders': list(
+    [],
+    'Headers of the self-telemetry export as name=value (e.g. authorization=<key>), only from the environment or a file (TRIBUTARY_TELEMETRY_OTLP_HEADERS_FILE, one per line).',
+    TELEMETRY_EXPORT,
+    true,
+  ),
+  'telemetry.exportIntervalMs': int(
+    15_000,
+    'How often the own metrics are exported over OTLP (spans go in batches at most 5 s old).',
+    TELEMETRY,
+    1_000,
+    3_600_000,
+  ),
+  'telemetry.traceSamplePercent': int(
+    100,
+    'Share of receiver requests that get a span (0 = no spans, metrics only); a sampled parent in `traceparent` is always followed.',
+    TELEMETRY,
+    0,
+    100,
   ),
 } as const satisfies Record<string, Option>;
 

@@ -37,7 +37,32 @@ function childEnv(
   }
   env[envName('kafka.brokers')] = brokers.join(',');
   env[envName('clickhouse.url')] = clickhouseUrl;
+  // Browser SDKs and session replays post cross-origin: locally any origin may, unless the user
+  // chose an allow-list. Production (`tributary receiver`) keeps CORS off until origins are listed.
+  if (loaded.sources['receiver.corsOrigins'] === 'default') env[envName('receiver.corsOrigins')] = '*';
+  const self = selfTelemetry(loaded);
+  if (self) {
+    env[envName('telemetry.otlpEndpoint')] = self.endpoint;
+    if (self.authorization) env[envName('telemetry.otlpHeaders')] = `authorization=${self.authorization}`;
+  }
   return env;
+}
+
+/**
+ * Where `dev` sends the receiver's and writer's own telemetry: into its own receiver (so it lands in
+ * ClickHouse beside everything else), unless the user chose an endpoint, or `off`. Not over TLS
+ * (the exporter would need the private CA) nor to port 0 (unknown until the receiver listens).
+ */
+function selfTelemetry(loaded: LoadedConfig): { endpoint: string; authorization?: string } | undefined {
+  const { config, sources } = loaded;
+  if (sources['telemetry.otlpEndpoint'] !== 'default') return undefined;
+  if (config['receiver.tlsCertFile'] || config['receiver.httpPort'] === 0) return undefined;
+  const host = config['receiver.host'] === '0.0.0.0' ? '127.0.0.1' : config['receiver.host'];
+  const key = config['receiver.apiKeys'][0];
+  return {
+    endpoint: `http://${host}:${config['receiver.httpPort']}`,
+    ...(key && sources['telemetry.otlpHeaders'] === 'default' ? { authorization: key } : {}),
+  };
 }
 
 /** Polls a health URL until it answers 200 (a port of 0 cannot be polled: skipped). */
@@ -158,9 +183,10 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     for (const role of ['receiver', 'writer'] as const) {
       const child = spawn(self.command, [...self.args, role], {
         env,
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'], // ipc: the child stops if dev dies (lifecycle.ts)
         detached: true, // own process group: a terminal Ctrl-C reaches dev only (see stopOnSignals above)
       });
+      child.channel?.unref(); // only tells the child when dev is gone
       child.once('exit', (code, signal) => {
         if (!stopping)
           void stopAll(`${role} exited (${signal ?? code ?? 'unknown'})`).then(() => process.exit(1));
@@ -182,6 +208,17 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     say(`  OTLP/HTTP   http://${host}:${config['receiver.httpPort']}/v1/{traces,metrics,logs}`);
     say(`  Kafka       ${brokers.join(',')}`);
     say(`  ClickHouse  ${clickhouseUrl} (database ${config['clickhouse.database']})`);
+    say(
+      sources['receiver.corsOrigins'] === 'default'
+        ? '  CORS        any origin (dev default; --receiver-cors-origins <list> restricts it)'
+        : `  CORS        ${config['receiver.corsOrigins'].join(', ') || 'off'}`,
+    );
+    const own = selfTelemetry(loaded);
+    say(
+      own
+        ? `  own telemetry → ${own.endpoint} (ServiceName tributary-receiver / tributary-writer)`
+        : `  own telemetry → ${config['telemetry.otlpEndpoint'] || 'off'}`,
+    );
     say('try:');
     say(
       `  curl -s http://${host}:${config['receiver.httpPort']}/v1/logs -H 'content-type: application/json' -d '{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"demo"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"${Date.now()}000000","body":{"stringValue":"hello"}}]}]}]}'`,

@@ -2,9 +2,16 @@
  * A consumer-group member on @platformatic/kafka. The client runs membership (join, sync,
  * heartbeats, re-joins); this member exposes the current assignment and fetches at the positions its
  * caller gives, never at positions the client remembers. Topic patterns are resolved against the
- * cluster's topics at join time and re-checked every 30 s (a new matching topic triggers a re-join).
+ * cluster's topics at join time and re-checked every 30 s (a new matching topic triggers a re-join
+ * under the classic protocol, and the next heartbeat's subscription under KIP-848).
+ *
+ * Both group protocols run on the client's own membership code: `classic` (JoinGroup/SyncGroup,
+ * eager: every member gives up everything on a rebalance) and `consumer` (KIP-848,
+ * ConsumerGroupHeartbeat: the broker assigns, and only partitions that move change hands). Under
+ * KIP-848 the broker fences commits by member epoch, which the client sends on every OffsetCommit
+ * (v9+); see the fence note on `assignment()`.
  */
-import { Admin, Consumer } from '@platformatic/kafka';
+import { Admin, Consumer, findErrorBy } from '@platformatic/kafka';
 import { retryTransient } from '../../core/retry.js';
 import { isDlqTopic } from '../../schemas/topics.js';
 import type { KafkaConnection } from '../connection.js';
@@ -27,12 +34,13 @@ import { fetchPositions } from './reader.js';
 const TOPIC_REFRESH_MS = 30_000;
 
 export class PlatformaticGroupMember implements GroupMember {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly options: GroupOptions;
   private readonly connection: KafkaConnection;
   private topics: string[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private renewing = false;
   /** The last assignment seen and the version it was given (bumped on every change). */
   private last: { raw: unknown; generation: number; memberId: string | null; version: number } = {
     raw: undefined,
@@ -42,22 +50,79 @@ export class PlatformaticGroupMember implements GroupMember {
   };
 
   constructor(connection: KafkaConnection, options: GroupOptions) {
-    if (options.protocol !== 'classic')
-      throw new KafkaError(
-        'OTHER',
-        `consumer group protocol "${options.protocol}" is not supported by this adapter yet; use classic`,
-        false,
-      );
     this.connection = connection;
     this.options = options;
-    this.consumer = new Consumer({
-      ...baseOptions(connection, '-consumer'),
-      groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs,
-      rebalanceTimeout: options.rebalanceTimeoutMs,
-      heartbeatInterval: options.heartbeatIntervalMs,
+    this.consumer = this.createConsumer();
+  }
+
+  private createConsumer(): Consumer {
+    const common = {
+      ...baseOptions(this.connection, '-consumer'),
+      groupId: this.options.groupId,
+      rebalanceTimeout: this.options.rebalanceTimeoutMs,
+      // Under KIP-848 these two are the broker's (group.consumer.* configs) and the client ignores
+      // them, but it still checks them against the rebalance timeout.
+      sessionTimeout: this.options.sessionTimeoutMs,
+      heartbeatInterval: this.options.heartbeatIntervalMs,
       autocommit: false,
+    };
+    const consumer =
+      this.options.protocol === 'classic'
+        ? new Consumer(common)
+        : new Consumer({ ...common, groupProtocol: 'consumer' });
+    // The client reports a failed re-join (classic: after REBALANCE_IN_PROGRESS, e.g. while the
+    // coordinator restarts) as an 'error' event and then stops heartbeating (consumer.js, the
+    // heartbeat's rejoin callback): without a listener the process dies, without a new membership
+    // the member would hold no partitions for good.
+    consumer.on('error', (error: unknown) => {
+      if (consumer !== this.consumer || this.closed) return;
+      this.connection.log?.warn('group membership failed; joining again', {
+        group: this.options.groupId,
+        err: error,
+      });
+      void this.renewMembership();
     });
+    consumer.on('consumer:heartbeat:error', (event: { error?: unknown }) => {
+      // KIP-848: the client re-joins on FENCED_MEMBER_EPOCH but keeps heartbeating a member the
+      // broker has removed (UNKNOWN_MEMBER_ID, e.g. after a pause longer than the session) forever,
+      // still showing its old assignment (consumer.js #performConsumerGroupHeartbeat).
+      const error = event.error instanceof Error ? event.error : undefined;
+      if (consumer === this.consumer && error && findErrorBy(error, 'apiId', 'UNKNOWN_MEMBER_ID')) {
+        this.connection.log?.warn('the group no longer knows this member; joining again', {
+          group: this.options.groupId,
+        });
+        void this.renewMembership();
+      }
+    });
+    return consumer;
+  }
+
+  /** Leaves a membership the client cannot recover behind and joins again as a new member. */
+  private async renewMembership(): Promise<void> {
+    if (this.renewing || this.closed) return;
+    this.renewing = true;
+    const old = this.consumer;
+    try {
+      this.consumer = this.createConsumer();
+      await old.close(true).catch(() => undefined);
+      await this.join();
+    } catch {
+      // join() retries transient failures itself; anything else surfaces as no assignment.
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /**
+   * Joins under the consumer protocol. @platformatic/kafka 2.12.1 starts a KIP-848 membership only
+   * from consume(): joinGroup() answers at once without joining (consumer.js, `joinGroup`), and the
+   * join itself (#joinGroupConsumerProtocol) is private. The stream consume() returns is closed at
+   * once: heartbeats and the assignment belong to the Consumer, and the topics stay subscribed
+   * because they were tracked before (the client counts subscriptions per topic).
+   */
+  private async joinConsumerProtocol(): Promise<void> {
+    const stream = await this.consumer.consume({ topics: this.topics, autocommit: false });
+    await stream.close();
   }
 
   private async resolveTopics(): Promise<string[]> {
@@ -82,7 +147,8 @@ export class PlatformaticGroupMember implements GroupMember {
         try {
           this.topics = await this.resolveTopics();
           this.consumer.topics.trackAll(...this.topics);
-          await this.consumer.joinGroup({});
+          if (this.options.protocol === 'consumer') await this.joinConsumerProtocol();
+          else await this.consumer.joinGroup({});
         } catch (err) {
           throw toKafkaError(err, `join group ${this.options.groupId}`);
         }
@@ -92,7 +158,7 @@ export class PlatformaticGroupMember implements GroupMember {
         log: this.connection.log,
       },
     );
-    if (this.options.topics.some((t) => t instanceof RegExp)) {
+    if (this.options.topics.some((t) => t instanceof RegExp) && !this.refreshTimer) {
       this.refreshTimer = setInterval(() => void this.refreshTopics(), TOPIC_REFRESH_MS);
       this.refreshTimer.unref();
     }
@@ -105,12 +171,21 @@ export class PlatformaticGroupMember implements GroupMember {
       if (next.join('\n') === this.topics.join('\n')) return;
       this.consumer.topics.trackAll(...next.filter((t) => !this.topics.includes(t)));
       this.topics = next;
-      await this.consumer.joinGroup({});
+      // KIP-848: the next heartbeat carries the new subscription; classic needs a re-join.
+      if (this.options.protocol === 'classic') await this.consumer.joinGroup({});
     } catch {
       // The next refresh tries again; the current assignment stays valid meanwhile.
     }
   }
 
+  /**
+   * The fence is this member's id and a version bumped whenever the assignment changes. The broker's
+   * own fence (classic: generation; KIP-848: member epoch) is sent by the client with every commit,
+   * but @platformatic/kafka keeps the member epoch private (consumer.js `#memberEpoch`), and a commit
+   * would carry the current epoch anyway; the version makes a batch begun under an older assignment
+   * fail its commit here. Under KIP-848 an epoch bump that leaves this member's partitions as they
+   * were keeps the fence, so an incremental rebalance does not restart the untouched partitions.
+   */
   assignment(): Assignment | undefined {
     const raw = this.consumer.assignments;
     const memberId = this.consumer.memberId;

@@ -1,7 +1,8 @@
 /**
  * Horizontal scaling under load: three writer processes share a 6-partition topic, are scaled to one
  * and back to three while records keep arriving; every item ends up in ClickHouse exactly once and
- * the lag per partition is visible in the metrics.
+ * the lag per partition is visible in the metrics. Once per consumer group protocol: classic (eager)
+ * and consumer (KIP-848, `writer.groupProtocol: consumer`).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,97 +20,99 @@ const RECORDS = 120;
 const ITEMS = 500;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test(
-  'writers scaled 3 → 1 → 3 under load: every item exactly once, lag visible',
-  { timeout: 300_000 },
-  async (t) => {
-    const topics = await freshTopics(6);
-    const db = await freshDatabase();
-    const dir = mkdtempSync(join(tmpdir(), 'tributary-scale-'));
-    const groupId = uniqueName('scale');
-    const writers: Child[] = [];
-    const metricsPorts: number[] = [];
-    const spawnWriter = async (): Promise<void> => {
-      const metricsPort = await freePort();
-      metricsPorts.push(metricsPort);
-      writers.push(
-        spawnTributary(
-          'writer',
-          {
-            TRIBUTARY_KAFKA_BROKERS: kafkaBrokers().join(','),
-            TRIBUTARY_CLICKHOUSE_URL: clickhouseUrl(),
-            TRIBUTARY_CLICKHOUSE_DATABASE: db.database,
-            TRIBUTARY_TOPICS_PREFIX: topics.prefix,
-            TRIBUTARY_WRITER_SIGNALS: 'logs',
-            TRIBUTARY_WRITER_GROUP_ID: groupId,
-            TRIBUTARY_WRITER_BATCH_ROWS: '5000',
-            TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: '500',
-            TRIBUTARY_WRITER_HEALTH_PORT: '0',
-            TRIBUTARY_WRITER_METRICS_PORT: String(metricsPort),
-            TRIBUTARY_LOG_LEVEL: 'warn',
-          },
-          join(dir, `writer-${writers.length}.log`),
-        ),
-      );
-    };
-    t.after(async () => {
-      await Promise.all(writers.map((w) => w.kill('SIGKILL')));
-      await db.drop();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    for (let i = 0; i < 3; i++) await spawnWriter();
-
-    const producer = testKafka(kafkaBrokers(), 'scale-load').producer({
-      compression: 'none',
-      timeoutMs: 30_000,
-    });
-    const load = (async () => {
-      for (let i = 0; i < RECORDS; i++) {
-        const value = Buffer.from(
-          generateLogs({
-            seed: i + 1,
-            resources: 1,
-            scopesPerResource: 1,
-            itemsPerScope: ITEMS,
-            firstSeq: i * ITEMS,
-          }),
+for (const protocol of ['classic', 'consumer'] as const)
+  test(
+    `writers scaled 3 → 1 → 3 under load (${protocol} group protocol): every item exactly once, lag visible`,
+    { timeout: 300_000 },
+    async (t) => {
+      const topics = await freshTopics(6);
+      const db = await freshDatabase();
+      const dir = mkdtempSync(join(tmpdir(), 'tributary-scale-'));
+      const groupId = uniqueName(`scale-${protocol}`);
+      const writers: Child[] = [];
+      const metricsPorts: number[] = [];
+      const spawnWriter = async (): Promise<void> => {
+        const metricsPort = await freePort();
+        metricsPorts.push(metricsPort);
+        writers.push(
+          spawnTributary(
+            'writer',
+            {
+              TRIBUTARY_KAFKA_BROKERS: kafkaBrokers().join(','),
+              TRIBUTARY_CLICKHOUSE_URL: clickhouseUrl(),
+              TRIBUTARY_CLICKHOUSE_DATABASE: db.database,
+              TRIBUTARY_TOPICS_PREFIX: topics.prefix,
+              TRIBUTARY_WRITER_SIGNALS: 'logs',
+              TRIBUTARY_WRITER_GROUP_ID: groupId,
+              TRIBUTARY_WRITER_GROUP_PROTOCOL: protocol,
+              TRIBUTARY_WRITER_BATCH_ROWS: '5000',
+              TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: '500',
+              TRIBUTARY_WRITER_HEALTH_PORT: '0',
+              TRIBUTARY_WRITER_METRICS_PORT: String(metricsPort),
+              TRIBUTARY_LOG_LEVEL: 'warn',
+            },
+            join(dir, `writer-${writers.length}.log`),
+          ),
         );
-        await producer.send([{ topic: topics.logs, partition: i % 6, key: null, value, headers: {} }]);
-        await sleep(150);
+      };
+      t.after(async () => {
+        await Promise.all(writers.map((w) => w.kill('SIGKILL')));
+        await db.drop();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      for (let i = 0; i < 3; i++) await spawnWriter();
+
+      const producer = testKafka(kafkaBrokers(), 'scale-load').producer({
+        compression: 'none',
+        timeoutMs: 30_000,
+      });
+      const load = (async () => {
+        for (let i = 0; i < RECORDS; i++) {
+          const value = Buffer.from(
+            generateLogs({
+              seed: i + 1,
+              resources: 1,
+              scopesPerResource: 1,
+              itemsPerScope: ITEMS,
+              firstSeq: i * ITEMS,
+            }),
+          );
+          await producer.send([{ topic: topics.logs, partition: i % 6, key: null, value, headers: {} }]);
+          await sleep(150);
+        }
+        await producer.close();
+      })();
+
+      await sleep(5_000);
+      // Scale down to one: graceful stops (flush, commit, leave the group).
+      await Promise.all([writers[0]!.kill('SIGTERM'), writers[1]!.kill('SIGTERM')]);
+      await sleep(6_000);
+      let lagSeen = false;
+      for (const port of metricsPorts.slice(2)) {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        if (/^tributary_writer_lag_records\{partition="\d+",topic="[^"]+"\} \d+$/m.test(text)) lagSeen = true;
       }
-      await producer.close();
-    })();
+      // And back to three.
+      await spawnWriter();
+      await spawnWriter();
+      await load;
 
-    await sleep(5_000);
-    // Scale down to one: graceful stops (flush, commit, leave the group).
-    await Promise.all([writers[0]!.kill('SIGTERM'), writers[1]!.kill('SIGTERM')]);
-    await sleep(6_000);
-    let lagSeen = false;
-    for (const port of metricsPorts.slice(2)) {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      if (/^tributary_writer_lag_records\{partition="\d+",topic="[^"]+"\} \d+$/m.test(text)) lagSeen = true;
-    }
-    // And back to three.
-    await spawnWriter();
-    await spawnWriter();
-    await load;
-
-    const table = `\`${db.database}\`.otel_logs`;
-    await eventually(
-      async () => (await count(db.client, `SELECT count() AS n FROM ${table}`)) >= RECORDS * ITEMS,
-      180_000,
-      'all rows',
-    );
-    await sleep(2_000);
-    assert.equal(
-      await count(db.client, `SELECT count() AS n FROM ${table}`),
-      RECORDS * ITEMS,
-      'nothing lost or duplicated',
-    );
-    assert.equal(
-      await count(db.client, `SELECT uniqExact(LogAttributes['seq']) AS n FROM ${table}`),
-      RECORDS * ITEMS,
-    );
-    assert.ok(lagSeen, 'the remaining writer reports lag per partition');
-  },
-);
+      const table = `\`${db.database}\`.otel_logs`;
+      await eventually(
+        async () => (await count(db.client, `SELECT count() AS n FROM ${table}`)) >= RECORDS * ITEMS,
+        180_000,
+        'all rows',
+      );
+      await sleep(2_000);
+      assert.equal(
+        await count(db.client, `SELECT count() AS n FROM ${table}`),
+        RECORDS * ITEMS,
+        'nothing lost or duplicated',
+      );
+      assert.equal(
+        await count(db.client, `SELECT uniqExact(LogAttributes['seq']) AS n FROM ${table}`),
+        RECORDS * ITEMS,
+      );
+      assert.ok(lagSeen, 'the remaining writer reports lag per partition');
+    },
+  );

@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { selfCommand } from '../../core/self.js';
 import { count, eventually, testClient } from '../harness/clickhouse.js';
-import { clickhouseUrl, kafkaBrokers, uniqueName } from '../harness/env.js';
+import { testDevArgs, flagValue } from '../harness/dev.js';
+import { clickhouseUrl, uniqueName } from '../harness/env.js';
 import { freePort } from '../harness/stack.js';
 
 const ANSI = /\x1b\[[0-9;]*m/g; // eslint-disable-line no-control-regex
@@ -52,40 +51,6 @@ function inTerminal(args: readonly string[]): Terminal {
   };
 }
 
-async function devArgs(database: string, clickhouse: string): Promise<string[]> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'tributary-console-'));
-  return [
-    'dev',
-    '--state-dir',
-    stateDir,
-    '--kafka-brokers',
-    kafkaBrokers().join(','),
-    '--topics-prefix',
-    `${database}.`,
-    '--clickhouse-url',
-    clickhouse,
-    '--clickhouse-database',
-    database,
-    '--writer-group-id',
-    database,
-    '--receiver-http-port',
-    String(await freePort()),
-    '--receiver-grpc-port',
-    String(await freePort()),
-    '--receiver-health-port',
-    String(await freePort()),
-    '--receiver-metrics-port',
-    '0',
-    '--writer-health-port',
-    String(await freePort()),
-    '--writer-metrics-port',
-    '0',
-    '--writer-flush-interval-ms',
-    '300',
-  ];
-}
-
-const flag = (args: readonly string[], name: string): string => args[args.indexOf(name) + 1]!;
 /** Lines of the kafkajs client: its start-up chatter goes away with the Kafka port that replaces it. */
 const fromKafkaClient = (line: string): boolean =>
   /\bkafkajs\b|TimeoutNegativeWarning|Timeout duration was set|--trace-warnings/.test(line);
@@ -95,8 +60,8 @@ test(
   { timeout: 120_000 },
   async (t) => {
     const database = uniqueName('console');
-    const args = await devArgs(database, clickhouseUrl());
-    t.after(() => rmSync(flag(args, '--state-dir'), { recursive: true, force: true }));
+    const args = await testDevArgs(database, clickhouseUrl());
+    t.after(() => rmSync(flagValue(args, '--state-dir'), { recursive: true, force: true }));
     const term = inTerminal(args);
     t.after(() => term.child.kill('SIGKILL'));
     await eventually(
@@ -106,7 +71,7 @@ test(
     );
     assert.ok(term.text().includes('[dev] ready in'), `dev did not start:\n${term.text()}`);
 
-    const httpPort = flag(args, '--receiver-http-port');
+    const httpPort = flagValue(args, '--receiver-http-port');
     const body = JSON.stringify({
       resourceLogs: [
         {
@@ -117,6 +82,18 @@ test(
         },
       ],
     });
+    // CORS in dev: any origin by default, said at start (production keeps the allow-list: receiver tests).
+    assert.match(term.text(), /CORS {8}any origin/);
+    const preflight = await fetch(`http://127.0.0.1:${httpPort}/v1/logs`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://app.example.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://app.example.test');
     const res = await fetch(`http://127.0.0.1:${httpPort}/v1/logs`, {
       method: 'POST',
       body,
@@ -172,8 +149,8 @@ test(
   async (t) => {
     const database = uniqueName('console_bad');
     const broken = `http://127.0.0.1:${await freePort()}`;
-    const args = await devArgs(database, broken);
-    t.after(() => rmSync(flag(args, '--state-dir'), { recursive: true, force: true }));
+    const args = await testDevArgs(database, broken);
+    t.after(() => rmSync(flagValue(args, '--state-dir'), { recursive: true, force: true }));
     const term = inTerminal(args);
     t.after(() => term.child.kill('SIGKILL'));
     assert.equal(await term.exited, 1, term.text());

@@ -274,16 +274,21 @@ async function assigned(
   }
 }
 
-test('classic group member: assignment, fetch, commits under its fence, committed positions', async () => {
+for (const protocol of ['classic', 'consumer'] as const)
+  test(`${protocol} group member: assignment, fetch, commits under its fence, committed positions`, async () => {
+    await groupMemberConformance(protocol);
+  });
+
+async function groupMemberConformance(protocol: 'classic' | 'consumer'): Promise<void> {
   const { traces: topic } = await freshTopics(2);
-  const kafka = testKafka(undefined, 'conformance-group');
+  const kafka = testKafka(undefined, `conformance-group-${protocol}`);
   const producer = kafka.producer({ compression: 'none', timeoutMs: 30_000 });
   const admin = kafka.admin();
   const groupId = uniqueName('g');
   const options = {
     groupId,
     topics: [topic],
-    protocol: 'classic' as const,
+    protocol,
     sessionTimeoutMs: 10_000,
     rebalanceTimeoutMs: 10_000,
     heartbeatIntervalMs: 500,
@@ -362,4 +367,4 @@ test('classic group member: assignment, fetch, commits under its fence, committe
   } finally {
     await Promise.allSettled([...members.map((m) => m.leave()), producer.close(), admin.close()]);
   }
-});
+}

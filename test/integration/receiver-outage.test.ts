@@ -63,6 +63,7 @@ test(
         'receiver.healthPort': 0,
         'receiver.metricsPort': 0,
         'receiver.produceTimeoutMs': 3000,
+        'receiver.unreadyAfterMs': 4000,
         logLevel: 'error',
       },
     });
@@ -94,9 +95,22 @@ test(
     await new Promise((r) => setTimeout(r, 2_000));
     const beforeOutage = acknowledged.size;
     await kafka.killBroker(0);
-    await new Promise((r) => setTimeout(r, 8_000));
-    const ready = await fetch(`http://127.0.0.1:${receiver.healthPort}/ready`);
-    const readyBody = await ready.text();
+    // Readiness during the outage, every 250 ms: first the blip is tolerated (ready, with the
+    // failure as reason), then, past receiver.unreadyAfterMs, it fails.
+    const readiness: { status: number; reason: string }[] = [];
+    const outageEnds = Date.now() + 9_000;
+    while (Date.now() < outageEnds) {
+      const res = await fetch(`http://127.0.0.1:${receiver.healthPort}/ready`);
+      readiness.push({ status: res.status, reason: ((await res.json()) as { reason: string }).reason });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const ready = { status: readiness.at(-1)!.status };
+    const readyBody = JSON.stringify(readiness.at(-1));
+    const tolerated = readiness.findIndex((r) => r.status === 200 && /tolerated up to 4 s/.test(r.reason));
+    const failed = readiness.findIndex((r) => r.status === 503);
+    assert.ok(tolerated >= 0, `a failing Kafka is first tolerated: ${JSON.stringify(readiness)}`);
+    assert.ok(failed > tolerated, 'readiness fails only after the tolerance');
+    assert.match(readiness[failed]!.reason, /^kafka failing for \d+ s: /);
     await kafka.startBroker(0);
     const backAt = acknowledged.size;
     const deadline = Date.now() + 60_000;

@@ -72,3 +72,21 @@ test('secrets stay out of the ConfigMap', () => {
   for (const secret of ['TRIBUTARY_CLICKHOUSE_PASSWORD', 'TRIBUTARY_RECEIVER_API_KEYS'])
     assert.ok(!(secret in configMap));
 });
+
+test('receivers drain from load balancers before stopping, within the grace period', () => {
+  const receiver = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'tributary-receiver')!;
+  const pod = receiver.spec!.template!.spec as unknown as {
+    terminationGracePeriodSeconds: number;
+    containers: (Container & { lifecycle?: { preStop?: { exec?: { command: string[] } } } })[];
+  };
+  const container = pod.containers[0]!;
+  const command = container.lifecycle?.preStop?.exec?.command ?? [];
+  assert.equal(command[0], 'sleep', 'a preStop delay');
+  const delay = Number(command[1]);
+  assert.ok(delay >= 3, 'long enough for endpoints to be removed');
+  const shutdownMs = Number(containerEnv(container)['TRIBUTARY_RECEIVER_SHUTDOWN_TIMEOUT_MS']);
+  assert.ok(
+    pod.terminationGracePeriodSeconds >= delay + shutdownMs / 1000,
+    'the grace period covers the delay and the shutdown deadline',
+  );
+});

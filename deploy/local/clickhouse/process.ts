@@ -50,7 +50,9 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
   if (options.password) env['TRIBUTARY_CLICKHOUSE_PASSWORD'] = options.password;
   // Its own process group: a terminal Ctrl-C must not stop ClickHouse before the writer's last flush;
   // the parent stops it (SIGTERM) after the writer.
-  const child = spawn(self.command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // ipc: the server stops by itself if its parent dies (core/lifecycle.ts).
+  const child = spawn(self.command, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  child.channel?.unref(); // the channel only tells the child we are gone; it must not keep us alive
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
@@ -58,7 +60,7 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
 
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-8000);
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -72,7 +74,7 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
         ),
       );
     }, options.startTimeoutMs ?? 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
       const match = /listening (http:\/\/\S+)/.exec(stdout);
       if (match) {
@@ -90,7 +92,7 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
       );
     });
   });
-  child.stdout.resume();
+  child.stdout!.resume();
 
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {

@@ -162,6 +162,14 @@ function serverProperties(node: NodeLayout, all: readonly NodeLayout[], secure?:
     'min.insync.replicas': all.length >= 3 ? 2 : 1,
     'default.replication.factor': replicas,
     'group.initial.rebalance.delay.ms': 0,
+    // Both group protocols (the default of Kafka 4.x, stated so a changed default cannot drop KIP-848).
+    // Under KIP-848 the session and heartbeat times are the broker's, not the client's: as short as
+    // the classic writers ask for (10 s session, 3 s heartbeats), so a killed writer's partitions move soon.
+    'group.coordinator.rebalance.protocols': 'classic,consumer',
+    'group.consumer.session.timeout.ms': 10_000,
+    'group.consumer.min.session.timeout.ms': 6_000,
+    'group.consumer.heartbeat.interval.ms': 2_000,
+    'group.consumer.min.heartbeat.interval.ms': 1_000,
     // Room for 1,000,000-byte OTLP records plus batch overhead.
     'message.max.bytes': 4 * 1024 * 1024,
     'replica.fetch.max.bytes': 4 * 1024 * 1024,

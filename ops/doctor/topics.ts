@@ -1,0 +1,109 @@
+/**
+ * Topic checks: what the delivery guarantee and the receiver's limits need from each signal topic
+ * and its dead-letter topic, read through the Kafka port (effective configs, defaults included).
+ */
+import type { Config } from '../../core/config/options.js';
+import { errorMessage } from '../../core/errors.js';
+import type { KafkaAdmin } from '../../kafka/port.js';
+import { SIGNALS, dlqTopic, topicFor } from '../../schemas/topics.js';
+import type { Finding } from './findings.js';
+
+/** Record-batch framing beyond the record value (headers, key, batch header): kept free under the limit. */
+const RECORD_OVERHEAD_BYTES = 16 * 1024;
+
+const hours = (ms: number): string => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
+
+async function checkTopic(
+  admin: KafkaAdmin,
+  topic: string,
+  dlq: boolean,
+  config: Config,
+): Promise<{ findings: Finding[]; maxMessageBytes?: number }> {
+  const subject = `topic ${topic}`;
+  const findings: Finding[] = [];
+  let partitions: number;
+  try {
+    partitions = (await admin.describeTopics([topic]))[0]!.partitions;
+  } catch (err) {
+    return {
+      findings: [
+        {
+          severity: 'error',
+          subject,
+          what: `cannot be described: ${errorMessage(err)}`,
+          fix: `create it (tributary kafka creates the local ones; elsewhere: kafka-topics.sh --create --topic ${topic} --replication-factor 3 --config min.insync.replicas=2)`,
+        },
+      ],
+    };
+  }
+  const settings = await admin.topicConfig(topic);
+  const minInsync = Number(settings['min.insync.replicas'] ?? '1');
+  const unclean = settings['unclean.leader.election.enable'] === 'true';
+  const retentionMs = Number(settings['retention.ms'] ?? '-1');
+  const maxMessageBytes = Number(settings['max.message.bytes'] ?? '1048588');
+  if (!dlq && partitions < 2)
+    findings.push({
+      severity: 'warning',
+      subject,
+      what: `${partitions} partition: at most one writer can work on this signal`,
+      fix: `kafka-topics.sh --alter --topic ${topic} --partitions <writers you want>`,
+    });
+  if (minInsync < 2)
+    findings.push({
+      severity: 'warning',
+      subject,
+      what: `min.insync.replicas=${minInsync}: an acknowledged record may exist on one broker only and be lost with it`,
+      fix: `replication factor 3 and kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config min.insync.replicas=2`,
+    });
+  if (unclean)
+    findings.push({
+      severity: 'error',
+      subject,
+      what: 'unclean.leader.election.enable=true: a lagging replica can become leader and acknowledged records vanish',
+      fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config unclean.leader.election.enable=false`,
+    });
+  const window = config['doctor.replayWindowMs'];
+  if (retentionMs >= 0 && retentionMs < window)
+    findings.push({
+      severity: dlq ? 'warning' : 'error',
+      subject,
+      what: `retention.ms=${retentionMs} (${hours(retentionMs)}) is shorter than the replay window doctor.replayWindowMs=${window} (${hours(window)}): records are gone before they can be replayed${dlq ? ' or re-driven' : ' (or written, during a long ClickHouse outage)'}`,
+      fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config retention.ms=${window}`,
+    });
+  findings.push({
+    severity: 'info',
+    subject,
+    what: `${partitions} partitions, min.insync.replicas=${minInsync}, retention.ms=${retentionMs}, max.message.bytes=${maxMessageBytes}; replication factor not checked (the Kafka port does not report it)`,
+  });
+  return { findings, maxMessageBytes };
+}
+
+export async function checkTopics(admin: KafkaAdmin, config: Config): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const recordBytes = config['receiver.maxRecordBytes'];
+  for (const signal of SIGNALS) {
+    const topic = topicFor(config, signal);
+    const main = await checkTopic(admin, topic, false, config);
+    const dead = await checkTopic(admin, dlqTopic(topic), true, config);
+    findings.push(...main.findings, ...dead.findings);
+    if (main.maxMessageBytes !== undefined && main.maxMessageBytes < recordBytes + RECORD_OVERHEAD_BYTES)
+      findings.push({
+        severity: 'error',
+        subject: `topic ${topic}`,
+        what: `max.message.bytes=${main.maxMessageBytes} is below receiver.maxRecordBytes=${recordBytes} plus framing: the receiver's largest records are refused`,
+        fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config max.message.bytes=${recordBytes + RECORD_OVERHEAD_BYTES} (or lower receiver.maxRecordBytes)`,
+      });
+    if (
+      main.maxMessageBytes !== undefined &&
+      dead.maxMessageBytes !== undefined &&
+      dead.maxMessageBytes < main.maxMessageBytes + RECORD_OVERHEAD_BYTES
+    )
+      findings.push({
+        severity: 'warning',
+        subject: `topic ${dlqTopic(topic)}`,
+        what: `max.message.bytes=${dead.maxMessageBytes} is below its source topic's (${main.maxMessageBytes}) plus the error headers: the largest dead letters cannot be written`,
+        fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${dlqTopic(topic)} --add-config max.message.bytes=${main.maxMessageBytes + RECORD_OVERHEAD_BYTES}`,
+      });
+  }
+  return findings;
+}

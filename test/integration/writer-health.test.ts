@@ -1,0 +1,120 @@
+/**
+ * The writer's health tells the truth: liveness is about the process only, so a ClickHouse outage
+ * never makes Kubernetes restart writers; readiness fails when a partition with records waiting
+ * made no progress for writer.stuckAfterMs, names it, and comes back once the rows are in.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
+import { clickhouseUrl } from '../harness/env.js';
+import { freshTopics, produce } from '../harness/kafka.js';
+import { outageProxy } from '../harness/proxy.js';
+import { startTestWriter } from '../harness/writer.js';
+import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
+
+function logRequest(body: string): Buffer {
+  return Buffer.from(
+    jsonToProtobuf(
+      'logs',
+      JSON.stringify({
+        resourceLogs: [
+          {
+            scopeLogs: [
+              { logRecords: [{ timeUnixNano: String(Date.now() * 1e6), body: { stringValue: body } }] },
+            ],
+          },
+        ],
+      }),
+    ),
+  );
+}
+
+async function health(port: number, path: string): Promise<{ status: number; reason: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  const body = (await res.json()) as { reason?: string };
+  return { status: res.status, reason: body.reason ?? '' };
+}
+
+test(
+  'ClickHouse down: liveness stays up, readiness fails on the stuck partition and recovers',
+  { timeout: 120_000 },
+  async (t) => {
+    const topics = await freshTopics(1);
+    const db = await freshDatabase();
+    t.after(() => db.drop());
+    const target = new URL(clickhouseUrl());
+    const proxy = await outageProxy(target.hostname, Number(target.port));
+    t.after(() => proxy.close());
+    const writer = await startTestWriter(topics.prefix, db.database, {
+      'writer.signals': 'logs',
+      'clickhouse.url': `http://127.0.0.1:${proxy.port}`,
+      'writer.stuckAfterMs': 2_000,
+      logLevel: 'error',
+    });
+    t.after(() => writer.stop());
+    const table = `SELECT count() AS n FROM \`${db.database}\`.otel_logs`;
+
+    await produce(topics.logs, [{ value: logRequest('before') }]);
+    await eventually(async () => (await count(db.client, table)) === 1, 30_000, 'the first row');
+    assert.equal((await health(writer.healthPort, '/ready')).status, 200);
+
+    proxy.down();
+    await produce(topics.logs, [{ value: logRequest('during 1') }, { value: logRequest('during 2') }]);
+    let stuck = { status: 0, reason: '' };
+    await eventually(
+      async () => {
+        stuck = await health(writer.healthPort, '/ready');
+        return stuck.status === 503;
+      },
+      30_000,
+      'readiness to fail while ClickHouse is down',
+    );
+    assert.match(stuck.reason, /:0: no progress for \d+ s with 2 records waiting/);
+    assert.equal((await health(writer.healthPort, '/')).status, 200, 'liveness is about the process only');
+
+    proxy.up();
+    await eventually(async () => (await count(db.client, table)) === 3, 60_000, 'the waiting rows');
+    await eventually(
+      async () => (await health(writer.healthPort, '/ready')).status === 200,
+      30_000,
+      'readiness back once progress resumed',
+    );
+    assert.equal((await health(writer.healthPort, '/')).status, 200);
+  },
+);
+
+test(
+  'a crashed consume loop fails readiness with the reason; liveness stays up',
+  { timeout: 120_000 },
+  async (t) => {
+    const topics = await freshTopics(1);
+    const db = await freshDatabase();
+    t.after(() => db.drop());
+    // The done state is something ClickHouse refuses permanently to read (a parse error on every
+    // row): the loop's first position look-up fails for good and the loop ends.
+    await db.client.command({ query: `DROP TABLE \`${db.database}\`.tributary_done` });
+    await db.client.command({
+      query: `CREATE VIEW \`${db.database}\`.tributary_done AS
+              SELECT toString(toDate(concat('x', toString(number)))) AS Stream, number AS Start,
+                     number + 1000000 AS End
+              FROM system.numbers LIMIT 1`,
+    });
+    await produce(topics.logs, [{ value: logRequest('waiting') }]);
+    const writer = await startTestWriter(topics.prefix, db.database, {
+      'writer.signals': 'logs',
+      'writer.stuckAfterMs': 60_000,
+    });
+    t.after(() => writer.stop());
+    let ready = { status: 0, reason: '' };
+    await eventually(
+      async () => {
+        ready = await health(writer.healthPort, '/ready');
+        return ready.status === 503;
+      },
+      30_000,
+      'readiness to fail once the loop crashed',
+    );
+    assert.match(ready.reason, /writer loop stopped: Cannot parse date/);
+    assert.equal((await health(writer.healthPort, '/')).status, 200, 'liveness is about the process only');
+  },
+);
