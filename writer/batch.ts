@@ -1,21 +1,29 @@
 /**
- * One partition's batch: the records of one range [start, end) of fetch positions, decoded as they
- * arrive and encoded straight into one RowBinary body per (table, UTC day), since each INSERT must
- * touch one table partition. What a batch holds depends only on its records and the rules it was
- * built under (time clamping relative to each record's own Kafka timestamp, the row mapping), so
- * whoever rebuilds the same range builds the same bodies; `digest` fingerprints the records.
+ * One partition's batch: the records of one range [start, end) of fetch positions, transcoded as they
+ * arrive (writer/transcode: OTLP protobuf bytes straight to RowBinary, no row objects) into one body
+ * per (table, UTC day), since each INSERT must touch one table partition. What a batch holds depends
+ * only on its records and the rules it was built under (the partition time clamped relative to each
+ * record's own Kafka timestamp, the row mapping), so whoever rebuilds the same range builds the same
+ * bodies; `digest` fingerprints the records.
  *
- * Records that cannot be written are kept as dead letters (undecodable, or rows over the per-record
- * budget), so the range stays contiguous. The original records are kept for the rare slow paths
- * (a table's shape changed, ClickHouse refused a body and records are isolated one by one).
+ * Records that cannot be written are kept as dead letters (not valid OTLP, or rows over the
+ * per-record budget), so the range stays contiguous. The original records are kept for the rare slow
+ * paths (a table's shape changed, ClickHouse refused a body and records are isolated one by one):
+ * both transcode the records again, with the same encoder.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingRecord } from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
 import { type LogProcessing, logRulesVersion } from './clickstack/rules.js';
-import { type DecodeOptions, type Row, type RowsByTable, decodeRecord } from './decode/index.js';
 import { ByteWriter } from './rowbinary.js';
-import { type TableShape, encodeRow } from './schema.js';
+import type { TableShape } from './schema.js';
+import {
+  PROVIDED_COLUMNS,
+  RecordTooLarge,
+  TABLES_BY_SIGNAL,
+  type TimeClamp,
+  transcodeRecord,
+} from './transcode/index.js';
 
 /** The rules batch content depends on; pinned in every plan. */
 export interface RowRules {
@@ -57,23 +65,24 @@ export interface TableDay {
   shape: TableShape;
   out: ByteWriter;
   rows: number;
-  /** Length and rows before the record being added touched this body (to undo that record). */
-  undo: { record: number; length: number; rows: number };
+  /** Length before the record being added touched this body (to count its bytes). */
+  undo: { record: number; length: number };
 }
 
-/** The column whose date is the table's partition key. */
-const PARTITION_TIME: Readonly<Record<string, string>> = {
-  otel_logs: 'Timestamp',
-  otel_traces: 'Timestamp',
-  hyperdx_sessions: 'Timestamp',
-};
-const partitionTimeOf = (table: string): string => PARTITION_TIME[table] ?? 'TimeUnix';
-
 const NS_PER_MS = 1_000_000n;
-const NS_PER_DAY = 86_400_000_000_000n;
+const NO_COLUMNS: ReadonlySet<string> = new Set();
+const keyOf = (table: string, day: number): string => `${table}\u0000${day}`;
 
-export function providedColumns(rows: readonly Row[]): Set<string> {
-  return new Set(rows.length > 0 ? Object.keys(rows[0]!) : []);
+/** The window around the record's Kafka time its partition times are clamped into. */
+function windowOf(recordTimeMs: number, rules: RowRules): TimeClamp {
+  const recordNs = BigInt(Math.trunc(recordTimeMs)) * NS_PER_MS;
+  const low = recordNs - BigInt(rules.maxPastMs) * NS_PER_MS;
+  const high = recordNs + BigInt(rules.maxFutureMs) * NS_PER_MS;
+  return {
+    keepFromNs: low,
+    keepToNs: high,
+    clampNs: (ns) => (ns < low ? low : ns > high ? high : ns),
+  };
 }
 
 export class PartitionBatch {
@@ -81,6 +90,15 @@ export class PartitionBatch {
   readonly dead: DeadRecord[] = [];
   private readonly sinks = new Map<string, TableDay>();
   private hash: Hash = createHash('sha1');
+  /** The shapes the last record was transcoded with (a changed shape re-encodes the bodies). */
+  private shapes = new Map<string, TableShape>();
+  /** Per record being added: its number, the bodies it touched, the bodies it created. */
+  private seq = 0;
+  private readonly touched: TableDay[] = [];
+  private readonly created: string[] = [];
+  private readonly countClamped = (rows: number): void => {
+    this.clamped += rows;
+  };
   rowCount = 0;
   /** Encoded bytes held (bodies), the batch's memory. */
   byteCount = 0;
@@ -89,8 +107,6 @@ export class PartitionBatch {
   startedAt = 0;
   /** Fetch position after the last record added (or after markers the fetch skipped). */
   end: number;
-  /** From the pinned rules: the same for the batch and its isolation and re-encoding paths. */
-  private readonly decodeOptions: DecodeOptions;
 
   constructor(
     readonly topic: string,
@@ -100,7 +116,6 @@ export class PartitionBatch {
     private readonly rules: RowRules,
   ) {
     this.end = start;
-    this.decodeOptions = { logProcessing: rules.logProcessing };
   }
 
   get empty(): boolean {
@@ -112,99 +127,90 @@ export class PartitionBatch {
     return this.hash.copy().digest('hex');
   }
 
-  /** Decodes the record and encodes its rows into the (table, day) bodies. */
+  /** Transcodes the record's rows into the (table, day) bodies, or keeps it as a dead letter. */
   async add(record: IncomingRecord, shapeOf: ShapeLookup): Promise<void> {
     if (this.records.length === 0) this.startedAt = Date.now();
     const value = record.value ?? Buffer.alloc(0);
     this.records.push(record);
     this.hash.update(`${record.offset}:${value.length}:`).update(value);
-    let decoded: RowsByTable;
+    await this.refreshShapes(shapeOf);
+    this.seq = this.records.length;
+    this.touched.length = 0;
+    this.created.length = 0;
+    let counts;
     try {
-      decoded = decodeRecord(this.signal, value, this.decodeOptions);
-    } catch (err) {
-      this.dead.push({
-        record,
-        code: 'DECODE_FAILED',
-        reason: err instanceof Error ? err.message : String(err),
+      counts = transcodeRecord(this.signal, value, {
+        logProcessing: this.rules.logProcessing,
+        shapes: this.shapes,
+        sinkFor: this.sinkFor,
+        clamp: windowOf(record.timestamp, this.rules),
+        maxBytes: this.rules.maxRecordBytes,
+        onClamped: this.countClamped,
       });
+    } catch (err) {
+      // The transcoder put every body back; drop the bodies this record created.
+      for (const key of this.created) this.sinks.delete(key);
+      this.dead.push(
+        err instanceof RecordTooLarge
+          ? {
+              record,
+              code: 'RECORD_TOO_LARGE',
+              reason: `its rows exceed writer.maxRecordEncodedBytes (${this.rules.maxRecordBytes} bytes encoded)`,
+            }
+          : { record, code: 'DECODE_FAILED', reason: err instanceof Error ? err.message : String(err) },
+      );
       return;
     }
-    const seq = this.records.length;
-    const created: string[] = [];
-    let bytes = 0;
-    let rows = 0;
-    let last: TableDay | undefined;
-    for (const [table, tableRows] of decoded) {
-      if (tableRows.length === 0) continue;
-      const provided = providedColumns(tableRows);
-      const shape = await shapeOf(table, provided);
-      const timeColumn = partitionTimeOf(table);
-      for (const row of tableRows) {
-        const day = this.clampRow(row, timeColumn, record.timestamp);
-        // Rows of one record mostly share a table and day: skip the map look-up for them.
-        let sink = last?.table === table && last.day === day ? last : this.sinks.get(`${table}\u0000${day}`);
-        if (!sink) {
-          const key = `${table}\u0000${day}`;
-          sink = {
-            table,
-            day,
-            provided,
-            shape,
-            out: new ByteWriter(1 << 14),
-            rows: 0,
-            undo: { record: seq, length: 0, rows: 0 },
-          };
-          this.sinks.set(key, sink);
-          created.push(key);
-        } else if (sink.shape !== shape) {
-          this.reencode(sink, shape); // the table's shape was read again meanwhile
-        }
-        if (sink.undo.record !== seq) {
-          sink.undo.record = seq;
-          sink.undo.length = sink.out.length;
-          sink.undo.rows = sink.rows;
-        }
-        last = sink;
-        const before = sink.out.length;
-        encodeRow(sink.out, sink.shape, row);
-        sink.rows++;
-        bytes += sink.out.length - before;
-        rows++;
-        if (bytes > this.rules.maxRecordBytes) {
-          // Undo this record's rows: it goes to the DLQ whole, before it can exhaust memory.
-          for (const s of this.sinks.values())
-            if (s.undo.record === seq) {
-              s.out.length = s.undo.length;
-              s.rows = s.undo.rows;
-            }
-          for (const k of created) this.sinks.delete(k);
-          this.dead.push({
-            record,
-            code: 'RECORD_TOO_LARGE',
-            reason: `its rows exceed writer.maxRecordEncodedBytes (${this.rules.maxRecordBytes} bytes encoded)`,
-          });
-          return;
-        }
+    for (const [table, days] of counts)
+      for (const [day, n] of days) {
+        this.sinks.get(keyOf(table, day))!.rows += n;
+        this.rowCount += n;
       }
-    }
-    this.rowCount += rows;
-    this.byteCount += bytes;
+    for (const sink of this.touched) this.byteCount += sink.out.length - sink.undo.length;
+    // Bodies the record created but left empty (it had no rows there after all) are not kept.
+    for (const key of this.created) if (this.sinks.get(key)!.rows === 0) this.sinks.delete(key);
   }
 
-  /** Clamps the row's partition time into the window around the record's Kafka time; returns its day. */
-  private clampRow(row: Row, column: string, recordTimeMs: number): number {
-    const raw = row[column];
-    if (typeof raw !== 'bigint') return Math.floor(recordTimeMs / 86_400_000);
-    const recordNs = BigInt(Math.trunc(recordTimeMs)) * NS_PER_MS;
-    const low = recordNs - BigInt(this.rules.maxPastMs) * NS_PER_MS;
-    const high = recordNs + BigInt(this.rules.maxFutureMs) * NS_PER_MS;
-    let time = raw;
-    if (time < low || time > high) {
-      time = time < low ? low : high;
-      row[column] = time;
-      this.clamped++;
+  /** The transcoder's sink for (table, day) while adding record `seq`. */
+  private readonly sinkFor = (table: string, day: number): ByteWriter => {
+    const key = keyOf(table, day);
+    let sink = this.sinks.get(key);
+    if (!sink) {
+      sink = {
+        table,
+        day,
+        provided: PROVIDED_COLUMNS[table] ?? NO_COLUMNS,
+        shape: this.shapes.get(table)!,
+        out: new ByteWriter(1 << 14),
+        rows: 0,
+        undo: { record: 0, length: 0 },
+      };
+      this.sinks.set(key, sink);
+      this.created.push(key);
     }
-    return Number(time / NS_PER_DAY);
+    if (sink.undo.record !== this.seq) {
+      sink.undo.record = this.seq;
+      sink.undo.length = sink.out.length;
+      this.touched.push(sink);
+    }
+    return sink.out;
+  };
+
+  /** Reads the live shape of every table of the signal; bodies of a table whose shape changed are re-encoded. */
+  private async refreshShapes(shapeOf: ShapeLookup): Promise<void> {
+    let shapes: Map<string, TableShape> | undefined;
+    for (const table of TABLES_BY_SIGNAL[this.signal]) {
+      const shape = await shapeOf(table, PROVIDED_COLUMNS[table] ?? NO_COLUMNS);
+      if (this.shapes.get(table) !== shape) (shapes ??= new Map(this.shapes)).set(table, shape);
+    }
+    if (!shapes) return;
+    this.shapes = shapes; // a new map: a record's transcoding never sees the shapes change under it
+    // The table's shape was read again meanwhile: bodies of the records before this one follow it
+    // (this one, already in `records`, is transcoded next, once).
+    for (const sink of this.sinks.values()) {
+      const shape = shapes.get(sink.table)!;
+      if (sink.shape !== shape) this.reencode(sink, shape, this.records.length - 1);
+    }
   }
 
   /** The (table, day) bodies in a fixed order (table, then day): every rebuild inserts in this order. */
@@ -220,26 +226,48 @@ export class PartitionBatch {
     return part.out.bytes();
   }
 
-  /** One record's rows for one (table, day), decoded and clamped again (per-record isolation). */
-  recordRows(record: IncomingRecord, part: TableDay): Row[] {
-    if (this.dead.some((d) => d.record === record)) return [];
-    let decoded: RowsByTable;
-    try {
-      decoded = decodeRecord(this.signal, record.value ?? Buffer.alloc(0), this.decodeOptions);
-    } catch {
-      return [];
-    }
-    const column = partitionTimeOf(part.table);
-    return (decoded.get(part.table) ?? []).filter(
-      (row) => this.clampRow(row, column, record.timestamp) === part.day,
-    );
+  /**
+   * One record's rows for one (table, day) as a RowBinary body for `shape`, transcoded again (per-record
+   * isolation), or undefined when the record has no rows there (or is a dead letter).
+   */
+  recordBody(record: IncomingRecord, part: TableDay, shape: TableShape): Buffer | undefined {
+    if (this.dead.some((d) => d.record === record)) return undefined;
+    const out = new ByteWriter(1 << 12);
+    return this.retranscode(record, part, shape, out) > 0 ? out.bytes() : undefined;
   }
 
-  private reencode(part: TableDay, shape: TableShape): void {
+  /** Re-encodes the part for `shape` from the first `count` records. */
+  private reencode(part: TableDay, shape: TableShape, count = this.records.length): void {
     const out = new ByteWriter(Math.max(1 << 14, part.out.length));
-    for (const record of this.records)
-      for (const row of this.recordRows(record, part)) encodeRow(out, shape, row);
+    const dead = new Set(this.dead.map((d) => d.record));
+    for (const record of this.records.slice(0, count))
+      if (!dead.has(record)) this.retranscode(record, part, shape, out);
     part.shape = shape;
     part.out = out;
   }
+
+  /** Transcodes a record of this batch again, keeping only its rows of `part` (in `out`); returns their count. */
+  private retranscode(record: IncomingRecord, part: TableDay, shape: TableShape, out: ByteWriter): number {
+    const shapes = new Map(this.shapes);
+    shapes.set(part.table, shape);
+    scratch.length = 0;
+    try {
+      const counts = transcodeRecord(this.signal, record.value ?? Buffer.alloc(0), {
+        logProcessing: this.rules.logProcessing,
+        shapes,
+        sinkFor: (table, day) => (table === part.table && day === part.day ? out : scratch),
+        // The same window; not counted again (these rows were counted when the record was added).
+        clamp: windowOf(record.timestamp, this.rules),
+      });
+      return counts.get(part.table)?.get(part.day) ?? 0;
+    } catch {
+      return 0; // cannot happen for a record that was added; it was dead-lettered then
+    } finally {
+      if (scratch.length > SCRATCH_KEEP) scratch = new ByteWriter(1 << 16); // do not hold a huge record's rows
+    }
+  }
 }
+
+/** Rows of other (table, day) parts while one part is transcoded again: written, then dropped. */
+let scratch = new ByteWriter(1 << 16);
+const SCRATCH_KEEP = 4 << 20;

@@ -8,7 +8,7 @@ import type { ClickHouseClient } from '../core/clickhouse.js';
 import { crashPoint } from '../core/crash-point.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { type PartitionBatch, type TableDay, providedColumns } from './batch.js';
+import type { PartitionBatch, TableDay } from './batch.js';
 import type { DeliveryState, Plan } from './delivery/state.js';
 import { insertToken, isolatedToken } from './delivery/identity.js';
 import { LEGACY_RULES, legacyToken } from './delivery/legacy.js';
@@ -17,7 +17,7 @@ import { clickhouseCode } from './errors.js';
 import { fencedInsert } from './insert.js';
 import type { WriterMetrics } from './metrics.js';
 import { type RetryDeps, withRetry } from './retry.js';
-import { type SchemaCache, encodeRows } from './schema.js';
+import type { SchemaCache } from './schema.js';
 import { batchEvent, traceInsert } from './trace.js';
 
 export { Abandoned } from './retry.js';
@@ -108,12 +108,13 @@ async function insertPart(
     // Refusal depends only on the rows, so every rebuild isolates the same records the same way.
     deps.log.warn('body refused by ClickHouse; isolating bad records', { table: part.table, err });
     for (const record of batch.records) {
-      const rows = batch.recordRows(record, part);
-      if (rows.length === 0) continue;
       try {
         await withRetry(`insert ${part.table} (one record)`, deps, async () => {
-          const shape = await deps.schemas.get(part.table, providedColumns(rows));
-          await fencedInsert(deps.client, deps.database, shape, encodeRows(shape, rows), {
+          const shape = await deps.schemas.get(part.table, part.provided);
+          // The record transcoded again with the batch's own encoder: its rows of this (table, day).
+          const body = batch.recordBody(record, part, shape);
+          if (!body) return;
+          await fencedInsert(deps.client, deps.database, shape, body, {
             ...fence,
             token: isolated(record.offset),
           });

@@ -86,6 +86,14 @@ export class ByteWriter {
     this.buffer.write(value, this.length, bytes, 'utf8');
     this.length += bytes;
   }
+  /**
+   * Room for `extra` more bytes: returns the underlying buffer, to be written from `length` on (the
+   * caller then advances `length`). The transcoder writes through this to skip per-call overhead.
+   */
+  room(extra: number): Buffer {
+    this.ensure(extra);
+    return this.buffer;
+  }
   /** The bytes written so far (a view, valid until the next write). */
   bytes(): Buffer {
     return this.buffer.subarray(0, this.length);

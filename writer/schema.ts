@@ -61,12 +61,16 @@ export class SchemaCache {
   }
 }
 
-/** The one RowBinary row encoder: a row's values in the shape's column order. */
+/**
+ * A decoded row's values in the shape's column order. Production batches do not call this: they
+ * transcode (writer/transcode, whose slow path uses these same column encoders); it serves the test
+ * oracles and the benches' raw-insert ceiling.
+ */
 export function encodeRow(out: ByteWriter, shape: TableShape, row: Readonly<Record<string, unknown>>): void {
   for (const column of shape.columns) column.encode(out, row[column.name]);
 }
 
-/** Rows as one RowBinary body for `shape` (the slow paths and the benches; batches encode as records arrive). */
+/** Rows as one RowBinary body for `shape` (test oracles and benches). */
 export function encodeRows(shape: TableShape, rows: readonly Readonly<Record<string, unknown>>[]): Buffer {
   const out = new ByteWriter(Math.max(1 << 14, rows.length * 512));
   for (const row of rows) encodeRow(out, shape, row);

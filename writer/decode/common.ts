@@ -97,6 +97,25 @@ function readContainer(bytes: Uint8Array, start: number, end: number): Container
   return container;
 }
 
+/** The resource of a Resource* container: its header's attributes (sorted) and service.name. */
+export function resourceInfo(
+  bytes: Uint8Array,
+  header: { start: number; end: number } | undefined,
+  schemaUrl: string,
+): ResourceInfo {
+  const attributes = header ? readAttributes(bytes, header.start, header.end, 1) : [];
+  return { attributes, schemaUrl, serviceName: attributes.find(([k]) => k === 'service.name')?.[1] ?? '' };
+}
+
+/** The scope of a Scope* container (an empty scope when it has no header). */
+export function scopeInfo(
+  bytes: Uint8Array,
+  header: { start: number; end: number } | undefined,
+  schemaUrl: string,
+): ScopeInfo {
+  return header ? readScope(bytes, header.start, header.end, schemaUrl) : EMPTY_SCOPE(schemaUrl);
+}
+
 /** Calls `visit` for every item (span, log record, metric) with its resource and scope. */
 export function forEachItem(
   bytes: Uint8Array,
@@ -111,19 +130,10 @@ export function forEachItem(
     }
     const r = top.lengthDelimited();
     const resourceContainer = readContainer(bytes, r.start, r.end);
-    const attributes = resourceContainer.header
-      ? readAttributes(bytes, resourceContainer.header.start, resourceContainer.header.end, 1)
-      : [];
-    const resource: ResourceInfo = {
-      attributes,
-      schemaUrl: resourceContainer.schemaUrl,
-      serviceName: attributes.find(([k]) => k === 'service.name')?.[1] ?? '',
-    };
+    const resource = resourceInfo(bytes, resourceContainer.header, resourceContainer.schemaUrl);
     for (const s of resourceContainer.children) {
       const scopeContainer = readContainer(bytes, s.start, s.end);
-      const scope = scopeContainer.header
-        ? readScope(bytes, scopeContainer.header.start, scopeContainer.header.end, scopeContainer.schemaUrl)
-        : EMPTY_SCOPE(scopeContainer.schemaUrl);
+      const scope = scopeInfo(bytes, scopeContainer.header, scopeContainer.schemaUrl);
       for (const item of scopeContainer.children) visit(resource, scope, item.start, item.end);
     }
   }

@@ -262,40 +262,51 @@ const TABLE_BY_KIND: Record<Kind, string> = {
 
 export function decodeMetrics(bytes: Uint8Array, rows: RowsByTable = new Map()): RowsByTable {
   forEachItem(bytes, (resource, scope, start, end) => {
-    const reader = new WireReader(bytes, start, end);
-    let name = '';
-    let description = '';
-    let unit = '';
-    let data: { kind: Kind; start: number; end: number } | undefined;
-    while (!reader.done) {
-      const t = reader.tag();
-      const kind = KIND_BY_FIELD[t.field];
-      if (t.field === 1 && t.wire === WIRE_LEN) name = readString(reader);
-      else if (t.field === 2 && t.wire === WIRE_LEN) description = readString(reader);
-      else if (t.field === 3 && t.wire === WIRE_LEN) unit = readString(reader);
-      else if (kind && t.wire === WIRE_LEN) data = { kind, ...reader.lengthDelimited() };
-      else reader.skip(t.wire);
-    }
-    if (!data) return;
-    const common: Common = { resource, scope, name, description, unit };
-    const dr = new WireReader(bytes, data.start, data.end);
-    const points: { start: number; end: number }[] = [];
-    let temporality = 0;
-    let monotonic = false;
-    while (!dr.done) {
-      const t = dr.tag();
-      if (t.field === 1 && t.wire === WIRE_LEN) points.push(dr.lengthDelimited());
-      else if (t.field === 2 && t.wire === WIRE_VARINT && data.kind !== 'gauge' && data.kind !== 'summary')
-        temporality = dr.varint();
-      else if (t.field === 3 && t.wire === WIRE_VARINT && data.kind === 'sum') monotonic = dr.varint() !== 0;
-      else dr.skip(t.wire);
-    }
-    for (const p of points)
-      addRow(
-        rows,
-        TABLE_BY_KIND[data.kind],
-        decodePoint(data.kind, bytes, p.start, p.end, common, temporality, monotonic),
-      );
+    metricRows(bytes, start, end, resource, scope, (table, row) => addRow(rows, table, row));
   });
   return rows;
+}
+
+/** One metric (bytes[start, end)): a row per data point, handed to `emit` with its table. */
+export function metricRows(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  resource: ResourceInfo,
+  scope: ScopeInfo,
+  emit: (table: string, row: Row) => void,
+): void {
+  const reader = new WireReader(bytes, start, end);
+  let name = '';
+  let description = '';
+  let unit = '';
+  let data: { kind: Kind; start: number; end: number } | undefined;
+  while (!reader.done) {
+    const t = reader.tag();
+    const kind = KIND_BY_FIELD[t.field];
+    if (t.field === 1 && t.wire === WIRE_LEN) name = readString(reader);
+    else if (t.field === 2 && t.wire === WIRE_LEN) description = readString(reader);
+    else if (t.field === 3 && t.wire === WIRE_LEN) unit = readString(reader);
+    else if (kind && t.wire === WIRE_LEN) data = { kind, ...reader.lengthDelimited() };
+    else reader.skip(t.wire);
+  }
+  if (!data) return;
+  const common: Common = { resource, scope, name, description, unit };
+  const dr = new WireReader(bytes, data.start, data.end);
+  const points: { start: number; end: number }[] = [];
+  let temporality = 0;
+  let monotonic = false;
+  while (!dr.done) {
+    const t = dr.tag();
+    if (t.field === 1 && t.wire === WIRE_LEN) points.push(dr.lengthDelimited());
+    else if (t.field === 2 && t.wire === WIRE_VARINT && data.kind !== 'gauge' && data.kind !== 'summary')
+      temporality = dr.varint();
+    else if (t.field === 3 && t.wire === WIRE_VARINT && data.kind === 'sum') monotonic = dr.varint() !== 0;
+    else dr.skip(t.wire);
+  }
+  for (const p of points)
+    emit(
+      TABLE_BY_KIND[data.kind],
+      decodePoint(data.kind, bytes, p.start, p.end, common, temporality, monotonic),
+    );
 }

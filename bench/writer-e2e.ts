@@ -1,0 +1,173 @@
+/**
+ * The writer alone, end to end, two builds side by side in one run: the same Kafka records (traces
+ * by default, `SIGNAL=logs` for log records; 500 items each, over 3 partitions, produced once) drained by a writer process into a fresh database
+ * of the local ClickHouse, each round once per build, alternating. Per run: steady rows/s and rows per
+ * writer CPU-second (ClickHouse CPU excluded), as bench/main.ts measures its writer figure; medians
+ * of ROUNDS rounds. `npm run bench` has no way to run its writer part alone; this is that part.
+ *
+ *   node dist/bench/writer-e2e.js                       (this build only)
+ *   WRITER_CLIS=old=/path/to/other/dist/cli/main.js node dist/bench/writer-e2e.js
+ *       (adds the other build's writer; env ROUNDS=3 RECORDS=400)
+ *
+ * Profile a writer: WRITER_NODE_OPTIONS=--cpu-prof WRITER_PROFILE_DIR=/tmp/prof (profiles land there).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClickHouse } from '../core/clickhouse.js';
+import { fromRoot } from '../core/paths.js';
+import { migrate } from '../schemas/migrate.js';
+import { generateLogs, generateTraces } from '../test/fixtures/generate.js';
+import { freshTopics, testKafka } from '../test/harness/kafka.js';
+import { freePort, startTestStack } from '../test/harness/stack.js';
+import { cpuSeconds, median, sleep, waitHealthy } from './lib/proc.js';
+
+// Medians need three rounds; a profiling run may take one.
+const ROUNDS = Math.max(process.env['WRITER_PROFILE_DIR'] ? 1 : 3, Number(process.env['ROUNDS'] ?? 3));
+const RECORDS = Number(process.env['RECORDS'] ?? 400);
+const ITEMS = 500;
+const SIGNAL = process.env['SIGNAL'] === 'logs' ? 'logs' : 'traces';
+const TABLE = SIGNAL === 'logs' ? 'otel_logs' : 'otel_traces';
+const FLUSH_INTERVAL_MS = 2_000;
+const CLIS: [string, string][] = [
+  ['new', fromRoot('dist', 'cli', 'main.js')],
+  ...(process.env['WRITER_CLIS'] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => pair.split('=') as [string, string]),
+];
+const say = (line: string): void => {
+  process.stderr.write(`writer-e2e: ${line}\n`);
+};
+
+interface Run {
+  readonly build: string;
+  readonly rowsPerSecond: number;
+  readonly rowsPerCpuSecond: number;
+}
+
+async function main(): Promise<void> {
+  const stack = await startTestStack(say);
+  Object.assign(process.env, stack.env);
+  const brokers = stack.env['TEST_KAFKA_BROKERS']!;
+  const clickhouseUrl = stack.env['TEST_CLICKHOUSE_URL']!;
+  const client = createClickHouse({ url: clickhouseUrl, user: 'default', password: '', database: 'default' });
+  const logDir = fromRoot('bench', 'results', 'tmp');
+  mkdirSync(logDir, { recursive: true });
+  const runs: Run[] = [];
+  try {
+    const topics = await freshTopics(3);
+    const bodies = Array.from({ length: 40 }, (_, i) =>
+      (SIGNAL === 'logs' ? generateLogs : generateTraces)({
+        seed: 1000 + i,
+        resources: 1,
+        scopesPerResource: 1,
+        itemsPerScope: ITEMS,
+      }),
+    );
+    const producer = testKafka(brokers.split(','), 'bench').producer({
+      compression: 'none',
+      timeoutMs: 30_000,
+    });
+    try {
+      for (let i = 0; i < RECORDS; i += 20)
+        await producer.send(
+          Array.from({ length: 20 }, (_, j) => ({
+            topic: topics[SIGNAL],
+            partition: (i + j) % 3,
+            key: null,
+            value: bodies[(i + j) % bodies.length]!,
+            headers: {},
+          })),
+        );
+    } finally {
+      await producer.close();
+    }
+    const expected = RECORDS * ITEMS;
+    const count = async (database: string): Promise<number> => {
+      const result = await client.query({
+        query: `SELECT count() AS n FROM \`${database}\`.${TABLE}`,
+        format: 'JSONEachRow',
+      });
+      return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
+    };
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [build, cli] of CLIS) {
+        const database = `bench_writer_${build}_${round}_${Date.now()}`;
+        await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 10_000 });
+        const health = await freePort();
+        const fd = openSync(join(logDir, `writer-e2e-${build}-${round}.log`), 'a');
+        const profile = process.env['WRITER_PROFILE_DIR'];
+        const child = spawn(
+          process.execPath,
+          [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), cli, 'writer'],
+          {
+            env: {
+              PATH: process.env['PATH'] ?? '',
+              TRIBUTARY_KAFKA_BROKERS: brokers,
+              TRIBUTARY_CLICKHOUSE_URL: clickhouseUrl,
+              TRIBUTARY_CLICKHOUSE_DATABASE: database,
+              TRIBUTARY_TOPICS_PREFIX: topics.prefix,
+              TRIBUTARY_WRITER_SIGNALS: SIGNAL,
+              // Each run reads the topic from the start under its own group.
+              TRIBUTARY_WRITER_GROUP_ID: `bench-${build}-${round}-${Date.now()}`,
+              TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
+              TRIBUTARY_WRITER_HEALTH_PORT: String(health),
+              TRIBUTARY_WRITER_METRICS_PORT: '0',
+              TRIBUTARY_LOG_LEVEL: 'error',
+            },
+            stdio: ['ignore', fd, fd],
+          },
+        );
+        closeSync(fd);
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        const spawned = performance.now();
+        await waitHealthy(`http://127.0.0.1:${health}/health`);
+        const pid = child.pid!;
+        let firstSeen = 0;
+        let firstRows = 0;
+        let cpuAtFirst = 0;
+        let written = 0;
+        while (written < expected && performance.now() - spawned < 300_000) {
+          await sleep(100);
+          written = await count(database);
+          if (written > 0 && firstSeen === 0) {
+            firstSeen = performance.now();
+            firstRows = written;
+            cpuAtFirst = cpuSeconds(pid);
+          }
+        }
+        const done = performance.now();
+        const cpu = cpuSeconds(pid);
+        child.kill('SIGTERM');
+        await exited;
+        if (written !== expected) throw new Error(`${build}: ${written} rows of ${expected}`);
+        const steady = written - firstRows >= written / 2;
+        const run: Run = {
+          build,
+          rowsPerSecond: steady
+            ? (written - firstRows) / ((done - firstSeen) / 1000)
+            : written / ((done - spawned) / 1000),
+          rowsPerCpuSecond: steady ? (written - firstRows) / (cpu - cpuAtFirst) : written / cpu,
+        };
+        say(
+          `round ${round + 1} ${build}: ${Math.round(run.rowsPerSecond)} rows/s, ${Math.round(run.rowsPerCpuSecond)} rows/CPU-s`,
+        );
+        runs.push(run);
+        await client.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
+      }
+  } finally {
+    await client.close();
+    await stack.stop();
+  }
+  console.log(`writer alone: ${RECORDS} ${SIGNAL} records of ${ITEMS} items, median of ${ROUNDS} rounds`);
+  console.log('build | rows/s | rows per writer CPU-s | rounds (rows/CPU-s)');
+  for (const [build] of CLIS) {
+    const mine = runs.filter((r) => r.build === build);
+    console.log(
+      `${build} | ${Math.round(median(mine.map((r) => r.rowsPerSecond)))} | ${Math.round(median(mine.map((r) => r.rowsPerCpuSecond)))} | ${mine.map((r) => Math.round(r.rowsPerCpuSecond)).join(' ')}`,
+    );
+  }
+}
+
+await main();
