@@ -129,6 +129,8 @@ export interface TopicInfo {
   /** The topic id (a UUID since Kafka 2.8): a re-created topic of the same name gets a new one. */
   readonly id: string;
   readonly partitions: number;
+  /** The smallest replica count of its partitions (what a broker loss can cost). */
+  readonly replicationFactor: number;
 }
 
 export interface PartitionOffsets {

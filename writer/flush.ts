@@ -14,7 +14,7 @@ import { insertToken, isolatedToken } from './delivery/identity.js';
 import { LEGACY_RULES, legacyToken } from './delivery/legacy.js';
 import type { DeadLetter, DeadLetterQueue } from './dlq.js';
 import { clickhouseCode } from './errors.js';
-import { fencedInsert } from './insert.js';
+import { type InsertFence, fencedInsert, probeFence } from './insert.js';
 import type { WriterMetrics } from './metrics.js';
 import { type RetryDeps, withRetry } from './retry.js';
 import type { SchemaCache } from './schema.js';
@@ -104,6 +104,8 @@ async function insertPart(
     deps.metrics.bytes.inc({ table: part.table }, bytes);
   } catch (err) {
     if (err instanceof Error && err.name === 'Abandoned') throw err;
+    if (!(await stateReadable(deps, fence, err)))
+      return insertPart(batch, part, stream, deps, letters, legacy);
     // ClickHouse refused the data: insert record by record, so only the bad records go to the DLQ.
     // Refusal depends only on the rows, so every rebuild isolates the same records the same way.
     deps.log.warn('body refused by ClickHouse; isolating bad records', { table: part.table, err });
@@ -128,6 +130,28 @@ async function insertPart(
         });
       }
     }
+  }
+}
+
+/**
+ * After a refused insert: whether the delivery state the fence reads is fine (then the rows are to
+ * blame). When it is not, the records are innocent: wait, alarmed, until the state reads again, and
+ * answer false so the insert is tried again whole instead of dead-lettering good records.
+ */
+async function stateReadable(deps: FlushDeps, fence: InsertFence, refusal: unknown): Promise<boolean> {
+  try {
+    await probeFence(deps.client, deps.database, fence);
+    return true;
+  } catch (err) {
+    deps.onAlarm('state', `the delivery state cannot be read: ${errorMessage(err)}`);
+    deps.log.error('insert refused and the delivery state unreadable; waiting for it, not blaming the rows', {
+      err,
+      refusal: errorMessage(refusal),
+    });
+    await withRetry('delivery state', deps, () => probeFence(deps.client, deps.database, fence), {
+      classify: () => 'retryable',
+    });
+    return false;
   }
 }
 

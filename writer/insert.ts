@@ -43,6 +43,26 @@ export function fencedInsertSql(database: string, shape: TableShape, fence: Inse
   );
 }
 
+/**
+ * Runs the fence's two look-ups alone. An insert can be refused because of the state tables (one
+ * unreadable, missing, or its server part down) rather than its rows: the caller tells the two
+ * apart with this before it blames the rows and sends good records to the DLQ.
+ */
+export async function probeFence(
+  client: ClickHouseClient,
+  database: string,
+  fence: InsertFence,
+): Promise<void> {
+  const db = quote(database);
+  await client.query({
+    query:
+      `SELECT (SELECT count() FROM ${db}.tributary_inserts WHERE Token = ${literal(fence.token)}) AS marks, ` +
+      `(SELECT count() FROM ${db}.tributary_done WHERE Stream = ${literal(fence.stream)} ` +
+      `AND Start <= ${fence.start} AND End >= ${fence.end}) AS done`,
+    format: 'JSONEachRow',
+  });
+}
+
 /** The settings every fenced insert carries, explicitly, on every call (no session state). */
 export function insertSettings(token: string): Record<string, string | number> {
   return {

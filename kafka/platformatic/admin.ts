@@ -45,7 +45,13 @@ export class PlatformaticAdmin implements KafkaAdmin {
     return names.map((name) => {
       const topic = metadata.topics.get(name);
       if (!topic) throw new KafkaError('UNKNOWN_TOPIC', `topic ${name} does not exist`, false);
-      return { name, id: topic.id, partitions: topic.partitionsCount };
+      const replicas = topic.partitions.map((p) => p.replicas.length);
+      return {
+        name,
+        id: topic.id,
+        partitions: topic.partitionsCount,
+        replicationFactor: replicas.length > 0 ? Math.min(...replicas) : 0,
+      };
     });
   }
 

@@ -22,8 +22,9 @@ async function checkTopic(
   const subject = `topic ${topic}`;
   const findings: Finding[] = [];
   let partitions: number;
+  let replicationFactor: number;
   try {
-    partitions = (await admin.describeTopics([topic]))[0]!.partitions;
+    ({ partitions, replicationFactor } = (await admin.describeTopics([topic]))[0]!);
   } catch (err) {
     return {
       findings: [
@@ -47,6 +48,20 @@ async function checkTopic(
       subject,
       what: `${partitions} partition: at most one writer can work on this signal`,
       fix: `kafka-topics.sh --alter --topic ${topic} --partitions <writers you want>`,
+    });
+  if (minInsync > replicationFactor)
+    findings.push({
+      severity: 'error',
+      subject,
+      what: `min.insync.replicas=${minInsync} is above the replication factor ${replicationFactor}: every acks=all write is refused`,
+      fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config min.insync.replicas=${Math.max(1, replicationFactor - 1)}`,
+    });
+  if (replicationFactor < 3)
+    findings.push({
+      severity: 'warning',
+      subject,
+      what: `replication factor ${replicationFactor}: losing ${replicationFactor === 1 ? 'its broker' : 'two brokers'} loses acknowledged records`,
+      fix: `kafka-reassign-partitions.sh with 3 replicas per partition (a local single-broker stack cannot do better)`,
     });
   if (minInsync < 2)
     findings.push({
@@ -73,7 +88,7 @@ async function checkTopic(
   findings.push({
     severity: 'info',
     subject,
-    what: `${partitions} partitions, min.insync.replicas=${minInsync}, retention.ms=${retentionMs}, max.message.bytes=${maxMessageBytes}; replication factor not checked (the Kafka port does not report it)`,
+    what: `${partitions} partitions, replication factor ${replicationFactor}, min.insync.replicas=${minInsync}, retention.ms=${retentionMs}, max.message.bytes=${maxMessageBytes}`,
   });
   return { findings, maxMessageBytes };
 }

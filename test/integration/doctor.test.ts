@@ -87,14 +87,16 @@ test(
     assert.equal(dedup?.severity, 'error');
     assert.match(dedup.fix ?? '', /tributary migrate .*--clickhouse-dedup-window 10000/);
 
-    // Nothing else is wrong: the metrics topic and every other table pass (min.insync 1 is the broker default here).
+    assert.equal(about(logs, /^replication factor 1:/)?.severity, 'warning');
+    // Nothing else is wrong: the metrics topic and every other table pass (min.insync 1 and a
+    // replication factor of 1 are all a single local broker offers).
     const unexpected = problems.filter(
       (f) =>
         f !== retention &&
         f !== size &&
         f !== unclean &&
         f !== dedup &&
-        !/min\.insync\.replicas=1/.test(f.what),
+        !/min\.insync\.replicas=1|^replication factor 1:/.test(f.what),
     );
     assert.deepEqual(unexpected, []);
     assert.ok(findings.some((f) => f.subject === 'clickhouse' && /^version \d+\./.test(f.what)));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
 import { clickhouseUrl } from '../harness/env.js';
-import { freshTopics, produce } from '../harness/kafka.js';
+import { freshTopics, produce, topicSize } from '../harness/kafka.js';
 import { outageProxy } from '../harness/proxy.js';
 import { startTestWriter } from '../harness/writer.js';
 import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
@@ -116,5 +116,54 @@ test(
     );
     assert.match(ready.reason, /writer loop stopped: Cannot parse date/);
     assert.equal((await health(writer.healthPort, '/')).status, 200, 'liveness is about the process only');
+  },
+);
+
+test(
+  'the insert marks table unreadable: good records wait (readiness says why) instead of going to the DLQ',
+  { timeout: 120_000 },
+  async (t) => {
+    const topics = await freshTopics(1);
+    const db = await freshDatabase();
+    t.after(() => db.drop());
+    const inserts = `\`${db.database}\`.tributary_inserts`;
+    // Only the fence reads the marks table: batches start normally, every insert is refused
+    // because of the state, not because of its rows.
+    await db.client.command({
+      query: `RENAME TABLE ${inserts} TO \`${db.database}\`.tributary_inserts_saved`,
+    });
+    await db.client.command({
+      query: `CREATE VIEW ${inserts} AS
+              SELECT toString(toDate(concat('x', toString(number)))) AS Token, number AS Rows, now() AS InsertedAt
+              FROM system.numbers LIMIT 1`,
+    });
+    await produce(topics.logs, [{ value: logRequest('innocent-1') }, { value: logRequest('innocent-2') }]);
+    const writer = await startTestWriter(topics.prefix, db.database, { 'writer.signals': 'logs' });
+    t.after(() => writer.stop());
+    let ready = { status: 0, reason: '' };
+    await eventually(
+      async () => {
+        ready = await health(writer.healthPort, '/ready');
+        return ready.status === 503 && /delivery state cannot be read/.test(ready.reason);
+      },
+      30_000,
+      'readiness to name the unreadable state',
+    );
+    await db.client.command({ query: `DROP VIEW ${inserts}` });
+    await db.client.command({
+      query: `RENAME TABLE \`${db.database}\`.tributary_inserts_saved TO ${inserts}`,
+    });
+    const table = `\`${db.database}\`.otel_logs`;
+    await eventually(
+      async () => (await count(db.client, `SELECT count() AS n FROM ${table}`)) === 2,
+      60_000,
+      'both records written once the state reads again',
+    );
+    assert.equal(await topicSize(`${topics.logs}.dlq`), 0, 'no good record was dead-lettered');
+    await eventually(
+      async () => (await health(writer.healthPort, '/ready')).status === 200,
+      30_000,
+      'ready again',
+    );
   },
 );
