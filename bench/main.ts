@@ -492,9 +492,11 @@ async function main(): Promise<void> {
     });
     const writerBodies = bodiesFor('traces', 40, 1000);
     try {
-      for (let i = 0; i < WRITER_RECORDS; i += 20)
+      // One record per partition per call: a call's batch per partition stays under the broker's
+      // default 1 MB message.max.bytes (each record is ~200 KB).
+      for (let i = 0; i < WRITER_RECORDS; i += 3)
         await producer.send(
-          Array.from({ length: 20 }, (_, j) => ({
+          Array.from({ length: Math.min(3, WRITER_RECORDS - i) }, (_, j) => ({
             topic: writerTopics.traces,
             partition: (i + j) % 3,
             key: null,

@@ -70,9 +70,10 @@ async function main(): Promise<void> {
       timeoutMs: 30_000,
     });
     try {
-      for (let i = 0; i < RECORDS; i += 20)
+      // One record per partition per call: under the broker's default 1 MB message.max.bytes.
+      for (let i = 0; i < RECORDS; i += 3)
         await producer.send(
-          Array.from({ length: 20 }, (_, j) => ({
+          Array.from({ length: Math.min(3, RECORDS - i) }, (_, j) => ({
             topic: topics[SIGNAL],
             partition: (i + j) % 3,
             key: null,
