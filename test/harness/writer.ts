@@ -18,6 +18,9 @@ export async function startTestWriter(
       'topics.prefix': prefix,
       'writer.groupId': uniqueName('writer'),
       'writer.flushIntervalMs': 300,
+      // Fixtures carry fixed times (November 2026): keep them unclamped however long after that the
+      // tests run. Tests of clamping set the window themselves.
+      'writer.maxTimestampPastMs': 5 * 365 * 86_400_000,
       'writer.healthPort': 0,
       'writer.metricsPort': 0,
       logLevel: 'warn',

@@ -65,6 +65,7 @@ test('times over 150 days, at 0 and at the int64 edge, and a 1 GB record do not 
   const writer = await startTestWriter(topics.prefix, db.database, {
     'writer.signals': 'logs',
     'writer.maxRecordEncodedBytes': 64 * 1024 * 1024,
+    'writer.maxTimestampPastMs': 30 * 86_400_000, // the default window, explicit (the harness widens it)
   });
   t.after(() => writer.stop());
   const table = `\`${db.database}\`.otel_logs`;
