@@ -8,6 +8,7 @@
  * message.max.bytes however many 1 MB records a split request made. Memory is bounded by the
  * in-flight byte budget: above it requests are refused (OVERLOADED) instead of queued.
  */
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../schemas/topics.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import {
@@ -54,9 +55,6 @@ interface RequestState {
   resolve(): void;
   reject(err: TributaryError): void;
 }
-
-/** Kafka's default message.max.bytes: the limit assumed when the topic's config cannot be read. */
-export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 export class Publisher {
   private readonly options: PublisherOptions;

@@ -54,3 +54,6 @@ export const DLQ_HEADERS = {
   partition: 'tributary.source.partition',
   offset: 'tributary.source.offset',
 } as const;
+
+/** Kafka's default message.max.bytes: the record-batch limit assumed when a topic's config cannot be read. */
+export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;

@@ -1,11 +1,9 @@
 /** Records that can never be written go to `<topic>.dlq` with their bytes, key and headers, plus why. */
 import type { IncomingRecord, KafkaAdmin, KafkaPort, KafkaProducer, OutgoingRecord } from '../kafka/port.js';
-import { DLQ_HEADERS, dlqTopic } from '../schemas/topics.js';
+import { DLQ_HEADERS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, dlqTopic } from '../schemas/topics.js';
 
 export { DLQ_HEADERS } from '../schemas/topics.js';
 
-/** Kafka's default message.max.bytes (as receiver/publish.ts): assumed when unreadable. */
-const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 /** A record batch's header and the produce request's per-partition framing. */
 const BATCH_OVERHEAD_BYTES = 128;
 

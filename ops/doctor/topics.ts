@@ -5,7 +5,7 @@
 import type { Config } from '../../core/config/options.js';
 import { errorMessage } from '../../core/errors.js';
 import type { KafkaAdmin } from '../../kafka/port.js';
-import { SIGNALS, dlqTopic, topicFor } from '../../schemas/topics.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, SIGNALS, dlqTopic, topicFor } from '../../schemas/topics.js';
 import type { Finding } from './findings.js';
 
 /** Record-batch framing beyond the record value (headers, key, batch header): kept free under the limit. */
@@ -41,7 +41,7 @@ async function checkTopic(
   const minInsync = Number(settings['min.insync.replicas'] ?? '1');
   const unclean = settings['unclean.leader.election.enable'] === 'true';
   const retentionMs = Number(settings['retention.ms'] ?? '-1');
-  const maxMessageBytes = Number(settings['max.message.bytes'] ?? '1048588');
+  const maxMessageBytes = Number(settings['max.message.bytes'] ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
   if (!dlq && partitions < 2)
     findings.push({
       severity: 'warning',

@@ -12,8 +12,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startKafka } from '../../deploy/local/kafka/runner.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
-import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
-import { generateLogs, generateMetrics, generateTraces } from '../fixtures/generate.js';
+import {
+  METRIC_TABLES,
+  generateLogs,
+  generateMetrics,
+  generateTraces,
+  generateSessionEvents,
+} from '../fixtures/generate.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
 import { uniqueName } from '../harness/env.js';
 import { produce } from '../harness/kafka.js';
@@ -24,19 +29,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const RECORDS = 24;
 const ITEMS = 40;
 
-function sessionEvents(first: number): Buffer {
-  const logRecords = Array.from({ length: ITEMS }, (_, i) => ({
-    timeUnixNano: String(1_795_000_000_000_000_000n + BigInt(first + i) * 1_000_000n),
-    body: { stringValue: `{"type":3,"seq":${first + i}}` },
-    attributes: [
-      { key: 'rr-web.event', value: { intValue: '3' } },
-      { key: 'seq', value: { intValue: String(first + i) } },
-    ],
-  }));
-  return Buffer.from(
-    jsonToProtobuf('logs', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords }] }] })),
-  );
-}
+const sessionEvents = (first: number): Buffer => generateSessionEvents(first, ITEMS);
 
 /** Produces, retrying while the broker is down (the load keeps coming, as receivers would send it). */
 async function produceRetrying(
@@ -127,16 +120,9 @@ test(
     const points = sent * 10;
     const q = (sql: string): Promise<number> => count(db.client, sql);
     const table = (name: string): string => `\`${db.database}\`.${name}`;
-    const metricTables = [
-      'otel_metrics_gauge',
-      'otel_metrics_sum',
-      'otel_metrics_histogram',
-      'otel_metrics_exponential_histogram',
-      'otel_metrics_summary',
-    ];
     const metricRows = async (): Promise<number> => {
       let n = 0;
-      for (const m of metricTables) n += await q(`SELECT count() AS n FROM ${table(m)}`);
+      for (const m of METRIC_TABLES) n += await q(`SELECT count() AS n FROM ${table(m)}`);
       return n;
     };
     await eventually(
@@ -166,7 +152,7 @@ test(
       await exact('otel_traces', sent, 'SpanId');
       await exact('otel_logs', sent, "LogAttributes['seq']");
       await exact('hyperdx_sessions', sent, "LogAttributes['seq']");
-      for (const m of metricTables) await exact(m, points / 5, "Attributes['seq']");
+      for (const m of METRIC_TABLES) await exact(m, points / 5, "Attributes['seq']");
       const viewRows = await q(`SELECT count() AS n FROM ${table('otel_traces_trace_id_ts')}`);
       const viewDistinct = await q(
         `SELECT uniqExact(TraceId, Start, End) AS n FROM ${table('otel_traces_trace_id_ts')}`,

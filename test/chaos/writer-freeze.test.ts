@@ -11,8 +11,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
-import { generateLogs, generateMetrics, generateTraces } from '../fixtures/generate.js';
+import {
+  METRIC_TABLES,
+  generateLogs,
+  generateMetrics,
+  generateTraces,
+  generateSessionEvents,
+} from '../fixtures/generate.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../harness/env.js';
 import { freshTopics, produce } from '../harness/kafka.js';
@@ -23,19 +28,7 @@ const RECORDS = 40;
 const ITEMS = 50; // per record: spans, metrics (×10 points each) and log records alike
 const FREEZE_MS = 16_000; // past the writer's 10 s session timeout
 
-function sessionEvents(first: number): Buffer {
-  const logRecords = Array.from({ length: ITEMS }, (_, i) => ({
-    timeUnixNano: String(1_795_000_000_000_000_000n + BigInt(first + i) * 1_000_000n),
-    body: { stringValue: `{"type":3,"seq":${first + i}}` },
-    attributes: [
-      { key: 'rr-web.event', value: { intValue: '3' } },
-      { key: 'seq', value: { intValue: String(first + i) } },
-    ],
-  }));
-  return Buffer.from(
-    jsonToProtobuf('logs', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords }] }] })),
-  );
-}
+const sessionEvents = (first: number): Buffer => generateSessionEvents(first, ITEMS);
 
 test(
   'two writers, each frozen past its session and thawed twice, one killed: every table exact with a dedup window of 3',
@@ -113,16 +106,9 @@ test(
     const points = sent * 10;
     const q = (sql: string): Promise<number> => count(db.client, sql);
     const table = (name: string): string => `\`${db.database}\`.${name}`;
-    const metricTables = [
-      'otel_metrics_gauge',
-      'otel_metrics_sum',
-      'otel_metrics_histogram',
-      'otel_metrics_exponential_histogram',
-      'otel_metrics_summary',
-    ];
     const metricRows = async (): Promise<number> => {
       let n = 0;
-      for (const m of metricTables) n += await q(`SELECT count() AS n FROM ${table(m)}`);
+      for (const m of METRIC_TABLES) n += await q(`SELECT count() AS n FROM ${table(m)}`);
       return n;
     };
     try {
@@ -152,7 +138,7 @@ test(
     await exact('otel_traces', sent, 'SpanId'); // span ids are random per span; the fixture's seq restarts per record
     await exact('otel_logs', sent, "LogAttributes['seq']");
     await exact('hyperdx_sessions', sent, "LogAttributes['seq']");
-    for (const m of metricTables) await exact(m, points / 5, "Attributes['seq']");
+    for (const m of METRIC_TABLES) await exact(m, points / 5, "Attributes['seq']");
     // The trace-id view: one row per (insert block, trace); a duplicated block would repeat rows.
     const viewRows = await q(`SELECT count() AS n FROM ${table('otel_traces_trace_id_ts')}`);
     const viewDistinct = await q(

@@ -11,8 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
-import { generateLogs, generateMetrics } from '../fixtures/generate.js';
+import { METRIC_TABLES, generateLogs, generateMetrics, generateSessionEvents } from '../fixtures/generate.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../harness/env.js';
 import { freshTopics, produce } from '../harness/kafka.js';
@@ -20,28 +19,9 @@ import { type Child, spawnTributary } from '../harness/process.js';
 
 const ITEMS = 50;
 const RECORDS = 4;
-const METRIC_TABLES = [
-  'otel_metrics_gauge',
-  'otel_metrics_sum',
-  'otel_metrics_histogram',
-  'otel_metrics_exponential_histogram',
-  'otel_metrics_summary',
-];
 const WINDOW = 3;
 
-function sessionEvents(first: number): Buffer {
-  const logRecords = Array.from({ length: ITEMS }, (_, i) => ({
-    timeUnixNano: String(1_795_000_000_000_000_000n + BigInt(first + i) * 1_000_000n),
-    body: { stringValue: `{"type":3,"seq":${first + i}}` },
-    attributes: [
-      { key: 'rr-web.event', value: { intValue: '3' } },
-      { key: 'seq', value: { intValue: String(first + i) } },
-    ],
-  }));
-  return Buffer.from(
-    jsonToProtobuf('logs', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords }] }] })),
-  );
-}
+const sessionEvents = (first: number): Buffer => generateSessionEvents(first, ITEMS);
 
 test(
   'a writer killed between the tables of a metrics batch and of a logs batch, dedup window exhausted: every table exact',

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { after, test } from 'node:test';
-import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../../receiver/publish.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../../schemas/topics.js';
 import { generateLogs } from '../fixtures/generate.js';
 import { loadConfig } from '../../core/config/load.js';
 import { type RunningReceiver, startReceiver } from '../../receiver/main.js';

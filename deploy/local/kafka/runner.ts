@@ -9,6 +9,7 @@ import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TributaryError } from '../../../core/errors.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../../../schemas/topics.js';
 import { kafkaClasspath } from './maven.js';
 
 const run = promisify(execFile);
@@ -172,7 +173,7 @@ function serverProperties(node: NodeLayout, all: readonly NodeLayout[], secure?:
     'group.consumer.min.heartbeat.interval.ms': 1_000,
     // Kafka's default, stated: the receiver must fit its record batches (1,000,000-byte records
     // plus overhead) into the limit production brokers have, and tests must see that limit.
-    'message.max.bytes': 1_048_588,
+    'message.max.bytes': KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
     'log.segment.bytes': 64 * 1024 * 1024,
     'log.retention.hours': 24,
     'num.network.threads': 2,
