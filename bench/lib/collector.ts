@@ -7,7 +7,8 @@
  * processor + sending queue), which answers before the data reaches Kafka.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromRoot } from '../../core/paths.js';
 import { sleep } from './proc.js';
@@ -15,8 +16,14 @@ import { sleep } from './proc.js';
 export const COLLECTOR_BINARY = fromRoot('.tributary', 'otelcol', 'otelcol-bench');
 export const TELEMETRYGEN_BINARY = fromRoot('.tributary', 'bin', 'telemetrygen');
 
+/** Built, and from the current bench/collector/builder.yaml (build.sh writes the stamp). */
 export function collectorBuilt(): boolean {
-  return existsSync(COLLECTOR_BINARY) && existsSync(TELEMETRYGEN_BINARY);
+  const stamp = fromRoot('.tributary', 'otelcol', 'builder.yaml.sha256');
+  if (!existsSync(COLLECTOR_BINARY) || !existsSync(TELEMETRYGEN_BINARY) || !existsSync(stamp)) return false;
+  const want = createHash('sha256')
+    .update(readFileSync(fromRoot('bench', 'collector', 'builder.yaml')))
+    .digest('hex');
+  return readFileSync(stamp, 'utf8').trim() === want;
 }
 
 export interface CollectorOptions {

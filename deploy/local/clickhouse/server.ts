@@ -14,6 +14,7 @@ import type { Logger } from '../../../core/log.js';
 import { type Engine, EngineError } from './engine.js';
 import { bindExternalTables, multipartBoundary, splitMultipart } from './external-data.js';
 import { fromInfile, parseInsert, splitInsertBody } from './insert-sql.js';
+import { clientProtocolVersion, frameResult, refuseBlockCompression, resultFormat } from './native-output.js';
 import type { GuardVerdict } from './request-guard.js';
 import type { SqlPolicy } from './sql-policy.js';
 
@@ -44,6 +45,8 @@ const PROTOCOL_PARAMS = new Set([
   'decompress',
   'quota_key',
   'role',
+  // The revision Native results are written at (native-output.ts); clickhouse-go always sends it.
+  'client_protocol_version',
 ]);
 /** Settings of the HTTP layer itself; chdb has no use for them. */
 const HTTP_ONLY_SETTINGS = new Set([
@@ -205,6 +208,8 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       else if (!PROTOCOL_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name)) settings[name] = value;
     }
     options.policy.checkSettingNames(Object.keys(settings));
+    const nativeRevision = clientProtocolVersion(url.searchParams);
+    refuseBlockCompression(url.searchParams);
     const readOnly = req.method === 'GET' || req.method === 'HEAD';
     const queryParam = url.searchParams.get('query') ?? '';
     // A GET is refused before anything runs; a POST's statement is checked once its body is in.
@@ -253,18 +258,20 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       options.policy.checkStatement(sql, { readOnly });
     }
 
-    const format = url.searchParams.get('default_format') ?? 'TabSeparated';
+    const defaultFormat = url.searchParams.get('default_format') ?? 'TabSeparated';
+    const format = resultFormat(sql, defaultFormat);
     const started = process.hrtime.bigint();
     try {
       const result = await engine.run({
         sql,
-        format,
+        format: defaultFormat,
         database: url.searchParams.get('database') ?? 'default',
         settings,
         params,
         before,
         after,
       });
+      const body = frameResult(result.body, format, nativeRevision);
       const elapsedNs = process.hrtime.bigint() - started;
       const summary = {
         read_rows: String(result.rowsRead),
@@ -273,7 +280,7 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
         written_bytes: '0',
         total_rows_to_read: String(result.rowsRead),
         result_rows: '0',
-        result_bytes: String(result.body.length),
+        result_bytes: String(body.length),
         elapsed_ns: String(elapsedNs),
       };
       const headers: Record<string, string> = {
@@ -286,9 +293,9 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       const wantsGzip =
         url.searchParams.get('enable_http_compression') === '1' &&
         /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
-      let payload: Uint8Array = result.body;
+      let payload: Uint8Array = body;
       if (wantsGzip) {
-        payload = gzipSync(result.body);
+        payload = gzipSync(body);
         headers['Content-Encoding'] = 'gzip';
       }
       res.writeHead(200, headers);

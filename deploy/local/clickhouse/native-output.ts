@@ -1,0 +1,61 @@
+/**
+ * Native results as clickhouse-server's HTTP interface sends them: at the protocol revision the
+ * client names in the `client_protocol_version` URL parameter (clickhouse-go always does). chdb
+ * writes revision 0; native-blocks.ts re-frames. Inserts need nothing: clients send Native bodies
+ * at revision 0 over HTTP (the server reads them so), which is what chdb reads.
+ */
+import { EngineError } from './engine.js';
+import { reframeNative } from './native-blocks.js';
+import { isKeyword, tokenize } from './sql-tokens.js';
+
+/** The revision the client reads Native results at; 0 when it named none. */
+export function clientProtocolVersion(params: URLSearchParams): number {
+  const text = params.get('client_protocol_version');
+  if (text === null || text === '') return 0;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new EngineError(
+      `Invalid client_protocol_version ${JSON.stringify(text)}`,
+      27,
+      'CANNOT_PARSE_INPUT',
+    );
+  return value;
+}
+
+/** The format a statement's result comes in: its own FORMAT clause, else the request's default. */
+export function resultFormat(sql: string, defaultFormat: string): string {
+  let tokens;
+  try {
+    tokens = tokenize(sql);
+  } catch {
+    return defaultFormat;
+  }
+  let format = defaultFormat;
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const next = tokens[i + 1]!;
+    if (tokens[i]!.depth === 0 && isKeyword(tokens[i], 'FORMAT') && next.kind !== 'punct')
+      format = next.value;
+  }
+  return format;
+}
+
+/** The result body as this client reads it. */
+export function frameResult(body: Uint8Array, format: string, revision: number): Uint8Array {
+  if (revision === 0 || body.length === 0 || format.toLowerCase() !== 'native') return body;
+  return reframeNative(body, 0, revision);
+}
+
+/**
+ * `compress=1` / `decompress=1` ask for ClickHouse's own block compression (CityHash128 checksum +
+ * LZ4/ZSTD per block), which the local server does not write or read: no npm package implements
+ * the CityHash128 variant ClickHouse uses. Said plainly instead of a garbled stream.
+ */
+export function refuseBlockCompression(params: URLSearchParams): void {
+  for (const name of ['compress', 'decompress'])
+    if (/^(1|true)$/i.test(params.get(name) ?? ''))
+      throw new EngineError(
+        `the local ClickHouse server does not support ${name}=1 (ClickHouse's compressed block framing): use HTTP compression (Content-Encoding gzip) or none; for clickhouse-go and the Collector's clickhouseexporter set compress: none (DSN ?compress=none)`,
+        1,
+        'UNSUPPORTED_METHOD',
+      );
+}
