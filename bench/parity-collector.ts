@@ -1,7 +1,8 @@
 /**
  * The OpenTelemetry Collector's clickhouseexporter (clickhouse-go over HTTP) writing into the local
  * ClickHouse server: otlp receiver → clickhouseexporter (`create_schema: false`, `compress: none`)
- * into tables `tributary migrate` created. The real SDK fixtures and telemetrygen's traffic go in;
+ * into tables `tributary migrate` created. The real SDK fixtures (41 copies each, four requests at a
+ * time) and telemetrygen's traffic go in;
  * every table must end up with exactly the rows the requests carry. Needs the Collector build
  * (bench/collector/build.sh, run on first use).
  *
@@ -35,6 +36,8 @@ const METRIC_TABLES = {
   summary: 'otel_metrics_summary',
 } as const;
 const TELEMETRYGEN = { traces: 50, logs: 200, metrics: 100 } as const;
+/** Extra copies of each SDK fixture request, sent four at a time. */
+const REPEAT = 40;
 
 type Json = Record<string, unknown>;
 const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
@@ -139,10 +142,18 @@ async function main(): Promise<void> {
       for (const [table, n] of expectedRows(signal, body))
         expected.set(table, (expected.get(table) ?? 0) + n);
       // The Collector answers 200 only once the exporter's insert succeeded (no sending queue).
-      say(`sending ${signal}`);
-      const status = await postWhenUp(`http://127.0.0.1:${httpPort}/v1/${signal}`, body, started);
+      const url = `http://127.0.0.1:${httpPort}/v1/${signal}`;
+      const status = await postWhenUp(url, body, started);
       if (status !== 200) throw new Error(`the Collector answered ${status} for ${signal}`);
+      // Then REPEAT more, four at a time: concurrent inserts through the exporter's connection pool.
+      for (let round = 0; round < REPEAT / 4; round++) {
+        const statuses = await Promise.all([0, 1, 2, 3].map(() => postWhenUp(url, body, started)));
+        if (statuses.some((s) => s !== 200)) throw new Error(`the Collector answered ${statuses.join(',')}`);
+      }
+      for (const [table, n] of expectedRows(signal, body))
+        expected.set(table, (expected.get(table) ?? 0) + n * REPEAT);
     }
+    say('SDK fixtures sent; telemetrygen next');
     // telemetrygen: each trace is two spans (parent and child); one gauge point per metric.
     const generate = (signal: string, flag: string, n: number): void => {
       const args = [
