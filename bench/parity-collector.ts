@@ -2,9 +2,8 @@
  * The OpenTelemetry Collector's clickhouseexporter (clickhouse-go over HTTP) writing into the local
  * ClickHouse server: otlp receiver → clickhouseexporter (`create_schema: false`, `compress: none`)
  * into tables `tributary migrate` created. The real SDK fixtures (41 copies each, four requests at a
- * time) and telemetrygen's traffic go in;
- * every table must end up with exactly the rows the requests carry. Needs the Collector build
- * (bench/collector/build.sh, run on first use).
+ * time) and telemetrygen's traffic go in; every table must end up with exactly the rows the requests
+ * carry. Needs the Collector build (bench/collector/build.sh, run on first use).
  *
  *   npm run parity:collector
  */
