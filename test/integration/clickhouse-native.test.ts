@@ -161,6 +161,19 @@ describe('local ClickHouse: Native at the client protocol revision', () => {
     assert.deepEqual(reframeNative(framed, GO_CLIENT_REVISION, 0), rev0);
   });
 
+  test('edge results: empty result, NULL, empty tuple and map, several blocks of many LowCardinality keys', async () => {
+    for (const sql of [
+      'SELECT 1 WHERE 0',
+      'SELECT NULL AS n, [] AS a, map() AS m, tuple() AS t',
+      'SELECT toLowCardinality(toString(number % 9000)) AS lc, number FROM numbers(200000)',
+    ]) {
+      const rev0 = await native(sql);
+      const framed = await native(sql, GO_CLIENT_REVISION);
+      assert.deepEqual(framed, reframeNative(rev0, 0, GO_CLIENT_REVISION), sql);
+      assert.deepEqual(reframeNative(framed, GO_CLIENT_REVISION, 0), rev0, sql);
+    }
+  });
+
   test("clickhouse-go's insert path: DESCRIBE TABLE framed, then a revision-0 Native body goes in unchanged", async () => {
     const describe = await native('DESCRIBE TABLE otel_logs', GO_CLIENT_REVISION, db.database);
     const [block] = walkNative(describe, GO_CLIENT_REVISION);

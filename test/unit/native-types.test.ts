@@ -32,6 +32,7 @@ test('layouts of the type names the DDL and clickhouse-go use', () => {
       'Tuple(a String, `b c` Nullable(UInt8))',
       { kind: 'tuple', elements: [string, { kind: 'nullable', inner: fixed(1) }] },
     ],
+    ['Tuple()', fixed(1)],
     ['Tuple(String, UInt64)', { kind: 'tuple', elements: [string, fixed(8)] }],
     ['Nested(x String, y Int64)', { kind: 'array', inner: { kind: 'tuple', elements: [string, fixed(8)] } }],
     ['SimpleAggregateFunction(sum, UInt64)', fixed(8)],

@@ -147,6 +147,8 @@ export function parseNativeType(typeName: string): NativeType {
     case 'Array':
       return { kind: 'array', inner: parseNativeType(only()) };
     case 'Tuple':
+      // An empty tuple is written as one placeholder byte per row, like Nothing.
+      if (args.length === 0) return { kind: 'fixed', width: 1 };
       return { kind: 'tuple', elements: args.map(parseElement) };
     case 'Nested':
       return { kind: 'array', inner: { kind: 'tuple', elements: args.map(parseElement) } };
