@@ -584,6 +584,15 @@ async function main(): Promise<void> {
       kind: 'min',
       unit: 'rows/CPU-s',
     });
+    // docs/operations.md: writer RSS ≤ 200 MiB + 2 × Σ signals (writer.maxBufferedBytes + 64 MiB); one
+    // signal at the default 256 MiB budget here.
+    targets.push({
+      name: 'writer peak RSS (backlog drain) within its bound from the settings',
+      measured: writerPeakRss / 2 ** 20,
+      limit: 200 + 2 * (256 + 64),
+      kind: 'max',
+      unit: 'MiB',
+    });
     targets.push({
       name: 'writer rows/s ÷ raw insert of the same rows',
       measured: steadyRowsPerSecond / ceilingRowsPerSecond,

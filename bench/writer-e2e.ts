@@ -20,7 +20,7 @@ import { migrate } from '../schemas/migrate.js';
 import { generateLogs, generateTraces } from '../test/fixtures/generate.js';
 import { freshTopics, testKafka } from '../test/harness/kafka.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
-import { cpuSeconds, median, sleep, waitHealthy } from './lib/proc.js';
+import { cpuSeconds, median, peakRssBytes, sleep, waitHealthy } from './lib/proc.js';
 
 // Medians need three rounds; a profiling run may take one.
 const ROUNDS = Math.max(process.env['WRITER_PROFILE_DIR'] ? 1 : 3, Number(process.env['ROUNDS'] ?? 3));
@@ -46,6 +46,7 @@ interface Run {
   readonly build: string;
   readonly rowsPerSecond: number;
   readonly rowsPerCpuSecond: number;
+  readonly peakRssMiB: number;
 }
 
 async function main(): Promise<void> {
@@ -118,6 +119,13 @@ async function main(): Promise<void> {
               TRIBUTARY_WRITER_HEALTH_PORT: String(health),
               TRIBUTARY_WRITER_METRICS_PORT: '0',
               TRIBUTARY_LOG_LEVEL: 'error',
+              // Extra writer settings for one run, e.g. WRITER_ENV=TRIBUTARY_WRITER_MAX_BUFFERED_BYTES=33554432
+              ...Object.fromEntries(
+                (process.env['WRITER_ENV'] ?? '')
+                  .split(',')
+                  .filter(Boolean)
+                  .map((pair) => pair.split('=') as [string, string]),
+              ),
             },
             stdio: ['ignore', fd, fd],
           },
@@ -142,6 +150,7 @@ async function main(): Promise<void> {
         }
         const done = performance.now();
         const cpu = cpuSeconds(pid);
+        const peakRssMiB = peakRssBytes(pid) / 2 ** 20;
         child.kill('SIGTERM');
         await exited;
         if (written !== expected) throw new Error(`${build}: ${written} rows of ${expected}`);
@@ -152,9 +161,10 @@ async function main(): Promise<void> {
             ? (written - firstRows) / ((done - firstSeen) / 1000)
             : written / ((done - spawned) / 1000),
           rowsPerCpuSecond: written / (cpu - cpuAtReady),
+          peakRssMiB,
         };
         say(
-          `round ${round + 1} ${build}: ${Math.round(run.rowsPerSecond)} rows/s, ${Math.round(run.rowsPerCpuSecond)} rows/CPU-s`,
+          `round ${round + 1} ${build}: ${Math.round(run.rowsPerSecond)} rows/s, ${Math.round(run.rowsPerCpuSecond)} rows/CPU-s, peak RSS ${Math.round(run.peakRssMiB)} MiB`,
         );
         runs.push(run);
         await client.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
@@ -164,11 +174,11 @@ async function main(): Promise<void> {
     await stack.stop();
   }
   console.log(`writer alone: ${RECORDS} ${SIGNAL} records of ${ITEMS} items, median of ${ROUNDS} rounds`);
-  console.log('build | rows/s | rows per writer CPU-s | rounds (rows/CPU-s)');
+  console.log('build | rows/s | rows per writer CPU-s | peak RSS MiB | rounds (rows/CPU-s)');
   for (const [build] of CLIS) {
     const mine = runs.filter((r) => r.build === build);
     console.log(
-      `${build} | ${Math.round(median(mine.map((r) => r.rowsPerSecond)))} | ${Math.round(median(mine.map((r) => r.rowsPerCpuSecond)))} | ${mine.map((r) => Math.round(r.rowsPerCpuSecond)).join(' ')}`,
+      `${build} | ${Math.round(median(mine.map((r) => r.rowsPerSecond)))} | ${Math.round(median(mine.map((r) => r.rowsPerCpuSecond)))} | ${Math.round(Math.max(...mine.map((r) => r.peakRssMiB)))} | ${mine.map((r) => Math.round(r.rowsPerCpuSecond)).join(' ')}`,
     );
   }
 }

@@ -100,8 +100,10 @@ export class PartitionBatch {
     this.clamped += rows;
   };
   rowCount = 0;
-  /** Encoded bytes held (bodies), the batch's memory. */
+  /** Encoded bytes held (bodies). */
   byteCount = 0;
+  /** Bytes of the records as fetched, kept beside the bodies (digest, rebuilds, dead letters). */
+  recordBytes = 0;
   /** Row times moved into the allowed window, for the metric. */
   clamped = 0;
   startedAt = 0;
@@ -132,6 +134,7 @@ export class PartitionBatch {
     if (this.records.length === 0) this.startedAt = Date.now();
     const value = record.value ?? Buffer.alloc(0);
     this.records.push(record);
+    this.recordBytes += value.length;
     this.hash.update(`${record.offset}:${value.length}:`).update(value);
     await this.refreshShapes(shapeOf);
     this.seq = this.records.length;

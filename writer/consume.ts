@@ -24,6 +24,7 @@ import type { FlushDeps } from './flush.js';
 import { type FlushReason, type PartitionLimits, PartitionWorker } from './partition.js';
 import { initialPosition, onFetchError } from './positions.js';
 import { Abandoned, withRetry } from './retry.js';
+import { signalReadiness } from './readiness.js';
 import { startBatchTrace } from './trace.js';
 
 /** Where partitions come from: a consumer group (live) or a fixed list (replay). */
@@ -334,29 +335,19 @@ export class SignalWriter {
   }
 
   readiness(stuckAfterMs: number): { ready: boolean; reason: string } {
-    if (this.failure) return { ready: false, reason: `writer loop stopped: ${this.failure}` };
-    const now = Date.now();
-    if (this.unassignedSince !== undefined && now - this.unassignedSince > stuckAfterMs)
-      return {
-        ready: false,
-        reason: `${this.options.signal}: no partitions from the consumer group for ${Math.round((now - this.unassignedSince) / 1000)} s`,
-      };
-    for (const w of this.workers.values()) {
-      if (w.stuck) return { ready: false, reason: `${w.key}: ${w.stuck}` };
-      const lag = w.lag;
-      if (lag > 0 && now - w.lastProgressAt > stuckAfterMs)
-        return {
-          ready: false,
-          reason: `${w.key}: no progress for ${Math.round((now - w.lastProgressAt) / 1000)} s with ${lag} records waiting`,
-        };
-    }
-    for (const [key, message] of this.alarms) return { ready: false, reason: `${key}: ${message}` };
-    if (!this.stopping && !this.options.ranges && now - this.turnAt > stuckAfterMs)
-      return {
-        ready: false,
-        reason: `${this.options.signal}: consume loop stalled for ${Math.round((now - this.turnAt) / 1000)} s (ClickHouse or Kafka look-ups not answering)`,
-      };
-    return { ready: !this.stopping, reason: `${this.workers.size} partitions` };
+    return signalReadiness(
+      {
+        signal: this.options.signal,
+        failure: this.failure,
+        unassignedSince: this.unassignedSince,
+        turnAt: this.turnAt,
+        alarms: this.alarms,
+        stopping: this.stopping,
+        replay: this.options.ranges !== undefined,
+        workers: [...this.workers.values()],
+      },
+      stuckAfterMs,
+    );
   }
 
   /** Writes what can be written within the deadline, then stops. */

@@ -84,9 +84,10 @@ export class PartitionWorker {
     return this.flushing !== undefined && this.position !== undefined && this.pendingReason === undefined;
   }
 
-  /** Encoded bytes held: the batch being written and the open one. */
+  /** Bytes held by the batch being written and the open one: records as fetched and their rows. */
   get heldBytes(): number {
-    return (this.writing?.batch.byteCount ?? 0) + (this.batch?.byteCount ?? 0);
+    const held = (b: PartitionBatch | undefined): number => (b ? b.byteCount + b.recordBytes : 0);
+    return held(this.writing?.batch) + held(this.batch);
   }
 
   /** Throws away the open batch; the position is re-read from `position` (or the done state). */
