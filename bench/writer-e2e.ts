@@ -9,7 +9,8 @@
  *   WRITER_CLIS=old=/path/to/other/dist/cli/main.js node dist/bench/writer-e2e.js
  *       (adds the other build's writer; env ROUNDS=3 RECORDS=400)
  *
- * Profile a writer: WRITER_NODE_OPTIONS=--cpu-prof WRITER_PROFILE_DIR=/tmp/prof (profiles land there).
+ * Profile a writer: WRITER_PROFILE_DIR=/tmp/prof (CPU profiles land there); other Node flags for the
+ * writer: WRITER_NODE_ARGS='--trace-gc'; extra writer settings: WRITER_ENV=TRIBUTARY_X=1,TRIBUTARY_Y=2.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { migrate } from '../schemas/migrate.js';
 import { generateLogs, generateTraces } from '../test/fixtures/generate.js';
 import { freshTopics, testKafka } from '../test/harness/kafka.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
-import { cpuSeconds, median, peakRssBytes, sleep, waitHealthy } from './lib/proc.js';
+import { cpuSeconds, median, peakRssBytes, scrapeMetric, sleep, waitHealthy } from './lib/proc.js';
 
 // Medians need three rounds; a profiling run may take one.
 const ROUNDS = Math.max(process.env['WRITER_PROFILE_DIR'] ? 1 : 3, Number(process.env['ROUNDS'] ?? 3));
@@ -47,6 +48,8 @@ interface Run {
   readonly rowsPerSecond: number;
   readonly rowsPerCpuSecond: number;
   readonly peakRssMiB: number;
+  /** Largest event-loop delay of the writer since it was ready. */
+  readonly loopMaxMs: number;
 }
 
 async function main(): Promise<void> {
@@ -100,11 +103,18 @@ async function main(): Promise<void> {
         const database = `bench_writer_${build}_${round}_${Date.now()}`;
         await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 10_000 });
         const health = await freePort();
+        const metricsPort = await freePort();
         const fd = openSync(join(logDir, `writer-e2e-${build}-${round}.log`), 'a');
         const profile = process.env['WRITER_PROFILE_DIR'];
         const child = spawn(
           process.execPath,
-          [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), cli, 'writer'],
+          [
+            ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+            // e.g. WRITER_NODE_ARGS=--trace-gc (flags Node refuses in NODE_OPTIONS)
+            ...(process.env['WRITER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+            cli,
+            'writer',
+          ],
           {
             env: {
               PATH: process.env['PATH'] ?? '',
@@ -117,7 +127,7 @@ async function main(): Promise<void> {
               TRIBUTARY_WRITER_GROUP_ID: `bench-${build}-${round}-${Date.now()}`,
               TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
               TRIBUTARY_WRITER_HEALTH_PORT: String(health),
-              TRIBUTARY_WRITER_METRICS_PORT: '0',
+              TRIBUTARY_WRITER_METRICS_PORT: String(metricsPort),
               TRIBUTARY_LOG_LEVEL: 'error',
               // Extra writer settings for one run, e.g. WRITER_ENV=TRIBUTARY_WRITER_MAX_BUFFERED_BYTES=33554432
               ...Object.fromEntries(
@@ -151,6 +161,9 @@ async function main(): Promise<void> {
         const done = performance.now();
         const cpu = cpuSeconds(pid);
         const peakRssMiB = peakRssBytes(pid) / 2 ** 20;
+        const loopMaxMs =
+          ((await scrapeMetric(`http://127.0.0.1:${metricsPort}/metrics`, 'nodejs_eventloop_delay_max')) ??
+            NaN) * 1000;
         child.kill('SIGTERM');
         await exited;
         if (written !== expected) throw new Error(`${build}: ${written} rows of ${expected}`);
@@ -162,9 +175,10 @@ async function main(): Promise<void> {
             : written / ((done - spawned) / 1000),
           rowsPerCpuSecond: written / (cpu - cpuAtReady),
           peakRssMiB,
+          loopMaxMs,
         };
         say(
-          `round ${round + 1} ${build}: ${Math.round(run.rowsPerSecond)} rows/s, ${Math.round(run.rowsPerCpuSecond)} rows/CPU-s, peak RSS ${Math.round(run.peakRssMiB)} MiB`,
+          `round ${round + 1} ${build}: ${Math.round(run.rowsPerSecond)} rows/s, ${Math.round(run.rowsPerCpuSecond)} rows/CPU-s, peak RSS ${Math.round(run.peakRssMiB)} MiB, event loop max ${Math.round(run.loopMaxMs)} ms`,
         );
         runs.push(run);
         await client.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
@@ -174,11 +188,13 @@ async function main(): Promise<void> {
     await stack.stop();
   }
   console.log(`writer alone: ${RECORDS} ${SIGNAL} records of ${ITEMS} items, median of ${ROUNDS} rounds`);
-  console.log('build | rows/s | rows per writer CPU-s | peak RSS MiB | rounds (rows/CPU-s)');
+  console.log(
+    'build | rows/s | rows per writer CPU-s | peak RSS MiB | event loop max ms | rounds (rows/CPU-s)',
+  );
   for (const [build] of CLIS) {
     const mine = runs.filter((r) => r.build === build);
     console.log(
-      `${build} | ${Math.round(median(mine.map((r) => r.rowsPerSecond)))} | ${Math.round(median(mine.map((r) => r.rowsPerCpuSecond)))} | ${Math.round(Math.max(...mine.map((r) => r.peakRssMiB)))} | ${mine.map((r) => Math.round(r.rowsPerCpuSecond)).join(' ')}`,
+      `${build} | ${Math.round(median(mine.map((r) => r.rowsPerSecond)))} | ${Math.round(median(mine.map((r) => r.rowsPerCpuSecond)))} | ${Math.round(Math.max(...mine.map((r) => r.peakRssMiB)))} | ${Math.round(Math.max(...mine.map((r) => r.loopMaxMs)))} | ${mine.map((r) => Math.round(r.rowsPerCpuSecond)).join(' ')}`,
     );
   }
 }

@@ -19,6 +19,9 @@ import type { Plan } from './delivery/state.js';
 import { type FlushDeps, PlanMismatch, writeBatch } from './flush.js';
 import { Abandoned } from './retry.js';
 
+/** Longest stretch of transcoding between two turns of the event loop. */
+const TRANSCODE_SLICE_MS = 10;
+
 export type FlushReason = 'rows' | 'bytes' | 'age' | 'plan' | 'memory' | 'end' | 'shutdown';
 
 export interface PartitionLimits {
@@ -152,10 +155,20 @@ export class PartitionWorker {
     const stopAt = planEnd ?? this.limits.endPosition ?? Infinity;
     this.batch ??= new PartitionBatch(this.topic, this.partition, this.signal, start, this.limits.rules);
     const batch = this.batch;
+    const epoch = this.epoch;
+    let sliceStartedAt = performance.now();
     for (const record of fetched.records) {
       if (record.offset < batch.end) continue; // never twice
       if (record.offset >= stopAt) break;
       await batch.add(record, shapeOf);
+      // A fetch transcodes up to 16 MiB of records: give the event loop back every few milliseconds
+      // (heartbeats, health, inserts finishing) instead of holding it for the whole fetch.
+      if (performance.now() - sliceStartedAt > TRANSCODE_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStartedAt = performance.now();
+      }
+      // A write that ended meanwhile may have thrown this range away: leave everything as it is now.
+      if (this.epoch !== epoch) return undefined;
       batch.end = record.offset + 1;
       if (planEnd === undefined && batch.rowCount >= this.limits.batchRows) return this.close('rows');
       if (planEnd === undefined && batch.byteCount >= this.limits.batchBytes) return this.close('bytes');
