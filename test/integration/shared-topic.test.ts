@@ -73,10 +73,12 @@ test('a topic shared by traces, metrics and logs: every table gets exactly its r
     logs: bySignal['traces']! + bySignal['metrics']! + unroutable,
   };
   await eventually(
-    async () =>
-      Object.entries(expectSkipped).every(
-        ([signal, n]) => writer.metrics.skippedRecords.get({ signal }) === n,
-      ) && writer.metrics.deadLetters.get({ signal: 'traces', reason: 'SIGNAL_UNROUTABLE' }) === unroutable,
+    () =>
+      Promise.resolve(
+        Object.entries(expectSkipped).every(
+          ([signal, n]) => writer.metrics.skippedRecords.get({ signal }) === n,
+        ) && writer.metrics.deadLetters.get({ signal: 'traces', reason: 'SIGNAL_UNROUTABLE' }) === unroutable,
+      ),
     60_000,
     `skipped ${JSON.stringify(expectSkipped)} and 2 dead letters`,
   );

@@ -54,7 +54,7 @@ for (const [name, readers, header, expected] of CASES)
         assert.equal(got.kind, 'dead', `${signal}: ${JSON.stringify(got)}`);
         assert.match((got as { reason: string }).reason, want);
         assert.equal((got as { code: string }).code, 'SIGNAL_UNROUTABLE');
-      } else assert.equal(got.kind, want, `${signal}`);
+      } else assert.equal(got.kind, want, signal);
     });
     // Exactly one reading group claims a record: it writes it or dead-letters it.
     const claims = readers.filter(
