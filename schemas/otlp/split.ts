@@ -243,19 +243,23 @@ function tooLarge(signal: Signal, what: string, size: number, maxBytes: number):
   );
 }
 
-/** An item's trace id as lowercase hex; '' when absent or all zero (the Collector's "empty" id). */
+/**
+ * An item's trace id as lowercase hex; '' when absent or all zero (the Collector's "empty" id). The
+ * first occurrence is taken and the scan stops there (a span's id is its first field): only a
+ * non-canonical encoding repeats the field, where protobuf decoding would keep the last.
+ */
 function traceIdOf(item: Uint8Array, idField: number): string {
   const reader = new WireReader(item);
-  let hex = '';
   while (!reader.done) {
     const { field, wire } = reader.tag();
     if (field === idField && wire === WIRE_LEN) {
       const { start, end } = reader.lengthDelimited();
-      // The last occurrence wins, as protobuf decoding keeps it.
-      hex = item.subarray(start, end).some((b) => b !== 0) ? toHex(item, start, end) : '';
-    } else reader.skip(wire);
+      for (let i = start; i < end; i++) if (item[i] !== 0) return toHex(item, start, end);
+      return '';
+    }
+    reader.skip(wire);
   }
-  return hex;
+  return '';
 }
 
 /** Regroups items per trace id, keeping resource/scope context and first-seen order. */
