@@ -109,8 +109,10 @@ export class PartitionBatch {
   rowCount = 0;
   /** Records of the range another signal's writer claims (writer/route.ts): not kept, not written. */
   skipped = 0;
-  /** Encoded bytes held (bodies), the batch's memory. */
+  /** Encoded bytes held (bodies). */
   byteCount = 0;
+  /** Bytes of the records as fetched, kept beside the bodies (digest, rebuilds, dead letters). */
+  recordBytes = 0;
   /** Row times moved into the allowed window, for the metric. */
   clamped = 0;
   startedAt = 0;
@@ -156,11 +158,13 @@ export class PartitionBatch {
       }
       if (route.kind === 'dead') {
         this.records.push(record);
+        this.recordBytes += value.length;
         this.dead.push({ record, code: route.code, reason: route.reason });
         return;
       }
     }
     this.records.push(record);
+    this.recordBytes += value.length;
     await this.refreshShapes(shapeOf);
     this.seq = this.records.length;
     this.touched.length = 0;

@@ -495,7 +495,7 @@ export const configSchema = {
   ),
   'writer.maxBufferedBytes': int(
     256 * 1024 * 1024,
-    'Encoded bytes all open batches of one signal may hold together; above it the largest is written before more is read.',
+    'Bytes the batches of one signal (being written, open, read ahead) may hold together, records as fetched plus their encoded rows; above it the largest open batch is written before more is read. Writer memory: see docs/operations.md.',
     BATCHING,
     1024 * 1024,
     64 * 1_073_741_824,
