@@ -215,6 +215,7 @@ export async function writeBatch(
       batch.rowCount,
     ),
   );
+  if (batch.skipped > 0) deps.metrics.skippedRecords.inc({ signal: batch.signal }, batch.skipped);
   batchEvent('done recorded', { 'tributary.dead_letters': letters.length });
   return { kind: 'written' };
 }
