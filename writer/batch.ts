@@ -13,6 +13,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingRecord } from '../kafka/port.js';
+import type { DeadLetterCode } from './dlq.js';
 import type { Signal } from '../schemas/otlp/codec.js';
 import { type LogProcessing, logRulesVersion } from './clickstack/rules.js';
 import { RECORD_HEADERS } from '../schemas/topics.js';
@@ -57,7 +58,7 @@ export function ruleVersion(rules: RowRules, signal: Signal): string {
 
 export interface DeadRecord {
   readonly record: IncomingRecord;
-  readonly code: string;
+  readonly code: DeadLetterCode;
   readonly reason: string;
 }
 
