@@ -25,6 +25,7 @@ import { type FlushReason, type PartitionLimits, PartitionWorker } from './parti
 import { initialPosition, onFetchError } from './positions.js';
 import { Abandoned, withRetry } from './retry.js';
 import { signalReadiness } from './readiness.js';
+import { type WorkerDeps, workerDeps } from './worker-deps.js';
 import { startBatchTrace } from './trace.js';
 
 /** Where partitions come from: a consumer group (live) or a fixed list (replay). */
@@ -90,44 +91,26 @@ export class SignalWriter {
     await this.loop;
   }
 
-  private readonly depsCache = new WeakMap<PartitionWorker, { write: FlushDeps; lookup: FlushDeps }>();
+  private readonly depsCache = new WeakMap<PartitionWorker, WorkerDeps>();
 
-  /**
-   * A worker's dependencies, built once per worker: writes give up when the partition is lost or
-   * the stop deadline passed; look-ups also give up as soon as the writer stops (a ClickHouse outage
-   * must not hold a stopping writer).
-   */
+  /** A worker's dependencies (writer/worker-deps.ts), built once per worker. */
   private deps(worker: PartitionWorker, use: 'write' | 'lookup' = 'write'): FlushDeps {
     let cached = this.depsCache.get(worker);
     if (!cached) {
-      const write = this.buildDeps(worker);
-      const lookup: FlushDeps = {
-        ...write,
-        stillOwned: () => {
-          if (this.stopping) throw new Abandoned('writer stopping');
-          write.stillOwned();
+      cached = workerDeps(
+        worker,
+        this.options.deps,
+        ruleVersion(this.options.limits.rules, this.options.signal),
+        {
+          owns: (w) => this.workers.get(w.key) === w,
+          deadline: () => this.deadline,
+          stopping: () => this.stopping,
+          alarm: (key, message) => this.alarms.set(key, message),
         },
-      };
-      cached = { write, lookup };
+      );
       this.depsCache.set(worker, cached);
     }
     return cached[use];
-  }
-
-  private buildDeps(worker: PartitionWorker): FlushDeps {
-    return {
-      ...this.options.deps,
-      // Pinned in plans, from the very rules the batches are built with.
-      ruleVersion: ruleVersion(this.options.limits.rules, this.options.signal),
-      stillOwned: () => {
-        if (this.workers.get(worker.key) !== worker) throw new Abandoned(`partition ${worker.key} revoked`);
-        if (Date.now() > this.deadline) throw new Abandoned('shutdown deadline passed');
-      },
-      onAlarm: (kind, message) => {
-        this.alarms.set(`${worker.key}:${kind}`, message);
-        this.options.deps.metrics.deliveryAlarms.inc({ kind });
-      },
-    };
   }
 
   /** Drops workers of partitions no longer owned (or owned under a new fence) and adds new ones. */
