@@ -2,7 +2,10 @@
  * Interop with the OpenTelemetry Collector's kafkareceiver: records tributary's receiver wrote are read
  * by the Collector (kafkareceiver, `encoding: otlp_proto`) and exported over OTLP/HTTP into a second
  * tributary receiver; the round trip must decode to exactly what the OpenTelemetry JS SDK exported, for
- * traces, logs and metrics. Needs the Collector build (bench/collector/build.sh, run on first use).
+ * traces, logs and metrics. Then keys (bench/lib/interop-keys.ts): the Collector's kafkaexporter and
+ * tributary's receiver, keyed alike, must give every record the same key and partition; that result is
+ * written to bench/results/interop-keys-<date>.{json,md}. Needs the Collector build
+ * (bench/collector/build.sh, run on first use).
  *
  *   npm run interop
  */
@@ -16,6 +19,7 @@ import { readRecords } from '../test/harness/kafka.js';
 import { startTestReceiver } from '../test/harness/receiver.js';
 import { startTestStack } from '../test/harness/stack.js';
 import { COLLECTOR_BINARY, collectorBuilt } from './lib/collector.js';
+import { type KeyCheck, checkKeys } from './lib/interop-keys.js';
 
 const say = (line: string): void => {
   process.stderr.write(`interop: ${line}\n`);
@@ -87,12 +91,53 @@ async function main(): Promise<void> {
         `${signal}: tributary → Kafka → Collector kafkareceiver (otlp_proto) → OTLP/HTTP → tributary: ${same ? 'identical' : 'DIFFERENT'}\n`,
       );
     }
+    const checks = await checkKeys(stack.env['TEST_KAFKA_BROKERS']!.split(','), dir);
+    for (const c of checks) {
+      const same = c.keyDifferences.length === 0 && c.contentDifferences.length === 0;
+      if (!same) failures++;
+      process.stdout.write(
+        `${c.signal} keys: Collector kafkaexporter ${c.collectorRecords} records, tributary ${c.tributaryRecords}: ${same ? 'same keys, partitions and items' : 'DIFFERENT'}\n`,
+      );
+      for (const d of [...c.keyDifferences, ...c.contentDifferences.map((k) => `items differ: ${k}`)])
+        process.stdout.write(`  ${d}\n`);
+    }
+    writeKeyResults(checks);
   } finally {
     collector?.kill('SIGTERM');
     await Promise.allSettled([receiverA.stop(), receiverB.stop()]);
     await stack.stop();
   }
   if (failures > 0) process.exitCode = 1;
+}
+
+function writeKeyResults(checks: readonly KeyCheck[]): void {
+  const date = new Date().toISOString().slice(0, 10);
+  const base = fromRoot('bench', 'results', `interop-keys-${date}`);
+  writeFileSync(`${base}.json`, JSON.stringify({ date, partitions: 7, checks }, null, 2) + '\n');
+  const rows = checks.map(
+    (c) =>
+      `| ${c.signal} | ${c.requests} | ${c.collectorRecords} | ${c.tributaryRecords} | ${c.keyDifferences.length} | ${c.contentDifferences.length} |`,
+  );
+  writeFileSync(
+    `${base}.md`,
+    [
+      `# Record keys: Collector kafkaexporter vs tributary receiver (${date})`,
+      '',
+      '`npm run interop`. The same OTLP/HTTP requests (SDK fixtures, generated load, spans without or with',
+      'an all-zero trace id, mixed-type resource attributes in two orders, a resource without attributes)',
+      'went to the Collector v0.155.0 (otlp receiver → kafkaexporter, `partition_traces_by_id`,',
+      '`partition_{logs,metrics}_by_resource_attributes`, default partitioner) and to tributary',
+      '(`receiver.keyBy=trace-resource`, `receiver.partitioner=fnv1a`), each onto topics of 7 partitions.',
+      'Differences count (key, partition) pairs found on one side only, and keys whose records hold other',
+      'items (compared without proto3 defaults: the Collector re-marshals an absent resource or scope as an',
+      'empty one, and an all-zero trace id as absent).',
+      '',
+      '| signal | requests | Collector records | tributary records | key/partition differences | item differences |',
+      '|---|---|---|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch((err: unknown) => {

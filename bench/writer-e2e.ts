@@ -9,7 +9,8 @@
  *   WRITER_CLIS=old=/path/to/other/dist/cli/main.js node dist/bench/writer-e2e.js
  *       (adds the other build's writer; env ROUNDS=3 RECORDS=400)
  *
- * Profile a writer: WRITER_NODE_OPTIONS=--cpu-prof WRITER_PROFILE_DIR=/tmp/prof (profiles land there).
+ * Profile a writer: WRITER_PROFILE_DIR=/tmp/prof (CPU profiles land there); other Node flags for the
+ * writer: WRITER_NODE_ARGS='--trace-gc'; extra writer settings: WRITER_ENV=TRIBUTARY_X=1,TRIBUTARY_Y=2.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -20,11 +21,13 @@ import { migrate } from '../schemas/migrate.js';
 import { generateLogs, generateTraces } from '../test/fixtures/generate.js';
 import { freshTopics, testKafka } from '../test/harness/kafka.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
-import { cpuSeconds, median, sleep, waitHealthy } from './lib/proc.js';
+import { cpuSeconds, median, peakRssBytes, scrapeMetric, sleep, waitHealthy } from './lib/proc.js';
 
 // Medians need three rounds; a profiling run may take one.
 const ROUNDS = Math.max(process.env['WRITER_PROFILE_DIR'] ? 1 : 3, Number(process.env['ROUNDS'] ?? 3));
-const RECORDS = Number(process.env['RECORDS'] ?? 400);
+// 120 records of 500 items per partition: three full 20,000-row batches each, so no partial batch
+// waits for the flush interval at the end (that wait is the flush policy, not the drain rate).
+const RECORDS = Number(process.env['RECORDS'] ?? 360);
 const ITEMS = 500;
 const SIGNAL = process.env['SIGNAL'] === 'logs' ? 'logs' : 'traces';
 const TABLE = SIGNAL === 'logs' ? 'otel_logs' : 'otel_traces';
@@ -44,6 +47,9 @@ interface Run {
   readonly build: string;
   readonly rowsPerSecond: number;
   readonly rowsPerCpuSecond: number;
+  readonly peakRssMiB: number;
+  /** Largest event-loop delay of the writer since it was ready. */
+  readonly loopMaxMs: number;
 }
 
 async function main(): Promise<void> {
@@ -97,11 +103,18 @@ async function main(): Promise<void> {
         const database = `bench_writer_${build}_${round}_${Date.now()}`;
         await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 10_000 });
         const health = await freePort();
+        const metricsPort = await freePort();
         const fd = openSync(join(logDir, `writer-e2e-${build}-${round}.log`), 'a');
         const profile = process.env['WRITER_PROFILE_DIR'];
         const child = spawn(
           process.execPath,
-          [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), cli, 'writer'],
+          [
+            ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+            // e.g. WRITER_NODE_ARGS=--trace-gc (flags Node refuses in NODE_OPTIONS)
+            ...(process.env['WRITER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+            cli,
+            'writer',
+          ],
           {
             env: {
               PATH: process.env['PATH'] ?? '',
@@ -114,8 +127,15 @@ async function main(): Promise<void> {
               TRIBUTARY_WRITER_GROUP_ID: `bench-${build}-${round}-${Date.now()}`,
               TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
               TRIBUTARY_WRITER_HEALTH_PORT: String(health),
-              TRIBUTARY_WRITER_METRICS_PORT: '0',
+              TRIBUTARY_WRITER_METRICS_PORT: String(metricsPort),
               TRIBUTARY_LOG_LEVEL: 'error',
+              // Extra writer settings for one run, e.g. WRITER_ENV=TRIBUTARY_WRITER_MAX_BUFFERED_BYTES=33554432
+              ...Object.fromEntries(
+                (process.env['WRITER_ENV'] ?? '')
+                  .split(',')
+                  .filter(Boolean)
+                  .map((pair) => pair.split('=') as [string, string]),
+              ),
             },
             stdio: ['ignore', fd, fd],
           },
@@ -125,9 +145,10 @@ async function main(): Promise<void> {
         const spawned = performance.now();
         await waitHealthy(`http://127.0.0.1:${health}/health`);
         const pid = child.pid!;
+        // CPU from the moment the writer is up: start-up excluded, read-ahead before the first rows included.
+        const cpuAtReady = cpuSeconds(pid);
         let firstSeen = 0;
         let firstRows = 0;
-        let cpuAtFirst = 0;
         let written = 0;
         while (written < expected && performance.now() - spawned < 300_000) {
           await sleep(100);
@@ -135,11 +156,14 @@ async function main(): Promise<void> {
           if (written > 0 && firstSeen === 0) {
             firstSeen = performance.now();
             firstRows = written;
-            cpuAtFirst = cpuSeconds(pid);
           }
         }
         const done = performance.now();
         const cpu = cpuSeconds(pid);
+        const peakRssMiB = peakRssBytes(pid) / 2 ** 20;
+        const loopMaxMs =
+          ((await scrapeMetric(`http://127.0.0.1:${metricsPort}/metrics`, 'nodejs_eventloop_delay_max')) ??
+            NaN) * 1000;
         child.kill('SIGTERM');
         await exited;
         if (written !== expected) throw new Error(`${build}: ${written} rows of ${expected}`);
@@ -149,10 +173,12 @@ async function main(): Promise<void> {
           rowsPerSecond: steady
             ? (written - firstRows) / ((done - firstSeen) / 1000)
             : written / ((done - spawned) / 1000),
-          rowsPerCpuSecond: steady ? (written - firstRows) / (cpu - cpuAtFirst) : written / cpu,
+          rowsPerCpuSecond: written / (cpu - cpuAtReady),
+          peakRssMiB,
+          loopMaxMs,
         };
         say(
-          `round ${round + 1} ${build}: ${Math.round(run.rowsPerSecond)} rows/s, ${Math.round(run.rowsPerCpuSecond)} rows/CPU-s`,
+          `round ${round + 1} ${build}: ${Math.round(run.rowsPerSecond)} rows/s, ${Math.round(run.rowsPerCpuSecond)} rows/CPU-s, peak RSS ${Math.round(run.peakRssMiB)} MiB, event loop max ${Math.round(run.loopMaxMs)} ms`,
         );
         runs.push(run);
         await client.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
@@ -162,11 +188,13 @@ async function main(): Promise<void> {
     await stack.stop();
   }
   console.log(`writer alone: ${RECORDS} ${SIGNAL} records of ${ITEMS} items, median of ${ROUNDS} rounds`);
-  console.log('build | rows/s | rows per writer CPU-s | rounds (rows/CPU-s)');
+  console.log(
+    'build | rows/s | rows per writer CPU-s | peak RSS MiB | event loop max ms | rounds (rows/CPU-s)',
+  );
   for (const [build] of CLIS) {
     const mine = runs.filter((r) => r.build === build);
     console.log(
-      `${build} | ${Math.round(median(mine.map((r) => r.rowsPerSecond)))} | ${Math.round(median(mine.map((r) => r.rowsPerCpuSecond)))} | ${mine.map((r) => Math.round(r.rowsPerCpuSecond)).join(' ')}`,
+      `${build} | ${Math.round(median(mine.map((r) => r.rowsPerSecond)))} | ${Math.round(median(mine.map((r) => r.rowsPerCpuSecond)))} | ${Math.round(Math.max(...mine.map((r) => r.peakRssMiB)))} | ${Math.round(Math.max(...mine.map((r) => r.loopMaxMs)))} | ${mine.map((r) => Math.round(r.rowsPerCpuSecond)).join(' ')}`,
     );
   }
 }

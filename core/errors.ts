@@ -93,6 +93,19 @@ export const errorCatalog = {
     grpc: GRPC.INVALID_ARGUMENT,
     summary: 'A Kafka record is not a valid OTLP request; it goes to the DLQ.',
   },
+  RECORD_TOO_LARGE: {
+    retryable: false,
+    http: 413,
+    grpc: GRPC.RESOURCE_EXHAUSTED,
+    summary: "A Kafka record's rows exceed writer.maxRecordEncodedBytes; it goes to the DLQ.",
+  },
+  SIGNAL_UNROUTABLE: {
+    retryable: false,
+    http: 400,
+    grpc: GRPC.INVALID_ARGUMENT,
+    summary:
+      'A record on a topic several signals share has no otelcol.signal header, or one naming no signal that reads the topic; it goes to the DLQ once.',
+  },
   SHUTTING_DOWN: {
     retryable: true,
     http: 503,

@@ -37,11 +37,12 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     log,
     security: kafkaSecurity(config),
   });
-  const topics = SIGNALS.map((s) => topicFor(config, s));
+  const topics = [...new Set(SIGNALS.map((s) => topicFor(config, s)))]; // signals may share a topic
   const publisher = new Publisher({
     kafka,
     topics,
     compression: config['receiver.compression'],
+    partitioner: config['receiver.partitioner'],
     produceTimeoutMs: config['receiver.produceTimeoutMs'],
     maxInflightBytes: config['receiver.maxInflightBytes'],
     maxPartitionBatchBytes: config['receiver.maxRecordBytes'],

@@ -1,8 +1,16 @@
 /**
- * Choosing a record's partition. Keyed records use Kafka's default partitioner (murmur2 of the key,
- * as the Java client and kafkajs compute it), so records keyed by a trace id or a resource hash land
- * where any other Kafka producer would put them; records without a key go round robin.
+ * Choosing a record's partition. Keyed records are hashed by `receiver.partitioner`: murmur2 (Kafka's
+ * Java default, as kafkajs and librdkafka's murmur2 partitioner compute it) or fnv1a (the
+ * OpenTelemetry Collector's default: sticky_key with the sarama_compat hasher), so records keyed by a
+ * trace id or a resource hash land where the other producers on the topic put the same key. Records
+ * without a key go round robin.
+ *
+ * An empty key is a key: it is hashed like any other (franz-go and Sarama hash every non-nil key, and
+ * the Collector sends an empty, non-nil key for items without a trace id); only a null key is keyless.
  */
+import { saramaPartition } from '../schemas/keys.js';
+
+export type PartitionerName = 'murmur2' | 'fnv1a';
 
 /** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as a signed 32-bit integer. */
 export function murmur2(data: Uint8Array): number {
@@ -34,6 +42,11 @@ export function murmur2(data: Uint8Array): number {
 /** The partition Kafka's default partitioner gives a key. */
 export function keyPartition(key: Uint8Array, partitions: number): number {
   return (murmur2(key) & 0x7fffffff) % partitions;
+}
+
+/** The partition function of a `receiver.partitioner` choice. */
+export function keyPartitioner(name: PartitionerName): (key: Uint8Array, partitions: number) => number {
+  return name === 'fnv1a' ? saramaPartition : keyPartition;
 }
 
 /** Round robin per topic for records without a key. */

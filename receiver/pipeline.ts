@@ -4,7 +4,7 @@
  */
 import type { Config } from '../core/config/options.js';
 import { spanEvent, traceProduce } from '../core/telemetry.js';
-import { type Signal, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
+import { type Signal, type SplitMode, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
 import { stampResourceAttribute } from '../schemas/otlp/stamp.js';
 import { RECORD_HEADERS, SIGNALS, topicFor } from '../schemas/topics.js';
 import type { Lease } from './admission.js';
@@ -14,6 +14,25 @@ import { createRateLimiter } from './rate-limit.js';
 
 /** Room for the longest record key (a trace id or a resource hash) when sizing records. */
 const KEY_ALLOWANCE = new Uint8Array(64);
+
+/**
+ * How `receiver.keyBy` splits and keys each signal, as the Collector's kafkaexporter options do:
+ * trace = partition_traces_by_id + partition_logs_by_trace_id; resource =
+ * partition_{logs,metrics}_by_resource_attributes; trace-resource = partition_traces_by_id +
+ * partition_{logs,metrics}_by_resource_attributes (the usual Collector setup).
+ */
+export function splitModes(keyBy: Config['receiver.keyBy']): Record<Signal, SplitMode> {
+  switch (keyBy) {
+    case 'trace':
+      return { traces: 'trace', logs: 'trace', metrics: 'none' };
+    case 'resource':
+      return { traces: 'none', logs: 'resource', metrics: 'resource' };
+    case 'trace-resource':
+      return { traces: 'trace', logs: 'resource', metrics: 'resource' };
+    default:
+      return { traces: 'none', logs: 'none', metrics: 'none' };
+  }
+}
 
 export interface IngestContext {
   /** Non-secret id of the API key that authenticated the request. */
@@ -37,7 +56,7 @@ export interface Pipeline {
 export function createPipeline(config: Config, publisher: Publisher): Pipeline {
   const topics = Object.fromEntries(SIGNALS.map((s) => [s, topicFor(config, s)])) as Record<Signal, string>;
   const region = config['receiver.region'];
-  const keyBy = config['receiver.keyBy'];
+  const modes = splitModes(config['receiver.keyBy']);
   const maxRecordBytes = config['receiver.maxRecordBytes'];
   const limiter = createRateLimiter(
     config['receiver.rateLimitItemsPerSecond'],
@@ -55,12 +74,7 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
           ? stampResourceAttribute(signal, body, 'cloud.region', region)
           : body;
       if (bytes !== body) context.lease?.grow(bytes.length);
-      const mode =
-        keyBy === 'trace' && signal === 'traces'
-          ? 'trace'
-          : keyBy === 'resource' && signal !== 'traces'
-            ? 'resource'
-            : 'none';
+      const mode = modes[signal];
       const headers: Record<string, string> = {
         [RECORD_HEADERS.signal]: signal,
         [RECORD_HEADERS.receivedAt]: String(Date.now()),
@@ -81,11 +95,8 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
       context.lease?.grow(copied);
       const records: OutgoingRecord[] = parts.map((part) => ({
         topic: topics[signal],
-        key: part.traceId
-          ? Buffer.from(part.traceId)
-          : part.resourceHash
-            ? Buffer.from(part.resourceHash)
-            : null,
+        // An empty key (items without a trace id) stays a key: the Collector hashes it too.
+        key: part.key ? Buffer.from(part.key.buffer, part.key.byteOffset, part.key.length) : null,
         value: part.bytes,
         headers,
       }));

@@ -18,7 +18,7 @@ import {
   type KafkaProducer,
   type OutgoingRecord as PartitionedRecord,
 } from '../kafka/port.js';
-import { RoundRobin, keyPartition } from './partitioner.js';
+import { type PartitionerName, RoundRobin, keyPartitioner } from './partitioner.js';
 import { batchOverheadBytes, headerBytes, recordOverheadBytes } from './record-size.js';
 
 /** A record before its partition is chosen. */
@@ -33,6 +33,8 @@ export interface PublisherOptions {
   readonly kafka: KafkaPort;
   readonly topics: readonly string[];
   readonly compression: 'none' | 'gzip';
+  /** How keyed records are hashed to a partition (default murmur2). */
+  readonly partitioner?: PartitionerName;
   readonly produceTimeoutMs: number;
   readonly maxInflightBytes: number;
   readonly maxPartitionBatchBytes: number;
@@ -62,6 +64,7 @@ export class Publisher {
   private readonly admin: KafkaAdmin;
   private partitions = new Map<string, number>();
   private readonly roundRobin = new RoundRobin();
+  private readonly keyPartition: (key: Uint8Array, partitions: number) => number;
   /** Bytes one partition's record batch may hold in one produce call (broker limit and config). */
   private partitionBatchBytes: number;
   /** Halved after MESSAGE_TOO_LARGE, restored step by step after successes. */
@@ -82,6 +85,7 @@ export class Publisher {
     this.producer = this.createProducer();
     this.admin = options.kafka.admin();
     this.partitionBatchBytes = options.maxPartitionBatchBytes;
+    this.keyPartition = keyPartitioner(options.partitioner ?? 'murmur2');
   }
 
   private createProducer(): KafkaProducer {
@@ -187,8 +191,9 @@ export class Publisher {
         'KAFKA_UNAVAILABLE',
         `topic ${record.topic} has no known partitions (does it exist?)`,
       );
-    return record.key
-      ? keyPartition(record.key, partitions)
+    // An empty key is hashed too (see partitioner.ts); only null is keyless.
+    return record.key !== null
+      ? this.keyPartition(record.key, partitions)
       : this.roundRobin.partition(record.topic, partitions);
   }
 

@@ -23,15 +23,21 @@ export function isDlqTopic(topic: string): boolean {
   return topic.endsWith('.dlq');
 }
 
-/** Every topic of a configuration, optionally with their dead-letter topics. */
+/**
+ * Every topic of a configuration, optionally with their dead-letter topics; each once, since
+ * signals may share a topic (records then carry the `otelcol.signal` header the writer routes by).
+ */
 export function topicNames(config: Config, options: { withDlq: boolean }): string[] {
-  const topics = SIGNALS.map((s) => topicFor(config, s));
+  const topics = [...new Set(SIGNALS.map((s) => topicFor(config, s)))];
   return options.withDlq ? [...topics, ...topics.map(dlqTopic)] : topics;
 }
 
 /** Headers a receiver writes on every record. Never secrets. */
 export const RECORD_HEADERS = {
-  /** traces | metrics | logs — as the OpenTelemetry Collector's Kafka exporter writes it. */
+  /**
+   * traces | metrics | logs — as the OpenTelemetry Collector's Kafka exporter writes it (option
+   * signal_header, contrib ≥ v0.160). Writers route records of a shared topic by it (writer/route.ts).
+   */
   signal: 'otelcol.signal',
   /** Milliseconds since the epoch when the receiver accepted the request. */
   receivedAt: 'tributary.received_at',

@@ -13,8 +13,11 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingRecord } from '../kafka/port.js';
+import type { DeadLetterCode } from './dlq.js';
 import type { Signal } from '../schemas/otlp/codec.js';
 import { type LogProcessing, logRulesVersion } from './clickstack/rules.js';
+import { RECORD_HEADERS } from '../schemas/topics.js';
+import { routeRecord } from './route.js';
 import { ByteWriter } from './rowbinary.js';
 import type { TableShape } from './schema.js';
 import {
@@ -35,6 +38,11 @@ export interface RowRules {
   readonly maxRecordBytes: number;
   /** `writer.logProcessing`: the ClickStack collector's log rules, or rows as received. */
   readonly logProcessing: LogProcessing;
+  /**
+   * The signals whose writers read a topic (writer/route.ts), to route records of shared topics by
+   * their `otelcol.signal` header; absent: every record is this batch's signal (DLQ redrive).
+   */
+  readonly readersOf?: (topic: string) => readonly Signal[];
 }
 
 /**
@@ -50,7 +58,7 @@ export function ruleVersion(rules: RowRules, signal: Signal): string {
 
 export interface DeadRecord {
   readonly record: IncomingRecord;
-  readonly code: string;
+  readonly code: DeadLetterCode;
   readonly reason: string;
 }
 
@@ -100,8 +108,12 @@ export class PartitionBatch {
     this.clamped += rows;
   };
   rowCount = 0;
-  /** Encoded bytes held (bodies), the batch's memory. */
+  /** Records of the range another signal's writer claims (writer/route.ts): not kept, not written. */
+  skipped = 0;
+  /** Encoded bytes held (bodies). */
   byteCount = 0;
+  /** Bytes of the records as fetched, kept beside the bodies (digest, rebuilds, dead letters). */
+  recordBytes = 0;
   /** Row times moved into the allowed window, for the metric. */
   clamped = 0;
   startedAt = 0;
@@ -118,8 +130,9 @@ export class PartitionBatch {
     this.end = start;
   }
 
+  /** No record added yet (skipped ones count: a range of only other signals' records is still recorded as done). */
   get empty(): boolean {
-    return this.records.length === 0;
+    return this.records.length === 0 && this.skipped === 0;
   }
 
   /** Hash of (offset, value) of every record, in order: equal for any rebuild of the same range. */
@@ -129,10 +142,30 @@ export class PartitionBatch {
 
   /** Transcodes the record's rows into the (table, day) bodies, or keeps it as a dead letter. */
   async add(record: IncomingRecord, shapeOf: ShapeLookup): Promise<void> {
-    if (this.records.length === 0) this.startedAt = Date.now();
+    if (this.empty) this.startedAt = Date.now();
     const value = record.value ?? Buffer.alloc(0);
-    this.records.push(record);
     this.hash.update(`${record.offset}:${value.length}:`).update(value);
+    if (this.rules.readersOf) {
+      const named = record.headers.get(RECORD_HEADERS.signal);
+      const route = routeRecord({
+        signal: this.signal,
+        topicSignals: this.rules.readersOf(this.topic),
+        // The port keeps one value per header name, so a repeated header shows as its last value.
+        header: named === undefined ? [] : [named.toString('utf8')],
+      });
+      if (route.kind === 'skip') {
+        this.skipped++;
+        return;
+      }
+      if (route.kind === 'dead') {
+        this.records.push(record);
+        this.recordBytes += value.length;
+        this.dead.push({ record, code: route.code, reason: route.reason });
+        return;
+      }
+    }
+    this.records.push(record);
+    this.recordBytes += value.length;
     await this.refreshShapes(shapeOf);
     this.seq = this.records.length;
     this.touched.length = 0;

@@ -2,8 +2,9 @@
  * One signal's writer loop: the group gives partitions, the done state gives positions, one fetch
  * round reads every owned partition that has room, and each partition's batch is written when it
  * is full, old, or reaches the end of its plan — several partitions at once, the loop fetching on
- * while inserts are in flight. Memory is bounded per process: batches hold at most
- * `maxBufferedBytes` of encoded rows together; above it the largest is written before more is read.
+ * (also the next batch of a partition being written: see PartitionWorker) while inserts are in
+ * flight. Memory is bounded per process: batches, written and open, hold at most `maxBufferedBytes`
+ * of encoded rows together; above it the largest open one is written before more is read.
  */
 import type { Logger } from '../core/log.js';
 import { retryTransient, sleep } from '../core/retry.js';
@@ -23,6 +24,8 @@ import type { FlushDeps } from './flush.js';
 import { type FlushReason, type PartitionLimits, PartitionWorker } from './partition.js';
 import { initialPosition, onFetchError } from './positions.js';
 import { Abandoned, withRetry } from './retry.js';
+import { signalReadiness } from './readiness.js';
+import { type WorkerDeps, workerDeps } from './worker-deps.js';
 import { startBatchTrace } from './trace.js';
 
 /** Where partitions come from: a consumer group (live) or a fixed list (replay). */
@@ -88,44 +91,26 @@ export class SignalWriter {
     await this.loop;
   }
 
-  private readonly depsCache = new WeakMap<PartitionWorker, { write: FlushDeps; lookup: FlushDeps }>();
+  private readonly depsCache = new WeakMap<PartitionWorker, WorkerDeps>();
 
-  /**
-   * A worker's dependencies, built once per worker: writes give up when the partition is lost or
-   * the stop deadline passed; look-ups also give up as soon as the writer stops (a ClickHouse outage
-   * must not hold a stopping writer).
-   */
+  /** A worker's dependencies (writer/worker-deps.ts), built once per worker. */
   private deps(worker: PartitionWorker, use: 'write' | 'lookup' = 'write'): FlushDeps {
     let cached = this.depsCache.get(worker);
     if (!cached) {
-      const write = this.buildDeps(worker);
-      const lookup: FlushDeps = {
-        ...write,
-        stillOwned: () => {
-          if (this.stopping) throw new Abandoned('writer stopping');
-          write.stillOwned();
+      cached = workerDeps(
+        worker,
+        this.options.deps,
+        ruleVersion(this.options.limits.rules, this.options.signal),
+        {
+          owns: (w) => this.workers.get(w.key) === w,
+          deadline: () => this.deadline,
+          stopping: () => this.stopping,
+          alarm: (key, message) => this.alarms.set(key, message),
         },
-      };
-      cached = { write, lookup };
+      );
       this.depsCache.set(worker, cached);
     }
     return cached[use];
-  }
-
-  private buildDeps(worker: PartitionWorker): FlushDeps {
-    return {
-      ...this.options.deps,
-      // Pinned in plans, from the very rules the batches are built with.
-      ruleVersion: ruleVersion(this.options.limits.rules, this.options.signal),
-      stillOwned: () => {
-        if (this.workers.get(worker.key) !== worker) throw new Abandoned(`partition ${worker.key} revoked`);
-        if (Date.now() > this.deadline) throw new Abandoned('shutdown deadline passed');
-      },
-      onAlarm: (kind, message) => {
-        this.alarms.set(`${worker.key}:${kind}`, message);
-        this.options.deps.metrics.deliveryAlarms.inc({ kind });
-      },
-    };
   }
 
   /** Drops workers of partitions no longer owned (or owned under a new fence) and adds new ones. */
@@ -173,7 +158,7 @@ export class SignalWriter {
 
   private buffered(): number {
     let bytes = 0;
-    for (const w of this.workers.values()) bytes += w.batch?.byteCount ?? 0;
+    for (const w of this.workers.values()) bytes += w.heldBytes;
     return bytes;
   }
 
@@ -186,7 +171,7 @@ export class SignalWriter {
   private startWrite(worker: PartitionWorker, reason: FlushReason): void {
     if (worker.flushing) return;
     const deps = this.deps(worker);
-    const traced = startBatchTrace(worker.batch, this.options.stateGroup, reason);
+    const traced = startBatchTrace(worker.handOff().batch, this.options.stateGroup, reason);
     worker.flushing = (async () => {
       try {
         const written = await traced.run(() => worker.write(reason, deps));
@@ -211,9 +196,7 @@ export class SignalWriter {
           partition: worker.key,
           err,
         });
-        worker.batch = undefined;
-        worker.checked = false;
-        worker.position = undefined; // re-read from the done state
+        worker.reset(undefined); // re-read from the done state
       } finally {
         worker.flushing = undefined;
       }
@@ -241,18 +224,28 @@ export class SignalWriter {
       }
       const ready: PartitionWorker[] = [];
       for (const worker of this.workers.values()) {
-        if (worker.flushing || worker.stuck || worker.finished) continue;
+        if (worker.stuck || worker.finished) continue;
+        if (worker.flushing) {
+          if (worker.canReadAhead && this.buffered() <= this.options.maxBufferedBytes) ready.push(worker);
+          continue;
+        }
         const deps = this.deps(worker, 'lookup');
         try {
           if (worker.position === undefined)
             worker.position = await withRetry('resume position', deps, () =>
               initialPosition(worker, deps, this.options),
             );
+          if (!worker.checked && worker.batch)
+            await withRetry('read-ahead check', deps, () => worker.verifyReadAhead(deps));
           if (!worker.checked && !worker.batch)
             await withRetry('plan lookup', deps, () => worker.begin(deps));
         } catch (err) {
           if (err instanceof Abandoned) continue;
           throw err;
+        }
+        if (worker.pendingReason) {
+          this.startWrite(worker, worker.pendingReason);
+          continue;
         }
         if (worker.finished) continue;
         ready.push(worker);
@@ -261,18 +254,22 @@ export class SignalWriter {
       // Memory: above the budget, write the largest batch before reading more.
       if (this.buffered() > this.options.maxBufferedBytes) {
         const largest = [...this.workers.values()]
-          .filter((w) => !w.flushing && w.batch && !w.batch.empty && w.plan === undefined)
+          .filter((w) => !w.flushing && w.checked && w.batch && !w.batch.empty && w.plan === undefined)
           .sort((a, b) => b.batch!.byteCount - a.batch!.byteCount)[0];
         if (largest && this.inFlight() < this.options.concurrentPartitions)
           this.startWrite(largest, 'memory');
         await this.waitForAWrite();
         continue;
       }
-      const fetchable = ready.filter((w) => this.inFlight() < this.options.concurrentPartitions || !w.batch);
+      const fetchable = ready.filter(
+        (w) => w.flushing !== undefined || this.inFlight() < this.options.concurrentPartitions || !w.batch,
+      );
       if (fetchable.length === 0) {
         await this.waitForAWrite();
         continue;
       }
+      // A write that ends while this fetch is out may throw its range away (epoch): then the result is dropped.
+      const epochs = new Map(fetchable.map((w) => [w.key, w.epoch]));
       const results = await this.options.source
         .fetch(
           fetchable.map((w) => ({ topic: w.topic, partition: w.partition, position: w.position! })),
@@ -284,12 +281,18 @@ export class SignalWriter {
         });
       for (const fetched of results) {
         const worker = this.workers.get(`${fetched.topic}:${fetched.partition}`);
-        if (!worker || worker.flushing || worker.position === undefined) continue;
-        if (fetched.error) await onFetchError(worker, fetched, this.deps(worker), this.options);
-        else {
-          const reason = await worker.accept(fetched, shapeOf);
-          if (reason) this.startWrite(worker, reason);
+        if (!worker || worker.position === undefined || epochs.get(worker.key) !== worker.epoch) continue;
+        if (fetched.error) {
+          // During a write, a failed read-ahead is dropped: the error is handled once the write is over.
+          if (worker.flushing || worker.writing) worker.reset(worker.writing?.batch.end ?? worker.position);
+          else await onFetchError(worker, fetched, this.deps(worker), this.options);
+          continue;
         }
+        const reason = await worker.accept(fetched, shapeOf);
+        if (!reason) continue;
+        // A full batch read ahead waits for the write before it to succeed and for its check.
+        if (worker.flushing || !worker.checked) worker.pendingReason = reason;
+        else this.startWrite(worker, reason);
       }
       const now = Date.now();
       for (const worker of this.workers.values())
@@ -310,34 +313,24 @@ export class SignalWriter {
       .map((w) => ({
         topic: w.topic,
         partition: w.partition,
-        lag: w.highWatermark - (w.batch?.start ?? w.position!),
+        lag: w.lag,
       }));
   }
 
   readiness(stuckAfterMs: number): { ready: boolean; reason: string } {
-    if (this.failure) return { ready: false, reason: `writer loop stopped: ${this.failure}` };
-    const now = Date.now();
-    if (this.unassignedSince !== undefined && now - this.unassignedSince > stuckAfterMs)
-      return {
-        ready: false,
-        reason: `${this.options.signal}: no partitions from the consumer group for ${Math.round((now - this.unassignedSince) / 1000)} s`,
-      };
-    for (const w of this.workers.values()) {
-      if (w.stuck) return { ready: false, reason: `${w.key}: ${w.stuck}` };
-      const lag = w.lag;
-      if (lag > 0 && now - w.lastProgressAt > stuckAfterMs)
-        return {
-          ready: false,
-          reason: `${w.key}: no progress for ${Math.round((now - w.lastProgressAt) / 1000)} s with ${lag} records waiting`,
-        };
-    }
-    for (const [key, message] of this.alarms) return { ready: false, reason: `${key}: ${message}` };
-    if (!this.stopping && !this.options.ranges && now - this.turnAt > stuckAfterMs)
-      return {
-        ready: false,
-        reason: `${this.options.signal}: consume loop stalled for ${Math.round((now - this.turnAt) / 1000)} s (ClickHouse or Kafka look-ups not answering)`,
-      };
-    return { ready: !this.stopping, reason: `${this.workers.size} partitions` };
+    return signalReadiness(
+      {
+        signal: this.options.signal,
+        failure: this.failure,
+        unassignedSince: this.unassignedSince,
+        turnAt: this.turnAt,
+        alarms: this.alarms,
+        stopping: this.stopping,
+        replay: this.options.ranges !== undefined,
+        workers: [...this.workers.values()],
+      },
+      stuckAfterMs,
+    );
   }
 
   /** Writes what can be written within the deadline, then stops. */
@@ -347,7 +340,13 @@ export class SignalWriter {
     this.stopping = true;
     await this.loop;
     for (const worker of this.workers.values())
-      if (!worker.flushing && worker.batch && !worker.batch.empty && worker.plan === undefined)
+      if (
+        !worker.flushing &&
+        worker.checked &&
+        worker.batch &&
+        !worker.batch.empty &&
+        worker.plan === undefined
+      )
         this.startWrite(worker, 'shutdown');
     const flushing = [...this.workers.values()].map((w) => w.flushing).filter((f) => f !== undefined);
     await Promise.race([Promise.all(flushing), sleep(Math.max(0, deadline - Date.now()))]);

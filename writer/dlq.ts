@@ -1,4 +1,5 @@
 /** Records that can never be written go to `<topic>.dlq` with their bytes, key and headers, plus why. */
+import type { ErrorCode } from '../core/errors.js';
 import type { IncomingRecord, KafkaAdmin, KafkaPort, KafkaProducer, OutgoingRecord } from '../kafka/port.js';
 import { DLQ_HEADERS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, dlqTopic } from '../schemas/topics.js';
 
@@ -16,9 +17,12 @@ function letterBytes(letter: OutgoingRecord): number {
   return size;
 }
 
+export type DeadLetterCode = ErrorCode | `CLICKHOUSE_${number}`;
+
 export interface DeadLetter {
   readonly record: IncomingRecord;
-  readonly code: string;
+  /** From the one error catalog (core/errors.ts), or ClickHouse's own error code when it refused the row. */
+  readonly code: DeadLetterCode;
   readonly reason: string;
 }
 

@@ -123,9 +123,10 @@ async function insertPart(
         });
       } catch (recordErr) {
         if (recordErr instanceof Error && recordErr.name === 'Abandoned') throw recordErr;
+        const code = clickhouseCode(recordErr);
         letters.push({
           record,
-          code: `CLICKHOUSE_${clickhouseCode(recordErr) ?? 'REJECTED'}`,
+          code: code === undefined ? 'CLICKHOUSE_REJECTED' : `CLICKHOUSE_${code}`,
           reason: `${part.table}: ${errorMessage(recordErr)}`,
         });
       }
@@ -215,6 +216,7 @@ export async function writeBatch(
       batch.rowCount,
     ),
   );
+  if (batch.skipped > 0) deps.metrics.skippedRecords.inc({ signal: batch.signal }, batch.skipped);
   batchEvent('done recorded', { 'tributary.dead_letters': letters.length });
   return { kind: 'written' };
 }

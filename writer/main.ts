@@ -3,37 +3,19 @@ import { clickhouseFromConfig } from '../core/clickhouse.js';
 import type { Config } from '../core/config/options.js';
 import { serveHealth } from '../core/health.js';
 import { stopOnSignals } from '../core/lifecycle.js';
-import { TributaryError, errorMessage } from '../core/errors.js';
+import { TributaryError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { retryTransient } from '../core/retry.js';
 import { type SmallServer, serveMetrics } from '../core/metrics.js';
 import { startTelemetry } from '../core/telemetry.js';
 import { createKafka } from '../kafka/create.js';
 import { kafkaSecurity } from '../kafka/security.js';
-import { topicFor } from '../schemas/topics.js';
 import { SignalWriter } from './consume.js';
 import { checkDeliveryTables } from './delivery/preflight.js';
 import { createWriterMetrics } from './metrics.js';
+import { writerTopics } from './route.js';
 import { DeadLetterQueue, signalWriterBase } from './setup.js';
-/**
- * The topics one signal's consumer reads: by default the prefixed topic name; or a configured list
- * where entries starting with ^ are regular expressions (several regions' topics in one writer).
- */
-export function writerTopics(config: Config, signal: 'traces' | 'metrics' | 'logs'): (string | RegExp)[] {
-  const configured = config[`writer.${signal}Topics`];
-  if (configured.length === 0) return [topicFor(config, signal)];
-  return configured.map((topic) => {
-    if (!topic.startsWith('^')) return topic;
-    try {
-      return new RegExp(topic);
-    } catch (err) {
-      throw new TributaryError(
-        'CONFIG_INVALID',
-        `config writer.${signal}Topics: ${topic} is not a valid regular expression (${errorMessage(err)})`,
-      );
-    }
-  });
-}
+export { writerTopics } from './route.js';
 
 export interface RunningWriter {
   readonly healthPort: number;

@@ -32,6 +32,10 @@ export function createWriterMetrics() {
       'tributary_writer_dead_letters_total',
       'Records sent to the DLQ, by signal and reason.',
     ),
+    skippedRecords: registry.counter(
+      'tributary_writer_skipped_records_total',
+      "Records of a shared topic left to another signal's writer (their otelcol.signal header names it), by signal.",
+    ),
     clampedRows: registry.counter(
       'tributary_writer_clamped_rows_total',
       'Rows whose time was outside the window around their Kafka record time and was clamped, by signal.',

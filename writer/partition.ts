@@ -3,6 +3,13 @@
  * writer's own (from the done state), never the consumer client's: after any assignment change a
  * new PartitionWorker starts from the done state, so nothing buffered survives a re-join, an offset
  * already in a batch is never appended twice, and an abandoned batch is simply fetched again.
+ *
+ * Read-ahead: while one batch is being written, the next one is fetched and transcoded, so writer
+ * CPU and ClickHouse's insert overlap. At most one batch is written and one read ahead per
+ * partition. The batch read ahead is checked against plans and done ranges only when the write
+ * before it succeeded (the same moment a batch is checked without read-ahead); if another writer
+ * planned or finished that range meanwhile, or the write before it did not succeed, it is dropped
+ * and its records are fetched again — read-ahead never decides what is written, it only saves time.
  */
 import type { Logger } from '../core/log.js';
 import type { FetchedPartition, GroupFence } from '../kafka/port.js';
@@ -11,6 +18,9 @@ import { PartitionBatch, type RowRules, type ShapeLookup } from './batch.js';
 import type { Plan } from './delivery/state.js';
 import { type FlushDeps, PlanMismatch, writeBatch } from './flush.js';
 import { Abandoned } from './retry.js';
+
+/** Longest stretch of transcoding between two turns of the event loop. */
+const TRANSCODE_SLICE_MS = 10;
 
 export type FlushReason = 'rows' | 'bytes' | 'age' | 'plan' | 'memory' | 'end' | 'shutdown';
 
@@ -29,9 +39,22 @@ export class PartitionWorker {
   batch: PartitionBatch | undefined;
   /** The plan of the batch that starts at `position`, if one was recorded. */
   plan: Plan | undefined;
-  /** Whether the batch beginning at `position` was checked against plans and done ranges yet. */
+  /**
+   * Whether the open batch (or, without one, the batch beginning at `position`) was checked against
+   * plans and done ranges yet. An open batch that is not checked was read ahead during a write.
+   */
   checked = false;
   flushing: Promise<void> | undefined;
+  /** The batch being written, and the plan it follows. */
+  writing: { readonly batch: PartitionBatch; readonly plan: Plan | undefined } | undefined;
+  /** Why the batch read ahead must be written as soon as it is checked. */
+  pendingReason: FlushReason | undefined;
+  /**
+   * Changes whenever the open batch and position are thrown away (a failed or lost write, a
+   * replan, a read-ahead overtaken by another writer): fetches issued before belong to another
+   * range and are dropped.
+   */
+  epoch = 0;
   /** Why this partition stopped (a delivery alarm); undefined while healthy. */
   stuck: string | undefined;
   lastProgressAt = Date.now();
@@ -54,7 +77,47 @@ export class PartitionWorker {
   /** Whether this partition's range (replay) is finished. */
   get finished(): boolean {
     const end = this.limits.endPosition;
-    return end !== undefined && this.position !== undefined && this.position >= end && !this.batch;
+    return (
+      end !== undefined && this.position !== undefined && this.position >= end && !this.batch && !this.writing
+    );
+  }
+
+  /** Whether the next batch may be fetched now, during a write (one batch ahead, not yet full). */
+  get canReadAhead(): boolean {
+    return this.flushing !== undefined && this.position !== undefined && this.pendingReason === undefined;
+  }
+
+  /** Bytes held by the batch being written and the open one: records as fetched and their rows. */
+  get heldBytes(): number {
+    const held = (b: PartitionBatch | undefined): number => (b ? b.byteCount + b.recordBytes : 0);
+    return held(this.writing?.batch) + held(this.batch);
+  }
+
+  /** Throws away the open batch; the position is re-read from `position` (or the done state). */
+  reset(position: number | undefined): void {
+    this.batch = undefined;
+    this.pendingReason = undefined;
+    this.checked = false;
+    this.position = position;
+    this.epoch++;
+  }
+
+  /**
+   * After a successful write, checks the batch read ahead meanwhile: kept when nobody planned or
+   * finished its start, else dropped so `begin` follows what the state says.
+   */
+  async verifyReadAhead(deps: FlushDeps): Promise<void> {
+    const batch = this.batch!;
+    const found = await deps.state.at(this.stream, batch.start);
+    if (found.plan || (found.doneEnd !== undefined && found.doneEnd > batch.start)) {
+      this.log.info('the range read ahead was planned by another writer; reading it again', {
+        partition: this.key,
+        start: batch.start,
+      });
+      this.reset(batch.start);
+      return;
+    }
+    this.checked = true;
   }
 
   /** Looks up the plan and done ranges at the current position; skips ranges already done. */
@@ -72,6 +135,17 @@ export class PartitionWorker {
     }
   }
 
+  /** Moves the open batch to `writing`; the next fetch starts a batch read ahead. */
+  handOff(): { batch: PartitionBatch; plan: Plan | undefined } {
+    const writing = { batch: this.batch!, plan: this.plan };
+    this.writing = writing;
+    this.batch = undefined;
+    this.plan = undefined;
+    this.checked = false;
+    this.pendingReason = undefined;
+    return writing;
+  }
+
   /** Appends a fetch's records; returns why the batch must be written now, if it must. */
   async accept(fetched: FetchedPartition, shapeOf: ShapeLookup): Promise<FlushReason | undefined> {
     if (fetched.highWatermark >= 0) this.highWatermark = fetched.highWatermark;
@@ -81,10 +155,20 @@ export class PartitionWorker {
     const stopAt = planEnd ?? this.limits.endPosition ?? Infinity;
     this.batch ??= new PartitionBatch(this.topic, this.partition, this.signal, start, this.limits.rules);
     const batch = this.batch;
+    const epoch = this.epoch;
+    let sliceStartedAt = performance.now();
     for (const record of fetched.records) {
       if (record.offset < batch.end) continue; // never twice
       if (record.offset >= stopAt) break;
       await batch.add(record, shapeOf);
+      // A fetch transcodes up to 16 MiB of records: give the event loop back every few milliseconds
+      // (heartbeats, health, inserts finishing) instead of holding it for the whole fetch.
+      if (performance.now() - sliceStartedAt > TRANSCODE_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStartedAt = performance.now();
+      }
+      // A write that ended meanwhile may have thrown this range away: leave everything as it is now.
+      if (this.epoch !== epoch) return undefined;
       batch.end = record.offset + 1;
       if (planEnd === undefined && batch.rowCount >= this.limits.batchRows) return this.close('rows');
       if (planEnd === undefined && batch.byteCount >= this.limits.batchBytes) return this.close('bytes');
@@ -103,13 +187,14 @@ export class PartitionWorker {
   /** Records waiting: the high watermark minus where the unwritten part begins (-1: not known yet). */
   get lag(): number {
     if (this.highWatermark < 0 || this.position === undefined) return -1;
-    return this.highWatermark - (this.batch?.start ?? this.position);
+    return this.highWatermark - (this.writing?.batch.start ?? this.batch?.start ?? this.position);
   }
 
   /** Whether the open batch came of age (a batch following a plan waits for the plan's end). */
   aged(now: number): boolean {
     return (
       this.batch !== undefined &&
+      this.checked &&
       !this.batch.empty &&
       this.plan === undefined &&
       now - this.batch.startedAt >= this.limits.flushIntervalMs
@@ -117,38 +202,40 @@ export class PartitionWorker {
   }
 
   /**
-   * Writes the open batch. On success the position moves past it; on 'replan' the batch is dropped
-   * and rebuilt from its start along the winning plan; when abandoned nothing changes in the state.
+   * Writes the batch handed off by `handOff`. On success the batch read ahead meanwhile (if any)
+   * waits for its check; on 'replan' both are dropped and the range is rebuilt from its start along
+   * the winning plan; when abandoned nothing changes in the state.
    */
   async write(reason: FlushReason, deps: FlushDeps): Promise<boolean> {
-    const batch = this.batch;
-    if (!batch || batch.end <= batch.start) return false;
+    const writing = this.writing;
+    if (!writing) return false;
+    const { batch, plan } = writing;
     try {
-      const outcome = await writeBatch(batch, this.stream, this.plan, deps);
+      if (batch.end <= batch.start) return false;
+      const outcome = await writeBatch(batch, this.stream, plan, deps);
       if (outcome.kind === 'replan') {
         this.log.info('another writer planned this range first; rebuilding along its plan', {
           partition: this.key,
           start: batch.start,
           end: outcome.plan.end,
         });
-        this.batch = undefined;
-        this.position = batch.start;
+        this.reset(batch.start);
         this.plan = outcome.plan;
+        this.checked = true;
         return false;
       }
       deps.metrics.batches.inc({ signal: this.signal, reason });
       deps.metrics.batchRows.observe(batch.rowCount);
       deps.metrics.records.inc({ signal: this.signal }, batch.records.length);
       if (batch.clamped > 0) deps.metrics.clampedRows.inc({ signal: this.signal }, batch.clamped);
-      this.batch = undefined;
-      this.plan = undefined;
-      this.checked = false;
-      this.position = batch.end;
+      // Without a batch read ahead, the next one begins where this one ended, still unchecked.
+      if (!this.batch) this.position = batch.end;
       this.lastProgressAt = Date.now();
       return true;
     } catch (err) {
       if (err instanceof PlanMismatch) {
         this.stuck = err.message;
+        this.reset(batch.start);
         deps.metrics.deliveryAlarms.inc({ kind: 'plan_mismatch' });
         this.log.error('partition stopped: a rebuild differs from its plan', {
           partition: this.key,
@@ -157,10 +244,12 @@ export class PartitionWorker {
         return false;
       }
       if (err instanceof Abandoned) {
-        this.batch = undefined;
+        this.reset(this.position);
         return false;
       }
       throw err;
+    } finally {
+      this.writing = undefined;
     }
   }
 }

@@ -82,7 +82,8 @@ export async function onFetchError(
   }
   const offsets = await options.admin.offsets(worker.topic);
   const low = offsets.find((o) => o.partition === worker.partition)?.low ?? 0;
-  const from = worker.position!;
+  // An open batch's records below `low` are gone from Kafka too: the lost range starts with them.
+  const from = worker.batch?.start ?? worker.position!;
   if (low <= from) return;
   await withRetry('done state', deps, () =>
     deps.state.markDone(worker.stream, worker, { start: from, end: low, kind: 'lost' }, 0),
@@ -94,7 +95,5 @@ export async function onFetchError(
     to: low,
     lost: low - from,
   });
-  worker.batch = undefined;
-  worker.position = low;
-  worker.checked = false;
+  worker.reset(low);
 }

@@ -12,6 +12,7 @@ import type { SignalWriterOptions } from './consume.js';
 import { DeliveryState } from './delivery/state.js';
 import { DeadLetterQueue } from './dlq.js';
 import type { WriterMetrics } from './metrics.js';
+import { topicReaders } from './route.js';
 import { SchemaCache } from './schema.js';
 
 export function rowRules(config: Config): RowRules {
@@ -20,6 +21,7 @@ export function rowRules(config: Config): RowRules {
     maxFutureMs: config['writer.maxTimestampFutureMs'],
     maxRecordBytes: config['writer.maxRecordEncodedBytes'],
     logProcessing: config['writer.logProcessing'],
+    readersOf: topicReaders(config),
   };
 }
 

@@ -33,6 +33,8 @@ export interface CollectorOptions {
   readonly grpcPort: number;
   readonly mode: 'durable' | 'batched';
   readonly dir: string;
+  /** Key records as partition_traces_by_id + partition_{logs,metrics}_by_resource_attributes. */
+  readonly keyed?: boolean;
 }
 
 export interface RunningCollector {
@@ -57,6 +59,13 @@ function config(options: CollectorOptions): string {
     `    traces: { topic: "${options.topics.traces}", encoding: otlp_proto }`,
     `    metrics: { topic: "${options.topics.metrics}", encoding: otlp_proto }`,
     `    logs: { topic: "${options.topics.logs}", encoding: otlp_proto }`,
+    ...(options.keyed
+      ? [
+          '    partition_traces_by_id: true',
+          '    partition_logs_by_resource_attributes: true',
+          '    partition_metrics_by_resource_attributes: true',
+        ]
+      : []),
     '    producer: { required_acks: -1, compression: none, max_message_bytes: 1000000 }',
     `    sending_queue: { enabled: ${batched ? 'true' : 'false'} }`,
     'service:',

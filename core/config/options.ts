@@ -159,9 +159,17 @@ export const configSchema = {
 
   // topics
   'topics.prefix': str('', 'Prefix put before every topic name, e.g. a region (`eu1.`).', TOPICS),
-  'topics.traces': str('otlp_spans', 'Topic for traces.', TOPICS),
-  'topics.metrics': str('otlp_metrics', 'Topic for metrics.', TOPICS),
-  'topics.logs': str('otlp_logs', 'Topic for logs (and session replays).', TOPICS),
+  'topics.traces': str(
+    'otlp_spans',
+    "Topic for traces (the Collector's default; set `otlp_traces` to read Rotel's). Signals may share one topic: records are routed by their `otelcol.signal` header.",
+    TOPICS,
+  ),
+  'topics.metrics': str('otlp_metrics', 'Topic for metrics (may be shared, as topics.traces).', TOPICS),
+  'topics.logs': str(
+    'otlp_logs',
+    'Topic for logs and session replays (may be shared, as topics.traces).',
+    TOPICS,
+  ),
 
   // ClickHouse
   'clickhouse.url': str(
@@ -419,8 +427,14 @@ export const configSchema = {
   ),
   'receiver.keyBy': oneOf(
     'none',
-    ['none', 'trace', 'resource'] as const,
-    'Record key: none; trace (spans split per trace, key = trace id); resource (key = hash of resource attributes).',
+    ['none', 'trace', 'resource', 'trace-resource'] as const,
+    "Record keys, the bytes the Collector's kafkaexporter uses: none; trace (spans and log records split per trace, key = the trace id in lowercase hex, empty for none: partition_traces_by_id, partition_logs_by_trace_id); resource (logs and metrics split per resource, key = the 16 bytes of MapHash(resource attributes): partition_{logs,metrics}_by_resource_attributes); trace-resource (traces by trace id, logs and metrics by resource).",
+    RECEIVER,
+  ),
+  'receiver.partitioner': oneOf(
+    'murmur2',
+    ['murmur2', 'fnv1a'] as const,
+    "Partition of a keyed record: murmur2 (Kafka's Java default); fnv1a (the Collector's default sticky_key partitioner with the sarama_compat hasher, |int32(FNV-1a-32(key)) mod n|). Keyless records go round robin.",
     RECEIVER,
   ),
   'receiver.region': str('', 'Region stamped on every record as the `tributary.region` header.', RECEIVER),
@@ -481,7 +495,7 @@ export const configSchema = {
   ),
   'writer.maxBufferedBytes': int(
     256 * 1024 * 1024,
-    'Encoded bytes all open batches of one signal may hold together; above it the largest is written before more is read.',
+    'Bytes the batches of one signal (being written, open, read ahead) may hold together, records as fetched plus their encoded rows; above it the largest open batch is written before more is read. Writer memory: see docs/operations.md.',
     BATCHING,
     1024 * 1024,
     64 * 1_073_741_824,

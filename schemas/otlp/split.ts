@@ -4,20 +4,34 @@
  * own fields; items keep their order; nothing is lost or duplicated. Items are spans, log records
  * or metrics (a metric's data points stay together).
  */
-import { createHash } from 'node:crypto';
 import { TributaryError } from '../../core/errors.js';
+import { readKeyValue } from '../../writer/decode/anyvalue.js';
+import type { Raw } from '../../writer/decode/anyvalue.js';
+import { resourceKey, traceIdKey } from '../keys.js';
 import type { Signal } from './shapes.js';
 import { WIRE_LEN, WireReader, lenFieldSize, toHex, writeVarint } from './wire.js';
 
 export interface SplitPart {
   readonly bytes: Uint8Array;
-  /** lowercase 32-hex trace id when split per trace */
+  /** Lowercase hex trace id of the part when split per trace ('' for items without one). */
   readonly traceId?: string;
-  /** 16-byte hash of the resource attributes (order-independent) when split per resource */
-  readonly resourceHash?: Uint8Array;
+  /**
+   * The record key the OpenTelemetry Collector's kafkaexporter gives this part (schemas/keys.ts):
+   * per trace, the hex trace id as ASCII (empty, not absent, for items without a trace id); per
+   * resource, the 16 bytes of MapHash(resource attributes). Absent when not split by a key.
+   */
+  readonly key?: Uint8Array;
 }
 
+/**
+ * none: one record, or size-bounded parts; trace: one part (or more, by size) per trace id —
+ * spans (`partition_traces_by_id`) or log records (`partition_logs_by_trace_id`); resource: one
+ * per ResourceLogs/ResourceMetrics (`partition_{logs,metrics}_by_resource_attributes`).
+ */
 export type SplitMode = 'none' | 'trace' | 'resource';
+
+/** The field of an item's trace id: Span.trace_id = 1, LogRecord.trace_id = 9. */
+const TRACE_ID_FIELD: Partial<Record<Signal, number>> = { traces: 1, logs: 9 };
 
 interface ScopeGroup {
   /** Encoded fields of the scope container other than its items (scope, schema_url, unknown). */
@@ -229,28 +243,34 @@ function tooLarge(signal: Signal, what: string, size: number, maxBytes: number):
   );
 }
 
-function traceIdOf(span: Uint8Array): string {
-  const reader = new WireReader(span);
+/**
+ * An item's trace id as lowercase hex; '' when absent or all zero (the Collector's "empty" id). The
+ * first occurrence is taken and the scan stops there (a span's id is its first field): only a
+ * non-canonical encoding repeats the field, where protobuf decoding would keep the last.
+ */
+function traceIdOf(item: Uint8Array, idField: number): string {
+  const reader = new WireReader(item);
   while (!reader.done) {
     const { field, wire } = reader.tag();
-    if (field === 1 && wire === WIRE_LEN) {
+    if (field === idField && wire === WIRE_LEN) {
       const { start, end } = reader.lengthDelimited();
-      return end > start ? toHex(span, start, end) : '';
+      for (let i = start; i < end; i++) if (item[i] !== 0) return toHex(item, start, end);
+      return '';
     }
     reader.skip(wire);
   }
   return '';
 }
 
-/** Regroups spans per trace id, keeping resource/scope context and first-seen order. */
-function groupByTrace(resources: readonly ResourceGroup[]): Map<string, ResourceGroup[]> {
+/** Regroups items per trace id, keeping resource/scope context and first-seen order. */
+function groupByTrace(resources: readonly ResourceGroup[], idField: number): Map<string, ResourceGroup[]> {
   const traces = new Map<string, ResourceGroup[]>();
   for (const resource of resources) {
     const perTrace = new Map<string, ResourceGroup>();
     for (const scope of resource.scopes) {
       const scopePerTrace = new Map<string, ScopeGroup>();
       for (const item of scope.items) {
-        const traceId = traceIdOf(item);
+        const traceId = traceIdOf(item, idField);
         let resourceCopy = perTrace.get(traceId);
         if (!resourceCopy) {
           resourceCopy = { header: resource.header, headerSize: resource.headerSize, scopes: [] };
@@ -272,12 +292,9 @@ function groupByTrace(resources: readonly ResourceGroup[]): Map<string, Resource
   return traces;
 }
 
-/**
- * 16 bytes of SHA-256 over the resource's attributes sorted by key (each key and encoded value
- * length-prefixed), so equal attribute sets hash equally whatever their order.
- */
-export function resourceAttributesHash(resource: ResourceGroup): Uint8Array {
-  const pairs: { key: string; value: Uint8Array }[] = [];
+/** The resource's attributes (Resource field 1 of the container, its field 1 entries) in wire order. */
+function resourceAttributes(resource: ResourceGroup): [string, Raw][] {
+  const attributes: [string, Raw][] = [];
   for (const field of resource.header) {
     const reader = new WireReader(field);
     const { field: number, wire } = reader.tag();
@@ -291,29 +308,15 @@ export function resourceAttributesHash(resource: ResourceGroup): Uint8Array {
         continue;
       }
       const kv = attrs.lengthDelimited();
-      const kvReader = new WireReader(field, kv.start, kv.end);
-      let key = '';
-      let value: Uint8Array = new Uint8Array(0);
-      while (!kvReader.done) {
-        const t = kvReader.tag();
-        if (t.wire !== WIRE_LEN) {
-          kvReader.skip(t.wire);
-          continue;
-        }
-        const v = kvReader.lengthDelimited();
-        if (t.field === 1) key = Buffer.from(field.subarray(v.start, v.end)).toString('utf8');
-        else if (t.field === 2) value = field.subarray(v.start, v.end);
-      }
-      pairs.push({ key, value });
+      attributes.push(readKeyValue(field, kv.start, kv.end));
     }
   }
-  pairs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const hash = createHash('sha256');
-  for (const { key, value } of pairs) {
-    const k = Buffer.from(key, 'utf8');
-    hash.update(`${k.length}:`).update(k).update(`${value.length}:`).update(value);
-  }
-  return new Uint8Array(hash.digest().subarray(0, 16));
+  return attributes;
+}
+
+/** The Collector's resource key: MapHash of the resource attributes (order-independent). */
+function resourceAttributesKey(resource: ResourceGroup): Uint8Array {
+  return resourceKey(resourceAttributes(resource));
 }
 
 export function splitRequest(
@@ -324,18 +327,20 @@ export function splitRequest(
 ): SplitPart[] {
   if (mode === 'none' && bytes.length <= maxBytes) return [{ bytes }];
   const resources = parseRequest(bytes);
-  if (mode === 'trace' && signal === 'traces') {
+  const idField = TRACE_ID_FIELD[signal];
+  if (mode === 'trace' && idField !== undefined) {
     const parts: SplitPart[] = [];
-    for (const [traceId, groups] of groupByTrace(resources)) {
-      for (const part of pack(signal, groups, maxBytes)) parts.push({ bytes: part, traceId });
+    for (const [traceId, groups] of groupByTrace(resources, idField)) {
+      const key = traceIdKey(Buffer.from(traceId, 'hex'));
+      for (const part of pack(signal, groups, maxBytes)) parts.push({ bytes: part, traceId, key });
     }
     return parts;
   }
   if (mode === 'resource' && signal !== 'traces') {
     const parts: SplitPart[] = [];
     for (const resource of resources) {
-      const resourceHash = resourceAttributesHash(resource);
-      for (const part of pack(signal, [resource], maxBytes)) parts.push({ bytes: part, resourceHash });
+      const key = resourceAttributesKey(resource);
+      for (const part of pack(signal, [resource], maxBytes)) parts.push({ bytes: part, key });
     }
     return parts;
   }

@@ -210,7 +210,7 @@ test('resource mode hashes resource attributes independently of their order', ()
     1_000_000,
     'resource',
   );
-  assert.equal(a[0]!.resourceHash!.length, 16);
-  assert.deepEqual(a[0]!.resourceHash, b[0]!.resourceHash);
-  assert.notDeepEqual(a[0]!.resourceHash, c[0]!.resourceHash);
+  assert.equal(a[0]!.key!.length, 16);
+  assert.deepEqual(a[0]!.key, b[0]!.key);
+  assert.notDeepEqual(a[0]!.key, c[0]!.key);
 });

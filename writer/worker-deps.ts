@@ -1,0 +1,50 @@
+/**
+ * The dependencies one partition's writes and look-ups run with: writes give up when the partition
+ * is lost or the stop deadline passed; look-ups also give up as soon as the writer stops (a
+ * ClickHouse outage must not hold a stopping writer).
+ */
+import type { FlushDeps } from './flush.js';
+import type { PartitionWorker } from './partition.js';
+import { Abandoned } from './retry.js';
+
+export interface WorkerDeps {
+  readonly write: FlushDeps;
+  readonly lookup: FlushDeps;
+}
+
+/** What the signal's loop tells about itself. */
+export interface LoopView {
+  owns(worker: PartitionWorker): boolean;
+  deadline(): number;
+  stopping(): boolean;
+  alarm(key: string, message: string): void;
+}
+
+export function workerDeps(
+  worker: PartitionWorker,
+  base: Omit<FlushDeps, 'stillOwned' | 'ruleVersion'>,
+  /** Pinned in plans, from the very rules the batches are built with. */
+  ruleVersion: string,
+  loop: LoopView,
+): WorkerDeps {
+  const write: FlushDeps = {
+    ...base,
+    ruleVersion,
+    stillOwned: () => {
+      if (!loop.owns(worker)) throw new Abandoned(`partition ${worker.key} revoked`);
+      if (Date.now() > loop.deadline()) throw new Abandoned('shutdown deadline passed');
+    },
+    onAlarm: (kind, message) => {
+      loop.alarm(`${worker.key}:${kind}`, message);
+      base.metrics.deliveryAlarms.inc({ kind });
+    },
+  };
+  const lookup: FlushDeps = {
+    ...write,
+    stillOwned: () => {
+      if (loop.stopping()) throw new Abandoned('writer stopping');
+      write.stillOwned();
+    },
+  };
+  return { write, lookup };
+}
