@@ -8,6 +8,7 @@
  *   npm run bench:receiver                                  every case, 3 rounds of 5 s
  *   npm run bench:receiver -- --cases http-logs,grpc-traces --rounds 3 --seconds 5
  *   npm run bench:receiver -- --profile /tmp/prof --no-collector   node --cpu-prof on our receiver
+ *   npm run bench:receiver -- --node-options=--trace-gc    other node flags for our receiver (its log is kept)
  *
  * Cases: http-traces, http-logs, http-metrics, grpc-traces. Writes nothing under bench/results.
  */
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '5' },
     clients: { type: 'string', default: process.env['BENCH_CLIENTS'] ?? '8' },
     profile: { type: 'string' },
+    'node-options': { type: 'string', default: '' },
     'no-collector': { type: 'boolean', default: false },
   },
 });
@@ -76,7 +78,7 @@ async function runCase(target: Target, which: Case, bodies: Uint8Array[]): Promi
   else {
     const grpc = grpcSender(`127.0.0.1:${target.grpc}`, signal);
     send = grpc.send;
-    close = grpc.close;
+    close = () => grpc.close();
   }
   const before = cpuSeconds(target.pid);
   const result = await closedLoop(send, bodies, ITEMS, clients, seconds);
@@ -109,6 +111,10 @@ async function main(): Promise<void> {
     const ports = { http: await freePort(), grpc: await freePort(), health: await freePort() };
     const metricsPort = await freePort();
     if (args.profile) mkdirSync(args.profile, { recursive: true });
+    // Kept after the run when node options were given (e.g. --trace-gc writes there).
+    const receiverLog = args['node-options']
+      ? join(tmpdir(), `bench-receiver-${process.pid}.log`)
+      : join(root, 'receiver.log');
     const child = spawnTributary(
       'receiver',
       {
@@ -119,9 +125,12 @@ async function main(): Promise<void> {
         TRIBUTARY_RECEIVER_HEALTH_PORT: String(ports.health),
         TRIBUTARY_RECEIVER_METRICS_PORT: String(metricsPort),
         TRIBUTARY_LOG_LEVEL: 'error',
-        ...(args.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${args.profile}` } : {}),
+        NODE_OPTIONS: [
+          args['node-options'],
+          args.profile ? `--cpu-prof --cpu-prof-dir=${args.profile}` : '',
+        ].join(' '),
       },
-      join(root, 'receiver.log'),
+      receiverLog,
     );
     children.push(child);
     await waitHealthy(`http://127.0.0.1:${ports.health}/ready`);

@@ -88,3 +88,83 @@ test('invalid UTF-8 in a string is refused, valid multibyte text accepted', () =
   assert.throws(() => fastWalk(request([0x61, 0xc3, 0x28]), requestShapes.logs, MAX_DEPTH));
   assert.throws(() => walkWithPaths('logs', request([0x61, 0xc3, 0x28])), /invalid UTF-8/);
 });
+
+/** A length-delimited field (one-byte tag, lengths of any size). */
+function field(number: number, body: number[]): number[] {
+  const length: number[] = [];
+  let n = body.length;
+  while (n >= 0x80) {
+    length.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  length.push(n);
+  return [(number << 3) | 2, ...length, ...body];
+}
+
+/** A logs request whose one resource carries the given KeyValue bytes as its attribute. */
+function logsWithAttribute(keyValue: number[]): Uint8Array {
+  return Uint8Array.from(field(1, field(1, field(1, keyValue))));
+}
+
+test('attribute walkers agree with the path-keeping walk: every value kind, unknown fields, depth', () => {
+  const key = field(1, [...Buffer.from('k')]);
+  const anyValues: [string, number[]][] = [
+    ['string', field(1, [...Buffer.from('v')])],
+    ['bool', [0x10, 1]],
+    ['int (multi-byte varint)', [0x18, 0xff, 0xff, 0x03]],
+    ['double', [0x21, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f]],
+    ['bytes', field(7, [0xff, 0xfe, 0x00])],
+    ['array', field(5, field(1, [0x18, 7]))],
+    ['kvlist', field(6, field(1, [...key, ...field(2, [0x10, 1])]))],
+    ['unknown varint field', [0x40, 1]],
+    ['unknown length field', field(9, [1, 2, 3])],
+    ['string with the wrong wire type', [0x08, 1]],
+    ['double truncated', [0x21, 0, 0, 0]],
+    ['bool with the wrong wire type', field(2, [1])],
+    ['field number 0', [0x00, 1]],
+  ];
+  for (const [name, anyValue] of anyValues)
+    for (const keyValue of [
+      [...key, ...field(2, anyValue)],
+      [...field(2, anyValue), ...key, 0x18, 1], // value first, then an unknown varint field
+    ]) {
+      const bytes = logsWithAttribute(keyValue);
+      const fast = verdict(() => fastWalk(bytes, requestShapes.logs, MAX_DEPTH));
+      assert.equal(
+        fast,
+        verdict(() => walkWithPaths('logs', bytes)),
+        name,
+      );
+    }
+  // Arrays in arrays around the depth limit: both walks refuse from the same depth on.
+  let refusedFrom: number | undefined;
+  for (let depth = 1; depth <= 40; depth++) {
+    let value = field(1, [...Buffer.from('leaf')]);
+    for (let i = 0; i < depth; i++) value = field(5, field(1, value));
+    const bytes = logsWithAttribute([...key, ...field(2, value)]);
+    const fast = verdict(() => fastWalk(bytes, requestShapes.logs, MAX_DEPTH));
+    assert.equal(
+      fast,
+      verdict(() => walkWithPaths('logs', bytes)),
+      `depth ${depth}`,
+    );
+    if (fast === 'invalid') refusedFrom ??= depth;
+  }
+  assert.ok(refusedFrom !== undefined && refusedFrom < 40, 'nesting past MAX_DEPTH is refused');
+});
+
+test('strings of every length are checked for UTF-8 wherever the first non-ASCII byte is', () => {
+  const key = field(1, [...Buffer.from('k')]);
+  for (const length of [1, 7, 8, 9, 15, 16, 17, 63, 200, 511, 512, 513, 2000])
+    for (const at of [0, length >> 1, length - 1]) {
+      const text = new Array<number>(length).fill(0x61);
+      text[at] = 0xc3; // a lead byte without its continuation: invalid
+      const bad = logsWithAttribute([...key, ...field(2, field(1, text))]);
+      assert.throws(() => fastWalk(bad, requestShapes.logs, MAX_DEPTH), `length ${length}, at ${at}`);
+      if (at + 1 < length) {
+        text[at + 1] = 0xa9; // é: valid
+        const good = logsWithAttribute([...key, ...field(2, field(1, text))]);
+        assert.equal(fastWalk(good, requestShapes.logs, MAX_DEPTH), 0, `length ${length}, at ${at}`);
+      }
+    }
+});
