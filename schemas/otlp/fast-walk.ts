@@ -8,98 +8,26 @@
  * runs only after this one failed, to name the broken field.
  */
 import { isUtf8 } from 'node:buffer';
-import { AnyValue, type FieldKind, KeyValue, type MessageShape } from './shapes.js';
+import {
+  type Compiled,
+  I32,
+  I64,
+  ID,
+  MESSAGE,
+  PACKED_I64,
+  PACKED_VARINT,
+  STRING,
+  UNKNOWN,
+  VARINT,
+  child,
+  compile,
+} from './fast-walk-tables.js';
+import { AnyValue, KeyValue, type MessageShape } from './shapes.js';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './wire.js';
-
-// Field codes in the compiled tables (plain numbers: they index typed arrays).
-const UNKNOWN = 0;
-const VARINT = 1;
-const I64 = 2;
-const I32 = 3;
-const STRING = 4;
-const BYTES = 5;
-const ID = 6;
-const PACKED_VARINT = 7;
-const PACKED_I64 = 8;
-const MESSAGE = 9;
-
-interface Compiled {
-  readonly codes: Uint8Array;
-  /** Required length of id fields (or 0 = empty allowed too). */
-  readonly idLength: Uint8Array;
-  /** Child message shapes, compiled on first use (shapes refer to each other recursively). */
-  readonly children: (Compiled | undefined)[];
-  readonly childKinds: (FieldKind | undefined)[];
-  readonly isItem: Uint8Array;
-}
 
 /** Thrown by the fast walk; the caller re-walks with paths for the message. */
 export class FastWalkFailure extends Error {}
 const FAIL = new FastWalkFailure('invalid');
-
-const compiledByShape = new WeakMap<MessageShape, Compiled>();
-const compiledByKind = new WeakMap<FieldKind, Compiled>();
-
-function compile(shape: MessageShape): Compiled {
-  const cached = compiledByShape.get(shape);
-  if (cached) return cached;
-  const size = Math.max(0, ...shape.keys()) + 1;
-  const compiled: Compiled = {
-    codes: new Uint8Array(size),
-    idLength: new Uint8Array(size),
-    children: new Array<Compiled | undefined>(size),
-    childKinds: new Array<FieldKind | undefined>(size),
-    isItem: new Uint8Array(size),
-  };
-  compiledByShape.set(shape, compiled);
-  for (const [number, { kind }] of shape) {
-    switch (kind.t) {
-      case 'varint':
-        compiled.codes[number] = VARINT;
-        break;
-      case 'i64':
-        compiled.codes[number] = I64;
-        break;
-      case 'i32':
-        compiled.codes[number] = I32;
-        break;
-      case 'string':
-        compiled.codes[number] = STRING;
-        break;
-      case 'bytes':
-        compiled.codes[number] = BYTES;
-        break;
-      case 'id':
-        compiled.codes[number] = ID;
-        compiled.idLength[number] = kind.n;
-        break;
-      case 'packed':
-        compiled.codes[number] = kind.element === 'varint' ? PACKED_VARINT : PACKED_I64;
-        break;
-      case 'message': {
-        compiled.codes[number] = MESSAGE;
-        compiled.isItem[number] = kind.item ? 1 : 0;
-        compiled.childKinds[number] = kind;
-        break;
-      }
-    }
-  }
-  return compiled;
-}
-
-/** Compiles a child shape on first use. Child shapes may be built by a function on each call
- * (resource containers), so they are cached per field kind. */
-function child(parent: Compiled, field: number): Compiled {
-  const kind = parent.childKinds[field]!;
-  let compiled = compiledByKind.get(kind);
-  if (!compiled) {
-    if (kind.t !== 'message') throw new Error('not a message field');
-    compiled = compile(kind.shape());
-    compiledByKind.set(kind, compiled);
-  }
-  parent.children[field] = compiled;
-  return compiled;
-}
 
 let cursor = 0;
 /** A view of the request being walked, for reading four bytes at a time. */
@@ -304,4 +232,83 @@ export function fastWalk(bytes: Uint8Array, shape: MessageShape, maxDepth: numbe
   } finally {
     view = NO_VIEW; // the request's memory is not kept alive by the walker
   }
+}
+
+interface Yielding {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly maxDepth: number;
+  readonly sliceBytes: number;
+  readonly pause: () => Promise<void>;
+  /** Bytes walked since the last pause. */
+  walked: number;
+}
+
+/**
+ * The same walk (same verdict, same items) for large requests, in slices of about `sliceBytes`
+ * with `pause()` awaited between them, so validating a request of many megabytes does not hold the
+ * event loop for its whole length. A message field longer than a slice is descended into here;
+ * anything shorter is walked at once by the synchronous walk. Other requests may be walked during a
+ * pause, so the cursor and view are set again before every synchronous part.
+ */
+export async function fastWalkYielding(
+  bytes: Uint8Array,
+  shape: MessageShape,
+  maxDepth: number,
+  sliceBytes: number,
+  pause: () => Promise<void>,
+): Promise<number> {
+  const state: Yielding = {
+    bytes,
+    view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    maxDepth,
+    sliceBytes,
+    pause,
+    walked: 0,
+  };
+  return walkYielding(state, 0, bytes.length, compile(shape), 0);
+}
+
+async function walkYielding(
+  state: Yielding,
+  start: number,
+  end: number,
+  shape: Compiled,
+  depth: number,
+): Promise<number> {
+  if (depth > state.maxDepth) throw FAIL;
+  const b = state.bytes;
+  let pos = start;
+  let items = 0;
+  while (pos < end) {
+    if (state.walked >= state.sliceBytes) {
+      state.walked = 0;
+      await state.pause();
+    }
+    cursor = pos;
+    view = state.view;
+    try {
+      const key = varint(b, end);
+      const field = key <= 0xffffffff ? key >>> 3 : Math.floor(key / 8);
+      const code = field !== 0 && field < shape.codes.length ? shape.codes[field]! : UNKNOWN;
+      if (code === MESSAGE && (key & 7) === WIRE_LEN) {
+        const afterTag = cursor;
+        const stop = lengthEnd(b, end);
+        if (stop - cursor > state.sliceBytes) {
+          if (shape.isItem[field]) items++;
+          const inner = shape.children[field] ?? child(shape, field);
+          items += await walkYielding(state, cursor, stop, inner, depth + 1);
+          pos = stop;
+          continue;
+        }
+        cursor = afterTag; // short enough: the synchronous walk reads its length again
+      }
+      items += walkField(b, end, shape, key, depth, state.maxDepth);
+      state.walked += cursor - pos;
+      pos = cursor;
+    } finally {
+      view = NO_VIEW;
+    }
+  }
+  return items;
 }

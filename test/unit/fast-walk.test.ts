@@ -5,9 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fastWalk } from '../../schemas/otlp/fast-walk.js';
+import { fastWalk, fastWalkYielding } from '../../schemas/otlp/fast-walk.js';
 import { requestShapes, type Signal } from '../../schemas/otlp/shapes.js';
-import { MAX_DEPTH, walkWithPaths } from '../../schemas/otlp/validate.js';
+import {
+  MAX_DEPTH,
+  validateRequest,
+  validateRequestYielding,
+  walkWithPaths,
+} from '../../schemas/otlp/validate.js';
 import { generateLogs, generateMetrics, generateTraces, seededRandom } from '../fixtures/generate.js';
 
 const CASES = Number(process.env['FUZZ_CASES'] ?? 3000);
@@ -167,4 +172,60 @@ test('strings of every length are checked for UTF-8 wherever the first non-ASCII
         assert.equal(fastWalk(good, requestShapes.logs, MAX_DEPTH), 0, `length ${length}, at ${at}`);
       }
     }
+});
+
+async function verdictAsync(run: () => Promise<number>): Promise<number | 'invalid'> {
+  try {
+    return await run();
+  } catch {
+    return 'invalid';
+  }
+}
+
+test('the yielding walk gives the synchronous verdict, with other walks running in its pauses', async () => {
+  const random = seededRandom(7);
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  const cases: [Signal, Uint8Array][] = [...seeds];
+  for (let i = 0; i < 600; i++) {
+    const [signal, seed] = seeds[i % seeds.length]!;
+    cases.push([signal, mutate(random, seed)]);
+  }
+  // Two at a time with tiny slices: every message is descended into and paused in, and the
+  // other walk moves the shared cursor meanwhile.
+  for (let i = 0; i < cases.length; i += 2) {
+    const pair = cases.slice(i, i + 2);
+    const slow = await Promise.all(
+      pair.map(([signal, bytes]) =>
+        verdictAsync(() => fastWalkYielding(bytes, requestShapes[signal], MAX_DEPTH, 16, turn)),
+      ),
+    );
+    pair.forEach(([signal, bytes], j) =>
+      assert.equal(
+        slow[j],
+        verdict(() => fastWalk(bytes, requestShapes[signal], MAX_DEPTH)),
+        `case ${i + j}`,
+      ),
+    );
+  }
+});
+
+test('a large request is validated a slice per event-loop turn, with the same shape', async () => {
+  const bytes = generateTraces({ seed: 9, resources: 1, scopesPerResource: 1, itemsPerScope: 20_000 });
+  assert.ok(bytes.length > 6 * 1024 * 1024, `${bytes.length} bytes`);
+  let turns = 0;
+  let ticking = true;
+  const tick = (): void => {
+    turns++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const shape = await validateRequestYielding('traces', bytes, 1024 * 1024);
+  ticking = false;
+  assert.deepEqual(shape, validateRequest('traces', bytes));
+  assert.equal(shape.items, 20_000);
+  // One resource, one scope, 20k spans: the walk descends into both and pauses between slices.
+  assert.ok(turns >= 5, `the event loop turned ${turns} times during validation`);
+  const broken = new Uint8Array(bytes);
+  broken[broken.length - 3] = 0xff; // inside the last span
+  await assert.rejects(validateRequestYielding('traces', broken, 1024 * 1024), /invalid OTLP traces/);
 });
