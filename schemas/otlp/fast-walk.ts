@@ -190,37 +190,72 @@ const TAG_INT = (3 << 3) | WIRE_VARINT;
 const TAG_DOUBLE = (4 << 3) | WIRE_I64;
 const TAG_BYTES = (7 << 3) | WIRE_LEN;
 
+// The usual case is read with a local position (one-byte tags and lengths); anything else sets
+// the cursor and goes through the generic code.
 function walkKeyValue(b: Uint8Array, end: number, depth: number, maxDepth: number): void {
   if (depth > maxDepth) throw FAIL;
-  while (cursor < end) {
-    const key = varint(b, end);
-    if (key === TAG_KEY) {
-      const stop = lengthEnd(b, end);
-      if (!validUtf8(b, cursor, stop)) throw FAIL;
-      cursor = stop;
-    } else if (key === TAG_VALUE) {
+  let pos = cursor;
+  while (pos < end) {
+    const key = b[pos]!;
+    if ((key === TAG_KEY || key === TAG_VALUE) && pos + 1 < end && b[pos + 1]! < 0x80) {
+      const start = pos + 2;
+      const stop = start + b[pos + 1]!;
+      if (stop > end) throw FAIL;
+      if (key === TAG_KEY) {
+        if (!validUtf8(b, start, stop)) throw FAIL;
+      } else {
+        cursor = start;
+        walkAnyValue(b, stop, depth + 1, maxDepth);
+      }
+      pos = stop;
+      continue;
+    }
+    cursor = pos;
+    const tag = varint(b, end);
+    if (tag === TAG_VALUE) {
       const stop = lengthEnd(b, end);
       walkAnyValue(b, stop, depth + 1, maxDepth);
       cursor = stop;
-    } else walkField(b, end, keyValue, key, depth, maxDepth);
+    } else walkField(b, end, keyValue, tag, depth, maxDepth);
+    pos = cursor;
   }
+  cursor = pos;
 }
 
 function walkAnyValue(b: Uint8Array, end: number, depth: number, maxDepth: number): void {
   if (depth > maxDepth) throw FAIL;
-  while (cursor < end) {
-    const key = varint(b, end);
-    if (key === TAG_KEY) {
+  let pos = cursor;
+  while (pos < end) {
+    const key = b[pos]!;
+    if (pos + 1 < end && b[pos + 1]! < 0x80) {
+      if (key === TAG_KEY || key === TAG_BYTES) {
+        const start = pos + 2;
+        const stop = start + b[pos + 1]!;
+        if (stop > end) throw FAIL;
+        if (key === TAG_KEY && !validUtf8(b, start, stop)) throw FAIL;
+        pos = stop;
+        continue;
+      }
+      if (key === TAG_BOOL || key === TAG_INT) {
+        pos += 2;
+        continue;
+      }
+    }
+    cursor = pos;
+    const tag = varint(b, end);
+    if (tag === TAG_KEY) {
       const stop = lengthEnd(b, end);
       if (!validUtf8(b, cursor, stop)) throw FAIL;
       cursor = stop;
-    } else if (key === TAG_BOOL || key === TAG_INT) varint(b, end);
-    else if (key === TAG_DOUBLE) {
+    } else if (tag === TAG_BOOL || tag === TAG_INT) varint(b, end);
+    else if (tag === TAG_DOUBLE) {
       cursor += 8;
       if (cursor > end) throw FAIL;
-    } else if (key === TAG_BYTES) cursor = lengthEnd(b, end);
-    else walkField(b, end, anyValue, key, depth, maxDepth);
+    } else if (tag === TAG_BYTES) cursor = lengthEnd(b, end);
+    else walkField(b, end, anyValue, tag, depth, maxDepth);
+    pos = cursor;
   }
+  cursor = pos;
 }
 
 /** Item count of a valid request; throws FastWalkFailure for anything malformed. */
