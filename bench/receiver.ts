@@ -8,11 +8,13 @@
  *   npm run bench:receiver                                  every case, 3 rounds of 5 s
  *   npm run bench:receiver -- --cases http-logs,grpc-traces --rounds 3 --seconds 5
  *   npm run bench:receiver -- --profile /tmp/prof --no-collector   node --cpu-prof on our receiver
+ *   npm run bench:receiver -- --compare /path/to/other/checkout   its receiver (built) in the same rounds
  *   npm run bench:receiver -- --node-options=--trace-gc    other node flags for our receiver (its log is kept)
  *
  * Cases: http-traces, http-logs, http-metrics, grpc-traces. Writes nothing under bench/results.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +41,8 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     'node-options': { type: 'string', default: '' },
     'no-collector': { type: 'boolean', default: false },
+    /** Another checkout (built) whose receiver runs in the same rounds: before/after in one run. */
+    compare: { type: 'string' },
   },
 });
 const cases = args.cases.split(',').map((c) => {
@@ -89,6 +93,13 @@ async function runCase(target: Target, which: Case, bodies: Uint8Array[]): Promi
   return result.items / cpu;
 }
 
+interface System {
+  readonly name: string;
+  readonly target: Target;
+  /** Our receivers' metrics port (event-loop delay); none for the Collector. */
+  readonly metricsPort?: number;
+}
+
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'tributary-bench-receiver-'));
   const kafka = await startKafka({
@@ -107,35 +118,35 @@ async function main(): Promise<void> {
     rmSync(root, { recursive: true, force: true });
   };
   cleanUpOnSignals(stopAll);
-  try {
+  if (args.profile) mkdirSync(args.profile, { recursive: true });
+  const startOurs = async (name: string, checkout?: string): Promise<System> => {
     const ports = { http: await freePort(), grpc: await freePort(), health: await freePort() };
     const metricsPort = await freePort();
-    if (args.profile) mkdirSync(args.profile, { recursive: true });
+    const env = {
+      TRIBUTARY_KAFKA_BROKERS: kafka.brokers.join(','),
+      TRIBUTARY_TOPICS_PREFIX: (await freshTopics(6)).prefix,
+      TRIBUTARY_RECEIVER_HTTP_PORT: String(ports.http),
+      TRIBUTARY_RECEIVER_GRPC_PORT: String(ports.grpc),
+      TRIBUTARY_RECEIVER_HEALTH_PORT: String(ports.health),
+      TRIBUTARY_RECEIVER_METRICS_PORT: String(metricsPort),
+      TRIBUTARY_LOG_LEVEL: 'error',
+      NODE_OPTIONS: [
+        args['node-options'],
+        args.profile ? `--cpu-prof --cpu-prof-dir=${args.profile}` : '',
+      ].join(' '),
+    };
     // Kept after the run when node options were given (e.g. --trace-gc writes there).
-    const receiverLog = args['node-options']
-      ? join(tmpdir(), `bench-receiver-${process.pid}.log`)
-      : join(root, 'receiver.log');
-    const child = spawnTributary(
-      'receiver',
-      {
-        TRIBUTARY_KAFKA_BROKERS: kafka.brokers.join(','),
-        TRIBUTARY_TOPICS_PREFIX: (await freshTopics(6)).prefix,
-        TRIBUTARY_RECEIVER_HTTP_PORT: String(ports.http),
-        TRIBUTARY_RECEIVER_GRPC_PORT: String(ports.grpc),
-        TRIBUTARY_RECEIVER_HEALTH_PORT: String(ports.health),
-        TRIBUTARY_RECEIVER_METRICS_PORT: String(metricsPort),
-        TRIBUTARY_LOG_LEVEL: 'error',
-        NODE_OPTIONS: [
-          args['node-options'],
-          args.profile ? `--cpu-prof --cpu-prof-dir=${args.profile}` : '',
-        ].join(' '),
-      },
-      receiverLog,
-    );
+    const log = args['node-options']
+      ? join(tmpdir(), `bench-receiver-${process.pid}-${name}.log`)
+      : join(root, `${name}.log`);
+    const child = checkout ? spawnCheckout(checkout, env, log) : spawnTributary('receiver', env, log);
     children.push(child);
     await waitHealthy(`http://127.0.0.1:${ports.health}/ready`);
-    const ours: Target = { pid: child.process.pid!, http: ports.http, grpc: ports.grpc };
-    let theirs: Target | undefined;
+    return { name, target: { pid: child.process.pid!, http: ports.http, grpc: ports.grpc }, metricsPort };
+  };
+  try {
+    const systems: System[] = [await startOurs('tributary')];
+    if (args.compare) systems.push(await startOurs('compared', args.compare));
     if (!args['no-collector']) {
       if (!collectorBuilt()) throw new Error('the Collector is not built: run `npm run bench` once');
       const topics = await freshTopics(6);
@@ -148,7 +159,7 @@ async function main(): Promise<void> {
         mode: 'durable',
         dir: root,
       });
-      theirs = { pid: collector.process.pid!, ...collectorPorts };
+      systems.push({ name: 'collector', target: { pid: collector.process.pid!, ...collectorPorts } });
     }
     const bodies = {
       traces: bodiesFor('traces', 16),
@@ -156,56 +167,66 @@ async function main(): Promise<void> {
       metrics: bodiesFor('metrics', 16),
     };
     const figures = new Map<string, number[]>();
-    const note = (key: string, value: number): void => {
-      figures.set(key, [...(figures.get(key) ?? []), value]);
-    };
     for (let round = 1; round <= rounds; round++)
       for (const which of cases) {
         const signalBodies = bodies[which.split('-')[1] as Signal];
-        const ourFigure = await runCase(ours, which, signalBodies);
-        note(`tributary ${which}`, ourFigure);
-        let line = `round ${round} ${which}: tributary ${Math.round(ourFigure)} items/CPU-s`;
-        if (theirs) {
-          const theirFigure = await runCase(theirs, which, signalBodies);
-          note(`collector ${which}`, theirFigure);
-          line += `, collector ${Math.round(theirFigure)}, ratio ${(ourFigure / theirFigure).toFixed(2)}`;
+        const line: string[] = [];
+        for (const system of systems) {
+          const figure = await runCase(system.target, which, signalBodies);
+          figures.set(`${system.name} ${which}`, [...(figures.get(`${system.name} ${which}`) ?? []), figure]);
+          line.push(`${system.name} ${Math.round(figure)}`);
         }
-        say(line);
+        say(`round ${round} ${which} items/CPU-s: ${line.join(', ')}`);
       }
-    const delayMax = await scrapeMetric(
-      `http://127.0.0.1:${metricsPort}/metrics`,
-      'nodejs_eventloop_delay_max',
-    );
-    const delayP99 = await scrapeMetric(
-      `http://127.0.0.1:${metricsPort}/metrics`,
-      'nodejs_eventloop_delay_p99',
-    );
     const lines = [
-      `${rounds} round(s) of ${seconds} s, ${clients} clients, ${ITEMS} items per request, medians`,
+      `${rounds} round(s) of ${seconds} s, ${clients} clients, ${ITEMS} items per request; items per CPU-second, medians; ratios to the Collector: of the medians (per round)`,
     ];
+    const anchor = systems.find((s) => s.name === 'collector');
     for (const which of cases) {
-      const a = median(figures.get(`tributary ${which}`)!);
-      const b = figures.has(`collector ${which}`) ? median(figures.get(`collector ${which}`)!) : undefined;
-      const ratios = b
-        ? figures
-            .get(`tributary ${which}`)!
-            .map((x, i) => (x / figures.get(`collector ${which}`)![i]!).toFixed(2))
-            .join(' ')
-        : '';
+      const cells = systems.map((system) => {
+        const own = figures.get(`${system.name} ${which}`)!;
+        let cell = `${system.name} ${Math.round(median(own))}`;
+        if (anchor && system !== anchor) {
+          const theirs = figures.get(`collector ${which}`)!;
+          const perRound = own.map((x, i) => (x / theirs[i]!).toFixed(2)).join(' ');
+          cell += ` = ${(median(own) / median(theirs)).toFixed(2)}× (${perRound})`;
+        }
+        return cell;
+      });
+      lines.push(`${which.padEnd(13)} ${cells.join('  |  ')}`);
+    }
+    for (const system of systems) {
+      if (system.metricsPort === undefined) continue;
+      const url = `http://127.0.0.1:${system.metricsPort}/metrics`;
+      const max = (await scrapeMetric(url, 'nodejs_eventloop_delay_max')) ?? Number.NaN;
+      const p99 = (await scrapeMetric(url, 'nodejs_eventloop_delay_p99')) ?? Number.NaN;
       lines.push(
-        `${which.padEnd(13)} tributary ${Math.round(a)} items/CPU-s` +
-          (b
-            ? `  collector ${Math.round(b)}  ratio of medians ${(a / b).toFixed(2)} (per round: ${ratios})`
-            : ''),
+        `${system.name} event-loop delay under this load: max ${(max * 1000).toFixed(1)} ms, p99 ${(p99 * 1000).toFixed(1)} ms`,
       );
     }
-    lines.push(
-      `receiver event-loop delay under this load: max ${((delayMax ?? Number.NaN) * 1000).toFixed(1)} ms, p99 ${((delayP99 ?? Number.NaN) * 1000).toFixed(1)} ms`,
-    );
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     await stopAll();
   }
+}
+
+/** `tributary receiver` from another built checkout (its own dist/ and node_modules). */
+function spawnCheckout(checkout: string, env: Record<string, string>, logFile: string): Child {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [join(checkout, 'dist', 'cli', 'main.js'), 'receiver'], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    exited,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
 }
 
 main().catch((err: unknown) => {
