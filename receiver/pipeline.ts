@@ -4,7 +4,7 @@
  */
 import type { Config } from '../core/config/options.js';
 import { spanEvent, traceProduce } from '../core/telemetry.js';
-import { type Signal, type SplitMode, splitRequest, validateRequest } from '../schemas/otlp/codec.js';
+import { type Signal, type SplitMode, splitRequest, validateRequestYielding } from '../schemas/otlp/codec.js';
 import { stampResourceAttribute } from '../schemas/otlp/stamp.js';
 import { RECORD_HEADERS, SIGNALS, topicFor } from '../schemas/topics.js';
 import type { Lease } from './admission.js';
@@ -65,7 +65,7 @@ export function createPipeline(config: Config, publisher: Publisher): Pipeline {
 
   return {
     async ingest(signal, body, context) {
-      const shape = validateRequest(signal, body);
+      const shape = await validateRequestYielding(signal, body);
       spanEvent('validated', { 'tributary.items': shape.items });
       if (shape.items === 0) return { items: 0, records: 0, bytes: 0 };
       limiter.take(context.keyId, shape.items);
