@@ -80,24 +80,29 @@ function report(results: TableResult[], meta: Record<string, unknown>): string {
       'the view-fed tables in their read form (trace id min/max, rollup `sum(count)`). Differences and what was done ' +
       'about each: docs/schema.md, "Differences from the Collector".',
     '',
-    '| table | rows A | rows B | identical | differing | only A | only B | differing columns |',
-    '|---|---|---|---|---|---|---|---|',
+    '| table | rows A | rows B | identical | differing (explained) | only A | only B | unexplained | known differences (rows) |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.table} | ${r.rowsA} | ${r.rowsB} | ${r.identical} | ${r.differing} | ${r.onlyA} | ${r.onlyB} | ` +
-        `${Object.entries(r.columns)
+        `| ${r.table} | ${r.rowsA} | ${r.rowsB} | ${r.identical} | ${r.differing} (${r.explained}) | ${r.onlyA} | ${r.onlyB} | ` +
+        `**${r.unexplained}** | ${Object.entries(r.known)
           .map(([c, n]) => `${c} (${n})`)
-          .join(', ')} |`,
+          .join('; ')} |`,
     ),
+    '',
+    '| request | tributary | Collector |',
+    '|---|---|---|',
+    ...(meta['statuses'] as [string, number, number][]).map(([label, a, b]) => `| ${label} | ${a} | ${b} |`),
   ];
   for (const r of results.filter((x) => x.examples.length || x.unpaired.length)) {
     lines.push('', `## ${r.table}`, '');
     for (const example of r.examples.slice(0, 4))
       for (const diff of example.diffs)
         lines.push(
-          `- \`${diff.column}\`${diff.orderOnly ? ' (entry order only)' : ''}: A \`${JSON.stringify(diff.a)}\` / B \`${JSON.stringify(diff.b)}\``,
+          `- \`${diff.column}\`${diff.orderOnly ? ' (entry order only)' : ''}${diff.known ? ` (known: ${diff.known})` : ''}: A \`${JSON.stringify(diff.a)}\` / B \`${JSON.stringify(diff.b)}\``,
         );
-    for (const u of r.unpaired.slice(0, 4)) lines.push(`- only in ${u.side}: \`${u.row.slice(0, 400)}\``);
+    for (const u of r.unpaired.slice(0, 4))
+      lines.push(`- only in ${u.side}${u.known ? ` (known: ${u.known})` : ''}: \`${u.row.slice(0, 400)}\``);
   }
   return lines.join('\n') + '\n';
 }
@@ -159,6 +164,7 @@ async function main(): Promise<void> {
       { label: 'SDK metrics', signal: 'metrics', body: sdk.metricsProtobuf(await sdk.sdkMetrics()) },
       ...parityRequests(baseMs),
     ];
+    const statuses: [string, number, number][] = [];
     for (const request of requests) {
       const path = `/v1/${request.signal satisfies Signal}`;
       const [a, b] = await Promise.all([
@@ -166,6 +172,7 @@ async function main(): Promise<void> {
         post(collectorUrl + path, request.body),
       ]);
       say(`${request.label}: tributary ${a}, Collector ${b}`);
+      statuses.push([request.label, a, b]);
     }
     // The Collector answered after its INSERTs (no queue, no batch): B is final. Wait for A to catch up.
     const counts = async (database: string): Promise<number[]> =>
@@ -195,19 +202,19 @@ async function main(): Promise<void> {
       );
       results.push(result);
       process.stdout.write(
-        `${table}: rows A ${result.rowsA}, rows B ${result.rowsB}, identical ${result.identical}, differing ${result.differing}, only A ${result.onlyA}, only B ${result.onlyB}\n`,
+        `${table}: rows A ${result.rowsA}, rows B ${result.rowsB}, identical ${result.identical}, differing ${result.differing} (explained ${result.explained}), only A ${result.onlyA}, only B ${result.onlyB}; unexplained ${result.unexplained}\n`,
       );
       for (const example of result.examples.slice(0, 3))
         for (const diff of example.diffs)
           process.stdout.write(
-            `  ${diff.column}${diff.orderOnly ? ' (order only)' : ''}: A ${JSON.stringify(diff.a)?.slice(0, 200)} | B ${JSON.stringify(diff.b)?.slice(0, 200)}\n`,
+            `  ${diff.column}${diff.orderOnly ? ' (order only)' : ''}${diff.known ? ` [known: ${diff.known}]` : ''}: A ${JSON.stringify(diff.a)?.slice(0, 200)} | B ${JSON.stringify(diff.b)?.slice(0, 200)}\n`,
           );
       for (const u of result.unpaired.slice(0, 3))
         process.stdout.write(`  only ${u.side}: ${u.row.slice(0, 300)}\n`);
-      unexplained += result.differing + result.onlyA + result.onlyB;
+      unexplained += result.unexplained;
     }
     const date = new Date().toISOString().slice(0, 10);
-    const meta = { date, requests: requests.length, collector: 'v0.149.0', baseMs };
+    const meta = { date, requests: requests.length, collector: 'v0.149.0', baseMs, statuses };
     writeFileSync(
       fromRoot('bench', 'results', `parity-${date}.json`),
       JSON.stringify({ ...meta, tables: results }, null, 2) + '\n',

@@ -4,59 +4,29 @@
  * objects (hex ids; doubles "NaN"/"Infinity" as the protobuf JSON mapping allows) and encoded to
  * protobuf. Times are fixed offsets from `baseMs` (a run's start hour), inside the writer's window.
  */
-import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
+import { decodeRequest, encodeRequest, jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import type { Signal } from '../../schemas/otlp/shapes.js';
+import { metrics, moreSignals, traces, typelessMetric } from './parity-cases-signals.js';
+import {
+  type Json,
+  type Value,
+  SPAN,
+  TRACE,
+  arr,
+  attrs,
+  b,
+  bytes,
+  d,
+  i,
+  kv,
+  oddAttributes,
+  s,
+} from './parity-values.js';
 
 export interface ParityRequest {
   readonly label: string;
   readonly signal: Signal;
   readonly body: Uint8Array;
-}
-
-type Json = Record<string, unknown>;
-type Value = Json;
-
-const s = (v: string): Value => ({ stringValue: v });
-const i = (v: number | string): Value => ({ intValue: String(v) });
-const d = (v: number | string): Value => ({ doubleValue: v });
-const b = (v: boolean): Value => ({ boolValue: v });
-const bytes = (v: Buffer): Value => ({ bytesValue: v.toString('base64') });
-const arr = (...values: Value[]): Value => ({ arrayValue: { values } });
-const kv = (entries: Record<string, Value>): Value => ({
-  kvlistValue: { values: Object.entries(entries).map(([key, value]) => ({ key, value })) },
-});
-const attrs = (entries: Record<string, Value>): Json[] =>
-  Object.entries(entries).map(([key, value]) => ({ key, value }));
-
-const TRACE = '5b8efff798038103d269b633813fc60c';
-const SPAN = 'eee19b7ec3c1b174';
-
-/** Attribute values of every kind, including the awkward ones. */
-function oddAttributes(): Record<string, Value> {
-  return {
-    str: s('plain'),
-    'unicode.ключ': s('naïve café — 日本語 🚀👩‍👩‍👧'),
-    empty: s(''),
-    int: i(-42),
-    'int.max': i('9223372036854775807'),
-    bool: b(false),
-    'double.frac': d(0.1),
-    'double.int': d(3),
-    'double.small': d(1e-7),
-    'double.big': d(1e21),
-    'double.negzero': d(-0),
-    'double.nan': d('NaN'),
-    'double.inf': d('Infinity'),
-    'double.-inf': d('-Infinity'),
-    bytes: bytes(Buffer.from([0, 1, 2, 250, 255])),
-    list: arr(s('a'), i(1), d(1.5), b(true)),
-    'list.empty': arr(),
-    'list.nested': arr(arr(i(1), i(2)), kv({ k: s('v') })),
-    map: kv({ z: s('last'), a: i(1), m: kv({ deep: s('x') }) }),
-    'map.empty': kv({}),
-    html: kv({ tag: s('<b>&amp;</b>') }),
-    valueless: {},
-  };
 }
 
 function logRecord(t: bigint, body: Value | undefined, extra: Json = {}): Json {
@@ -204,191 +174,95 @@ function logs(baseNs: bigint): Json {
   };
 }
 
-function traces(baseNs: bigint): Json {
-  const span = (k: number, extra: Json): Json => ({
-    traceId: TRACE,
-    spanId: `00000000000000${(k + 1).toString(16).padStart(2, '0')}`,
-    name: `span ${k}`,
-    kind: k % 6,
-    startTimeUnixNano: String(baseNs + BigInt(k) * 1_000_000n),
-    endTimeUnixNano: String(baseNs + BigInt(k) * 1_000_000n + 1_500_000n),
-    ...extra,
-  });
+/** Second log request: duplicate keys, unicode case mapping, odd numbers and times. */
+function moreLogs(baseNs: bigint): Json {
+  let n = 0n;
+  const next = (): bigint => baseNs + 500_000_000n + n++ * 1_000_000n;
+  const plain = (body: string, extra: Json = {}): Json => logRecord(next(), s(body), extra);
+  const dup = [
+    { key: 'dup', value: s('first') },
+    { key: 'dup', value: s('second') },
+  ];
+  const records: Json[] = [
+    plain('duplicate keys, flat', { attributes: dup }),
+    plain('duplicate keys, nested', { attributes: [...dup, { key: 'm', value: kv({ x: i(1) }) }] }),
+    plain('{"dup":"json"} duplicate with JSON', { attributes: dup }),
+    plain('duplicate level', {
+      attributes: [
+        { key: 'level', value: s('warn') },
+        { key: 'level', value: s('error') },
+      ],
+    }),
+    plain('İNFO ΣΑΣ text', { severityText: 'İNFO ΣΑΣ' }),
+    plain('upper unicode level', { attributes: attrs({ level: s('ÉRROR') }) }),
+    plain('level K (Kelvin sign) ſ', { attributes: attrs({ level: s('\u212a\u017f') }) }),
+    plain('{"big":12345678901234567890,"neg":-1.5e-300,"exp":5e-324,"int":-0.0,"e":1E+2}'),
+    plain('{"u":"\\u00e9\\ud83d\\ude80","lone":"\\ud800x","nul":"a\\u0000b"}'),
+    plain('{"nested":{"level":"debug"},"Level":7}'),
+    plain('{"log.level":"trace","log":{"level":"fatal"}}'),
+    plain('tab\tseparated ERROR\tvalue'),
+    plain('x'.repeat(250) + ' error beyond 256 bytes?'),
+    plain('é'.repeat(127) + ' error straddles'),
+    plain('sev number out of range', { severityNumber: 30 }),
+    plain('flags', { flags: 0xffffffff, traceId: TRACE, spanId: SPAN }),
+    { timeUnixNano: '0', observedTimeUnixNano: '0', body: s('no time at all') },
+    plain('event name only', { eventName: 'ünï.event' }),
+    plain('bytes level', { attributes: attrs({ level: bytes(Buffer.from('error')) }) }),
+    plain('double level', { attributes: attrs({ level: d(17.5), severity: b(true), Level: arr(s('x')) }) }),
+  ];
   return {
-    resourceSpans: [
+    resourceLogs: [
       {
-        resource: { attributes: attrs({ 'service.name': s('parity-traces'), 'rum.sessionId': s('sess-1') }) },
-        scopeSpans: [
-          {
-            scope: { name: 'tracer', version: '2.0' },
-            spans: [
-              span(0, { parentSpanId: '', status: { code: 1 }, attributes: attrs({ SampleRate: s('10') }) }),
-              span(1, {
-                parentSpanId: '0000000000000001',
-                traceState: 'vendor=a,other=b',
-                status: { code: 2, message: 'boom — ✗' },
-                attributes: attrs(oddAttributes()),
-                events: [
-                  {
-                    timeUnixNano: String(baseNs + 1_100_000n),
-                    name: 'exception',
-                    attributes: attrs({ 'exception.message': s('x\ny') }),
-                  },
-                  { timeUnixNano: String(baseNs + 1_200_000n), name: '' },
-                ],
-                links: [
-                  {
-                    traceId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
-                    spanId: 'bbbbbbbbbbbbbbbb',
-                    traceState: 'k=v',
-                    attributes: attrs({ n: i(1), m: kv({ a: d(0.25) }) }),
-                  },
-                  { traceId: '', spanId: '' },
-                ],
-              }),
-              span(2, { name: 'ünïcödé 🚀 span', flags: 257 }),
-              span(3, { traceId: '', spanId: '', name: 'no ids' }),
-              span(4, { endTimeUnixNano: String(baseNs), name: 'ends before it starts' }),
-              span(5, { name: '' }),
-            ],
-          },
-        ],
+        resource: {
+          attributes: [
+            { key: 'service.name', value: i(7) },
+            { key: 'service.name', value: s('second service name') },
+            { key: 'dup.res', value: s('one') },
+            { key: 'dup.res', value: s('two') },
+          ],
+          droppedAttributesCount: 2,
+        },
+        scopeLogs: [{ scope: { name: 'ünï scope', attributes: dup }, logRecords: records }],
       },
-      { resource: {}, scopeSpans: [{ scope: {}, spans: [span(6, { name: 'bare' })] }] },
+      {
+        resource: { attributes: attrs({ 'service.name': arr(s('a'), s('b')) }) },
+        scopeLogs: [{ logRecords: [plain('array service name'), plain('')] }],
+      },
     ],
   };
 }
 
-function metrics(baseNs: bigint): Json {
-  const t = (k: number): string => String(baseNs + BigInt(k) * 1_000_000_000n);
-  const exemplars = [
-    {
-      timeUnixNano: t(1),
-      asDouble: 1.25,
-      traceId: TRACE,
-      spanId: SPAN,
-      filteredAttributes: attrs({ f: s('1') }),
-    },
-    { timeUnixNano: t(2), asInt: '7', traceId: '', spanId: '' },
-  ];
-  const point = (k: number, value: Json, extra: Json = {}): Json => ({
-    startTimeUnixNano: t(0),
-    timeUnixNano: t(k),
-    attributes: attrs({ k: i(k), host: s(`h-${k % 2}`) }),
-    ...value,
-    ...extra,
-  });
-  return {
-    resourceMetrics: [
-      {
-        resource: { attributes: attrs({ 'service.name': s('parity-metrics'), z: s('1'), a: s('2') }) },
-        scopeMetrics: [
-          {
-            scope: {
-              name: 'meter',
-              version: '3',
-              attributes: attrs({ sa: b(true) }),
-              droppedAttributesCount: 1,
-            },
-            schemaUrl: 'https://scope',
-            metrics: [
-              {
-                name: 'g',
-                description: 'a gauge',
-                unit: 'Cel',
-                gauge: {
-                  dataPoints: [
-                    point(1, { asDouble: 21.5 }, { exemplars }),
-                    point(2, { asInt: '-3' }),
-                    point(3, { asDouble: 'NaN' }),
-                    point(4, { asDouble: 'Infinity' }, { flags: 1 }),
-                    point(5, { asDouble: '-Infinity' }, { attributes: attrs(oddAttributes()) }),
-                    point(6, {}),
-                  ],
-                },
-              },
-              {
-                name: 's',
-                sum: {
-                  aggregationTemporality: 1,
-                  isMonotonic: true,
-                  dataPoints: [point(1, { asInt: '10' }, { exemplars }), point(2, { asDouble: 0.5 })],
-                },
-              },
-              {
-                name: 's.cum',
-                sum: { aggregationTemporality: 2, dataPoints: [point(1, { asDouble: -1 })] },
-              },
-              {
-                name: 'h',
-                unit: 'ms',
-                histogram: {
-                  aggregationTemporality: 2,
-                  dataPoints: [
-                    point(
-                      1,
-                      {
-                        count: '6',
-                        sum: 12.5,
-                        bucketCounts: ['1', '2', '3'],
-                        explicitBounds: [1, 5],
-                        min: 0.5,
-                        max: 9,
-                      },
-                      { exemplars },
-                    ),
-                    point(2, { count: '0', bucketCounts: [], explicitBounds: [] }),
-                    point(3, { count: '1', sum: 'NaN', bucketCounts: ['1'], explicitBounds: [] }),
-                  ],
-                },
-              },
-              {
-                name: 'eh',
-                exponentialHistogram: {
-                  aggregationTemporality: 1,
-                  dataPoints: [
-                    point(
-                      1,
-                      {
-                        count: '9',
-                        sum: 3.5,
-                        scale: -2,
-                        zeroCount: '1',
-                        zeroThreshold: 0.001,
-                        positive: { offset: -3, bucketCounts: ['1', '0', '4'] },
-                        negative: { offset: 2, bucketCounts: ['3'] },
-                        min: -8,
-                        max: 16,
-                      },
-                      { exemplars },
-                    ),
-                    point(2, { count: '0', scale: 0 }),
-                  ],
-                },
-              },
-              {
-                name: 'sm',
-                summary: {
-                  dataPoints: [
-                    point(1, {
-                      count: '4',
-                      sum: 10,
-                      quantileValues: [
-                        { quantile: 0, value: 1 },
-                        { quantile: 0.5, value: 2.5 },
-                        { quantile: 1, value: 'Infinity' },
-                      ],
-                    }),
-                    point(2, { count: '0', sum: 0, quantileValues: [] }),
-                  ],
-                },
-              },
-            ],
-          },
-        ],
-      },
-    ],
+/** Enum fields the cases set out of their range (the wire allows any int32; OTLP/JSON does not). */
+const ENUM_LIMITS: Record<string, number> = { severityNumber: 24, kind: 5, code: 2 };
+
+/**
+ * OTLP/JSON → protobuf, keeping out-of-range enum values: they are zeroed for the JSON mapping and
+ * written back into the decoded message before it is encoded again.
+ */
+function encodeWithOddEnums(signal: Signal, object: Json): Uint8Array {
+  const odd: { path: (string | number)[]; value: number }[] = [];
+  const walk = (value: unknown, path: (string | number)[]): unknown => {
+    if (Array.isArray(value)) return value.map((v, k) => walk(v, [...path, k]));
+    if (value === null || typeof value !== 'object') return value;
+    const out: Json = {};
+    for (const [key, v] of Object.entries(value as Json)) {
+      const limit = ENUM_LIMITS[key];
+      if (limit !== undefined && typeof v === 'number' && v > limit) {
+        odd.push({ path: [...path, key], value: v });
+        out[key] = 0;
+      } else out[key] = walk(v, [...path, key]);
+    }
+    return out;
   };
+  const body = jsonToProtobuf(signal, JSON.stringify(walk(object, [])));
+  if (odd.length === 0) return body;
+  const message = decodeRequest(signal, body);
+  for (const { path, value } of odd) {
+    let at = message as Record<string | number, unknown>;
+    for (const step of path.slice(0, -1)) at = at[step] as Record<string | number, unknown>;
+    at[path[path.length - 1]!] = value;
+  }
+  return encodeRequest(signal, message);
 }
 
 export function parityRequests(baseMs: number): ParityRequest[] {
@@ -396,11 +270,15 @@ export function parityRequests(baseMs: number): ParityRequest[] {
   const encode = (label: string, signal: Signal, object: Json): ParityRequest => ({
     label,
     signal,
-    body: jsonToProtobuf(signal, JSON.stringify(object)),
+    body: encodeWithOddEnums(signal, object),
   });
   return [
     encode('edge-case logs', 'logs', logs(baseNs)),
     encode('edge-case traces', 'traces', traces(baseNs)),
     encode('edge-case metrics', 'metrics', metrics(baseNs)),
+    encode('more edge-case logs', 'logs', moreLogs(baseNs)),
+    encode('more edge-case traces', 'traces', moreSignals(baseNs).traces),
+    encode('more edge-case metrics', 'metrics', moreSignals(baseNs).metrics),
+    encode('a typeless metric', 'metrics', typelessMetric(baseNs)),
   ];
 }

@@ -8,6 +8,7 @@
  * rows were batched, which differs by design: they are compared in their read form (min/max, sum).
  */
 import type { ClickHouseClient } from '../../core/clickhouse.js';
+import { knownDifference, knownUnpaired } from './parity-known.js';
 
 export interface ColumnDiff {
   readonly column: string;
@@ -15,6 +16,8 @@ export interface ColumnDiff {
   readonly b: unknown;
   /** Both are maps with the same entries in a different order. */
   readonly orderOnly?: boolean;
+  /** A known, chosen difference (parity-known.ts, docs/schema.md). */
+  readonly known?: string;
 }
 
 export interface TableResult {
@@ -23,21 +26,30 @@ export interface TableResult {
   readonly rowsB: number;
   readonly identical: number;
   readonly differing: number;
+  /** Differing rows whose every column difference is a known one. */
+  readonly explained: number;
+  /** Known difference → rows showing it. */
+  readonly known: Record<string, number>;
   readonly onlyA: number;
   readonly onlyB: number;
   /** Column → how many paired rows differ in it. */
   readonly columns: Record<string, number>;
   readonly examples: { key: string; diffs: ColumnDiff[] }[];
-  readonly unpaired: { side: 'A' | 'B'; row: string }[];
+  readonly unpaired: { side: 'A' | 'B'; row: string; known: string | undefined }[];
+  /** Differing rows not explained plus unpaired rows not explained. */
+  readonly unexplained: number;
 }
 
+/**
+ * Rollup buckets of rows whose time was 0 differ by the known time-0 difference (the raw rows show
+ * it): only the last year's buckets are compared.
+ */
+const RECENT = 'WHERE Timestamp >= now() - INTERVAL 365 DAY';
 /** Read forms of the tables a materialized view fills per insert block. */
 const AGGREGATED: Record<string, string> = {
   otel_traces_trace_id_ts: 'SELECT TraceId, min(Start) AS Start, max(End) AS End FROM {t} GROUP BY TraceId',
-  otel_logs_kv_rollup_15m:
-    'SELECT Timestamp, ColumnIdentifier, Key, Value, sum(count) AS count FROM {t} GROUP BY Timestamp, ColumnIdentifier, Key, Value',
-  otel_traces_kv_rollup_15m:
-    'SELECT Timestamp, ColumnIdentifier, Key, Value, sum(count) AS count FROM {t} GROUP BY Timestamp, ColumnIdentifier, Key, Value',
+  otel_logs_kv_rollup_15m: `SELECT Timestamp, ColumnIdentifier, Key, Value, sum(count) AS count FROM {t} ${RECENT} GROUP BY Timestamp, ColumnIdentifier, Key, Value`,
+  otel_traces_kv_rollup_15m: `SELECT Timestamp, ColumnIdentifier, Key, Value, sum(count) AS count FROM {t} ${RECENT} GROUP BY Timestamp, ColumnIdentifier, Key, Value`,
 };
 /** Columns that pair a differing row with its counterpart, the first present of each group. */
 const PAIR_KEYS = [
@@ -46,7 +58,7 @@ const PAIR_KEYS = [
   ['SpanName', 'Key'],
   ['TraceId'],
 ];
-const EXAMPLES = 8;
+const EXAMPLES = 40;
 
 async function text(client: ClickHouseClient, query: string): Promise<string[]> {
   const result = await client.query({
@@ -59,14 +71,26 @@ async function text(client: ClickHouseClient, query: string): Promise<string[]> 
 
 export async function selectList(client: ClickHouseClient, database: string, table: string): Promise<string> {
   const result = await client.query({
-    query: `SELECT name, default_kind, default_expression FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position`,
+    query: `SELECT name, type, default_kind, default_expression FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position`,
     query_params: { db: database, t: table },
     format: 'JSONEachRow',
   });
-  const columns = await result.json<{ name: string; default_kind: string; default_expression: string }>();
+  const columns = await result.json<{
+    name: string;
+    type: string;
+    default_kind: string;
+    default_expression: string;
+  }>();
+  // Maps as [key, value] pairs: JSON objects would hide duplicate keys and make order invisible.
+  const pairs = 'Array(Tuple(String, String))';
   return columns
     .filter((c) => c.default_kind !== 'ALIAS' && !/\bnow(64)?\(/i.test(c.default_expression))
-    .map((c) => `\`${c.name}\``)
+    .map((c) => {
+      const name = `\`${c.name}\``;
+      if (c.type.startsWith('Map(')) return `CAST(${name}, '${pairs}') AS ${name}`;
+      if (c.type.startsWith('Array(Map(')) return `arrayMap(m -> CAST(m, '${pairs}'), ${name}) AS ${name}`;
+      return name;
+    })
     .join(', ');
 }
 
@@ -83,9 +107,9 @@ export async function tableRows(
   return (await text(client, query)).sort();
 }
 
-function pairKey(row: Record<string, unknown>): string {
+function pairKey(row: Record<string, unknown>, withTime = true): string {
   const parts: unknown[] = [];
-  for (const group of PAIR_KEYS) {
+  for (const group of withTime ? PAIR_KEYS : PAIR_KEYS.slice(1)) {
     const column = group.find((c) => c in row);
     if (column) parts.push(row[column]);
   }
@@ -114,47 +138,70 @@ export function compareRows(table: string, a: string[], b: string[]): TableResul
     } else restB.push(line);
   }
   const restA = [...left].flatMap(([line, n]) => Array<string>(n).fill(line));
-  // Pair what is left by key.
-  const byKey = new Map<string, Record<string, unknown>[]>();
-  for (const line of restB) {
-    const row = JSON.parse(line) as Record<string, unknown>;
-    const key = pairKey(row);
-    byKey.set(key, [...(byKey.get(key) ?? []), row]);
+  // Pair what is left by key, then what is still left by the key without its time.
+  const rowsB = restB.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const rowsA = restA.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const pairs: [Record<string, unknown>, Record<string, unknown>][] = [];
+  let leftA = rowsA;
+  let leftB = rowsB;
+  for (const withTime of [true, false]) {
+    const byKey = new Map<string, Record<string, unknown>[]>();
+    for (const row of leftB) {
+      const key = pairKey(row, withTime);
+      byKey.set(key, [...(byKey.get(key) ?? []), row]);
+    }
+    const unmatched: Record<string, unknown>[] = [];
+    for (const rowA of leftA) {
+      const rowB = byKey.get(pairKey(rowA, withTime))?.shift();
+      if (rowB) pairs.push([rowA, rowB]);
+      else unmatched.push(rowA);
+    }
+    leftA = unmatched;
+    leftB = [...byKey.values()].flat();
   }
   const columns: Record<string, number> = {};
+  const known: Record<string, number> = {};
   const examples: TableResult['examples'] = [];
-  const unpaired: TableResult['unpaired'] = [];
-  let differing = 0;
-  for (const line of restA) {
-    const rowA = JSON.parse(line) as Record<string, unknown>;
-    const key = pairKey(rowA);
-    const rowB = byKey.get(key)?.shift();
-    if (!rowB) {
-      unpaired.push({ side: 'A', row: line });
-      continue;
-    }
-    differing++;
+  let explained = 0;
+  for (const [rowA, rowB] of pairs) {
     const diffs: ColumnDiff[] = [];
     for (const column of Object.keys(rowA)) {
       const [va, vb] = [rowA[column], rowB[column]];
       if (JSON.stringify(va) === JSON.stringify(vb)) continue;
       columns[column] = (columns[column] ?? 0) + 1;
-      diffs.push({ column, a: va, b: vb, ...(sameEntries(va, vb) ? { orderOnly: true } : {}) });
+      const id = knownDifference(column, va, vb);
+      if (id) known[id] = (known[id] ?? 0) + 1;
+      diffs.push({
+        column,
+        a: va,
+        b: vb,
+        ...(sameEntries(va, vb) ? { orderOnly: true } : {}),
+        ...(id ? { known: id } : {}),
+      });
     }
-    if (examples.length < EXAMPLES) examples.push({ key, diffs });
+    if (diffs.every((x) => x.known)) explained++;
+    // Unexplained ones first, so the report shows them.
+    if (examples.length < EXAMPLES)
+      examples[diffs.every((x) => x.known) ? 'push' : 'unshift']({ key: pairKey(rowA), diffs });
   }
-  for (const rows of byKey.values())
-    for (const row of rows) unpaired.push({ side: 'B', row: JSON.stringify(row) });
+  const unpaired: TableResult['unpaired'] = [
+    ...leftA.map((row) => ({ side: 'A' as const, row: JSON.stringify(row), known: knownUnpaired('A', row) })),
+    ...leftB.map((row) => ({ side: 'B' as const, row: JSON.stringify(row), known: knownUnpaired('B', row) })),
+  ];
+  for (const u of unpaired) if (u.known) known[u.known] = (known[u.known] ?? 0) + 1;
   return {
     table,
     rowsA: a.length,
     rowsB: b.length,
     identical,
-    differing,
+    differing: pairs.length,
+    explained,
+    known,
     onlyA: unpaired.filter((u) => u.side === 'A').length,
     onlyB: unpaired.filter((u) => u.side === 'B').length,
     columns,
     examples,
-    unpaired: unpaired.slice(0, EXAMPLES),
+    unpaired: [...unpaired.filter((u) => !u.known), ...unpaired.filter((u) => u.known)].slice(0, EXAMPLES),
+    unexplained: pairs.length - explained + unpaired.filter((u) => !u.known).length,
   };
 }

@@ -151,15 +151,21 @@ export function anyValueAsString(bytes: Uint8Array, start: number, end: number):
   return asString(readAny(bytes, start, end));
 }
 
-/** An attribute map as [key, text] pairs sorted by key (the exporter sorts before inserting). Later duplicates win. */
+/**
+ * An attribute map as [key, text] pairs sorted by key (the exporter sorts before inserting).
+ * Duplicate keys are kept, in arrival order, as the Collector's exporter writes them (a Map column
+ * may hold them; `m['k']` reads the first, as pdata's Map.Get): bench/parity.ts.
+ */
 export type Attributes = [string, string][];
 
-export function sortAttributes(pairs: [string, Raw][]): Attributes {
+/** `dedupe`: collapse duplicate keys, the later winning (OTTL flatten on ClickStack's log path). */
+export function sortAttributes(pairs: [string, Raw][], dedupe = false): Attributes {
   const out: Attributes = new Array<[string, string]>(pairs.length);
   for (let i = 0; i < pairs.length; i++) out[i] = [pairs[i]![0], asString(pairs[i]![1])];
-  // A stable sort keeps equal keys in arrival order, so "later duplicates win" below holds.
+  // A stable sort keeps equal keys in arrival order (kept as sent; "later wins" when deduped).
   out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  for (let i = out.length - 1; i > 0; i--) if (out[i - 1]![0] === out[i]![0]) out.splice(i - 1, 1);
+  if (dedupe)
+    for (let i = out.length - 1; i > 0; i--) if (out[i - 1]![0] === out[i]![0]) out.splice(i - 1, 1);
   return out;
 }
 

@@ -38,6 +38,8 @@ let severityNumber = 0;
 /** Rule D on the fast path: the record's severity text is ASCII with upper-case letters, stored lower-cased. */
 let lowerSeverity = false;
 let flags = 0;
+/** LogAttributes with duplicate keys collapsed (the later winning): ClickStack mode, otel_logs. */
+let dedupe = false;
 /** Start/end pairs: trace id, span id, severity text, body, event name (-1: absent). */
 const ranges = new Int32Array(10);
 const attributes = new Ranges();
@@ -199,7 +201,8 @@ function writeLog(
         writeAnyValue(out, bytes, ranges[6]!, ranges[7]!);
         break;
       case 8:
-        if (!writeAttributes(out, bytes, attributes)) return false;
+        // ClickStack's flatten (group A) collapses duplicate keys on the default path only.
+        if (!writeAttributes(out, bytes, attributes, 0, attributes.count, dedupe)) return false;
         break;
       case 9:
         str(out, bytes, 8, false);
@@ -222,7 +225,8 @@ export function transcodeLogs(bytes: Uint8Array, run: Run, hooks: LogHooks): voi
     walkLog(bytes, start, end);
     const table = isSession(bytes) ? TABLES.sessions : TABLES.logs;
     lowerSeverity = false;
-    if (table === TABLES.logs && processing === 'clickstack') {
+    dedupe = table === TABLES.logs && processing === 'clickstack';
+    if (dedupe) {
       const facts = logFacts(bytes, severityNumber, ranges, attributes);
       if (clickStackMayChange(facts)) return slow(resource, scope, start, end);
       lowerSeverity = facts.severityText === 'upper';
