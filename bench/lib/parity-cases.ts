@@ -6,6 +6,7 @@
  */
 import { decodeRequest, encodeRequest, jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import type { Signal } from '../../schemas/otlp/shapes.js';
+import { BAD_UTF8_SERVICE } from './parity-known.js';
 import { metrics, moreSignals, traces, typelessMetric } from './parity-cases-signals.js';
 import {
   type Json,
@@ -27,6 +28,8 @@ export interface ParityRequest {
   readonly label: string;
   readonly signal: Signal;
   readonly body: Uint8Array;
+  /** Seeded random records: skipped on tributary's side when the Collector refuses them. */
+  readonly random?: boolean;
 }
 
 function logRecord(t: bigint, body: Value | undefined, extra: Json = {}): Json {
@@ -199,7 +202,9 @@ function moreLogs(baseNs: bigint): Json {
     plain('{"big":12345678901234567890,"neg":-1.5e-300,"exp":5e-324,"int":-0.0,"e":1E+2}'),
     plain('{"u":"\\u00e9\\ud83d\\ude80","lone":"\\ud800x","nul":"a\\u0000b"}'),
     plain('{"nested":{"level":"debug"},"Level":7}'),
-    plain('{"log.level":"trace","log":{"level":"fatal"}}'),
+    // Two JSON keys flattening to one: upstream's winner follows Go map order (random); the severity is
+    // set by the producer so only LogAttributes can differ.
+    plain('{"x.y":"flat","x":{"y":"nested"}}', { severityText: 'info', severityNumber: 9 }),
     plain('tab\tseparated ERROR\tvalue'),
     plain('x'.repeat(250) + ' error beyond 256 bytes?'),
     plain('é'.repeat(127) + ' error straddles'),
@@ -265,6 +270,26 @@ function encodeWithOddEnums(signal: Signal, object: Json): Uint8Array {
   return encodeRequest(signal, message);
 }
 
+/**
+ * A log record with invalid UTF-8 in a string (protobuf requires valid UTF-8 there): `ÿþ` is encoded,
+ * then its bytes c3 bf c3 be are replaced by ff fe ff fe.
+ */
+function invalidUtf8(baseNs: bigint): Uint8Array {
+  const record = logRecord(baseNs + 990_000_000n, s('bad \u00ff\u00fe utf8'));
+  const object = {
+    resourceLogs: [
+      {
+        resource: { attributes: attrs({ 'service.name': s(BAD_UTF8_SERVICE) }) },
+        scopeLogs: [{ logRecords: [record] }],
+      },
+    ],
+  };
+  const bytes = Buffer.from(jsonToProtobuf('logs', JSON.stringify(object)));
+  const at = bytes.indexOf(Buffer.from('\u00ff\u00fe'));
+  bytes.set([0xff, 0xfe, 0xff, 0xfe], at);
+  return bytes;
+}
+
 export function parityRequests(baseMs: number): ParityRequest[] {
   const baseNs = BigInt(baseMs) * 1_000_000n;
   const encode = (label: string, signal: Signal, object: Json): ParityRequest => ({
@@ -280,5 +305,6 @@ export function parityRequests(baseMs: number): ParityRequest[] {
     encode('more edge-case traces', 'traces', moreSignals(baseNs).traces),
     encode('more edge-case metrics', 'metrics', moreSignals(baseNs).metrics),
     encode('a typeless metric', 'metrics', typelessMetric(baseNs)),
+    { label: 'invalid UTF-8', signal: 'logs', body: invalidUtf8(baseNs) },
   ];
 }

@@ -169,7 +169,7 @@ export function compareRows(table: string, a: string[], b: string[]): TableResul
       const [va, vb] = [rowA[column], rowB[column]];
       if (JSON.stringify(va) === JSON.stringify(vb)) continue;
       columns[column] = (columns[column] ?? 0) + 1;
-      const id = knownDifference(column, va, vb);
+      const id = knownDifference(column, va, vb, rowA, rowB);
       if (id) known[id] = (known[id] ?? 0) + 1;
       diffs.push({
         column,

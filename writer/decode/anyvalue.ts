@@ -15,7 +15,8 @@ interface RawMap {
   readonly entries: [string, Raw][];
 }
 
-const decoder = new TextDecoder();
+// ignoreBOM: a leading byte-order mark is text like any other (Go keeps it; TextDecoder would drop it).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** UTF-8 text of bytes[start, end): short ASCII strings (most keys and values) skip TextDecoder. */
 export function utf8(bytes: Uint8Array, start: number, end: number): string {
@@ -124,13 +125,21 @@ function escapeJsonString(value: string): string {
   );
 }
 
+/** Go's encoding/json refuses NaN and ±Inf: pdata's AsString of a map or array holding one is "". */
+class UnsupportedDouble extends Error {}
+
 function toJson(value: Raw): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return escapeJsonString(value);
   if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'number') return Number.isFinite(value) ? formatDouble(value) : 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new UnsupportedDouble();
+    return formatDouble(value);
+  }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (value instanceof Uint8Array) return escapeJsonString(Buffer.from(value).toString('base64'));
+  // Empty bytes are a nil []byte in pdata, which Go's JSON writes as null.
+  if (value instanceof Uint8Array)
+    return value.length === 0 ? 'null' : escapeJsonString(Buffer.from(value).toString('base64'));
   if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
   const sorted = [...value.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return `{${sorted.map(([k, v]) => `${escapeJsonString(k)}:${toJson(v)}`).join(',')}}`;
@@ -144,7 +153,12 @@ export function asString(value: Raw): string {
   if (typeof value === 'number') return formatDouble(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  return toJson(value);
+  try {
+    return toJson(value);
+  } catch (err) {
+    if (err instanceof UnsupportedDouble) return '';
+    throw err;
+  }
 }
 
 export function anyValueAsString(bytes: Uint8Array, start: number, end: number): string {

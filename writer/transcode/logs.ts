@@ -100,10 +100,8 @@ function walkLog(bytes: Uint8Array, start: number, end: number): void {
   }
 }
 
-/** Whether bytes[s, e) spell the session attribute's key (a leading byte-order mark is dropped, as the decoder's text does). */
+/** Whether bytes[s, e) spell the session attribute's key (exactly: a byte-order mark makes another key). */
 function isSessionKey(bytes: Uint8Array, s: number, e: number): boolean {
-  if (e - s === SESSION_KEY.length + 3 && bytes[s] === 0xef && bytes[s + 1] === 0xbb && bytes[s + 2] === 0xbf)
-    s += 3;
   if (e - s !== SESSION_KEY.length) return false;
   for (let j = 0; j < SESSION_KEY.length; j++) if (bytes[s + j] !== SESSION_KEY[j]) return false;
   return true;
