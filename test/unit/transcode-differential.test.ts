@@ -239,6 +239,19 @@ test('session routing as route.ts: the first rr-web.event attribute decides, by 
       false,
     ],
     ['byte-order mark', [{ key: '\uFEFFrr-web.event', value: { stringValue: 'a' } }], false],
+    ['double', [{ key: 'rr-web.event', value: { doubleValue: 2.5 } }], true],
+    ['double +Inf (JSON refuses it)', [{ key: 'rr-web.event', value: { doubleValue: 'Infinity' } }], false],
+    [
+      'map holding NaN',
+      [
+        {
+          key: 'rr-web.event',
+          value: { kvlistValue: { values: [{ key: 'a', value: { doubleValue: 'NaN' } }] } },
+        },
+      ],
+      false,
+    ],
+    ['array', [{ key: 'rr-web.event', value: { arrayValue: { values: [{ intValue: '1' }] } } }], true],
     ['other key', [{ key: 'rr-web.events', value: { stringValue: 'a' } }], false],
   ];
   for (const [label, attributes, session] of cases) {

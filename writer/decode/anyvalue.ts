@@ -141,8 +141,15 @@ function toJson(value: Raw): string {
   if (value instanceof Uint8Array)
     return value.length === 0 ? 'null' : escapeJsonString(Buffer.from(value).toString('base64'));
   if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
+  // pdata's AsRaw makes a Go map: a duplicated key keeps its later value (sorted stably, the last of a run).
   const sorted = [...value.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return `{${sorted.map(([k, v]) => `${escapeJsonString(k)}:${toJson(v)}`).join(',')}}`;
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const [k, v] = sorted[i]!;
+    if (i + 1 < sorted.length && sorted[i + 1]![0] === k) continue;
+    parts.push(`${escapeJsonString(k)}:${toJson(v)}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /** pdata Value.AsString. */

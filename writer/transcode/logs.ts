@@ -8,7 +8,8 @@
  * the fast path.
  */
 import { TABLES } from '../../schemas/ddl.js';
-import { SESSION_ATTRIBUTE } from '../clickstack/route.js';
+import { SESSION_ATTRIBUTE, routesAsSession } from '../clickstack/route.js';
+import { readAnyValue } from '../decode/anyvalue.js';
 import type { LogProcessing } from '../clickstack/rules.js';
 import type { ResourceInfo, ScopeInfo } from '../decode/common.js';
 import { logRecordRow } from '../decode/logs.js';
@@ -132,8 +133,14 @@ function isSession(bytes: Uint8Array): boolean {
       }
       c.pos = e;
     }
-    if (keyStart >= 0 && isSessionKey(bytes, keyStart, keyEnd))
-      return valueStart >= 0 && valueKind(bytes, valueStart, valueEnd) !== 'none';
+    if (keyStart >= 0 && isSessionKey(bytes, keyStart, keyEnd)) {
+      if (valueStart < 0) return false;
+      const kind = valueKind(bytes, valueStart, valueEnd);
+      // Values OTTL writes as JSON (which may fail on NaN/±Inf): the decoder's rule, on this rare path.
+      if (kind === 'double' || kind === 'array' || kind === 'map')
+        return routesAsSession(readAnyValue(bytes, valueStart, valueEnd));
+      return kind !== 'none';
+    }
   }
   return false;
 }

@@ -1,7 +1,8 @@
 /**
  * Stored text as the Collector stores it, cases found by the differential test (bench/parity.ts):
  * pdata's AsString of a map or array holding NaN/±Inf is "" (Go's JSON refuses them), empty bytes
- * inside one are JSON null (a nil []byte), and a leading byte-order mark is kept. The transcoder
+ * inside one are JSON null (a nil []byte), a duplicated map key keeps its later value, and a leading
+ * byte-order mark is kept. The transcoder
  * writes the same bytes as the decoder.
  */
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ import { Sinks, oraclePath } from '../../fixtures/transcode-oracle.js';
 const SHAPES = ddlShapes((table) => PROVIDED_COLUMNS[table] ?? new Set());
 const map = (...entries: [string, Raw][]): Raw => ({ entries });
 
-test('AsString: NaN/Inf inside a map or array gives "", empty bytes inside one give null', () => {
+test('AsString: NaN/Inf inside a map or array gives "", empty bytes inside one give null, duplicate keys the later', () => {
   const cases: [Raw, string][] = [
     [map(['level', Number.NaN]), ''],
     [[1n, Number.POSITIVE_INFINITY], ''],
@@ -27,6 +28,9 @@ test('AsString: NaN/Inf inside a map or array gives "", empty bytes inside one g
     [[new Uint8Array(0), new Uint8Array([1])], '[null,"AQ=="]'],
     [new Uint8Array(0), ''],
     [map(['x', 1.5], ['n', null]), '{"n":null,"x":1.5}'],
+    // A duplicated key keeps its later value (a Go map), even over a NaN that would fail the whole.
+    [map(['dup', null], ['a', 1n], ['dup', false]), '{"a":1,"dup":false}'],
+    [map(['m', Number.NaN], ['m', null]), '{"m":null}'],
   ];
   for (const [value, text] of cases) assert.equal(asString(value), text, JSON.stringify(text));
 });
