@@ -51,7 +51,7 @@ const TABLES = [
   'otel_traces_kv_rollup_15m',
 ];
 /** Seeded random records per signal (test/fixtures/otlp-random.ts: every value kind, odd times, bad UTF-8). */
-const RANDOM_SEEDS = Number(process.env['PARITY_RANDOM_SEEDS'] ?? 10);
+const RANDOM_SEEDS = Number(process.env['PARITY_RANDOM_SEEDS'] ?? 40);
 const RAW_TABLES = TABLES.filter((t) => !t.includes('rollup') && !t.endsWith('_trace_id_ts'));
 
 async function post(url: string, body: Uint8Array): Promise<number> {

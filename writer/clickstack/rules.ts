@@ -32,7 +32,7 @@ import { type AttributeLookup, type Severity, applySeverityRules, severityUnset 
  * hold other rows, so it must not reuse the old plan's dedup tokens. Bump the suffix on any change
  * of output.
  */
-export const LOG_RULES_VERSION = 'clickstack-2.36/1';
+export const LOG_RULES_VERSION = 'clickstack-2.36/2';
 
 /** `writer.logProcessing`. */
 export type LogProcessing = 'clickstack' | 'none';
