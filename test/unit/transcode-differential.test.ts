@@ -202,7 +202,7 @@ test('log processing (ClickStack rules, and none): same bytes; the rules change 
   assert.ok(changed > 0, 'the generated records exercise the rules');
 });
 
-test('session routing as route.ts: the first rr-web.event attribute decides, by having a value; a byte-order mark in the key is dropped', () => {
+test('session routing as route.ts: the first rr-web.event attribute decides, by having a value; a byte-order mark makes another key', () => {
   const record = (attributes: unknown[]): Uint8Array =>
     jsonToProtobuf(
       'logs',
@@ -238,7 +238,20 @@ test('session routing as route.ts: the first rr-web.event attribute decides, by 
       ],
       false,
     ],
-    ['byte-order mark', [{ key: '\uFEFFrr-web.event', value: { stringValue: 'a' } }], true],
+    ['byte-order mark', [{ key: '\uFEFFrr-web.event', value: { stringValue: 'a' } }], false],
+    ['double', [{ key: 'rr-web.event', value: { doubleValue: 2.5 } }], true],
+    ['double +Inf (JSON refuses it)', [{ key: 'rr-web.event', value: { doubleValue: 'Infinity' } }], false],
+    [
+      'map holding NaN',
+      [
+        {
+          key: 'rr-web.event',
+          value: { kvlistValue: { values: [{ key: 'a', value: { doubleValue: 'NaN' } }] } },
+        },
+      ],
+      false,
+    ],
+    ['array', [{ key: 'rr-web.event', value: { arrayValue: { values: [{ intValue: '1' }] } } }], true],
     ['other key', [{ key: 'rr-web.events', value: { stringValue: 'a' } }], false],
   ];
   for (const [label, attributes, session] of cases) {

@@ -43,7 +43,10 @@ export function flattenAttributes(attributes: readonly (readonly [string, Raw])[
       for (let i = value.length - 1; i >= 0; i--) stack.push([`${key}.${i}`, value[i]!]);
     } else if (isMap(value)) {
       const entries = value.entries;
-      for (let i = entries.length - 1; i >= 0; i--) stack.push([`${key}.${entries[i]![0]}`, entries[i]![1]]);
+      // As contrib's flatten: a map's path joins with "." only when it is not empty (an attribute with
+      // the key "" holding a map gives its children's keys bare); array elements always get ".<i>".
+      const prefix = key === '' ? '' : `${key}.`;
+      for (let i = entries.length - 1; i >= 0; i--) stack.push([prefix + entries[i]![0], entries[i]![1]]);
     } else {
       out.set(key, value);
     }

@@ -32,7 +32,7 @@ import { type AttributeLookup, type Severity, applySeverityRules, severityUnset 
  * hold other rows, so it must not reuse the old plan's dedup tokens. Bump the suffix on any change
  * of output.
  */
-export const LOG_RULES_VERSION = 'clickstack-2.36/1';
+export const LOG_RULES_VERSION = 'clickstack-2.36/2';
 
 /** `writer.logProcessing`. */
 export type LogProcessing = 'clickstack' | 'none';
@@ -54,7 +54,7 @@ export interface LogRuleInput {
 export interface LogRuleResult {
   /**
    * LogAttributes as stored: [key, AsString(value)] with unique keys sorted by key; null when the
-   * rules leave them as `sortAttributes(input.attributes)` would.
+   * rules leave them as `sortAttributes(input.attributes)` would (no duplicate keys to collapse).
    */
   readonly attributes: Attributes | null;
   readonly severityText: string;
@@ -65,13 +65,25 @@ function isKvlist(body: Raw): body is { entries: [string, Raw][] } {
   return body !== null && typeof body === 'object' && !Array.isArray(body) && !(body instanceof Uint8Array);
 }
 
-/** True when group A can change the attributes: a map body, a `{…}` string body, or a nested attribute. */
+/** True when two attributes share a key (A3's flatten collapses them, the later winning). */
+function hasDuplicateKeys(attributes: readonly (readonly [string, Raw])[]): boolean {
+  const n = attributes.length;
+  if (n > 32) return new Set(attributes.map(([key]) => key)).size !== n;
+  for (let i = 1; i < n; i++)
+    for (let j = 0; j < i; j++) if (attributes[i]![0] === attributes[j]![0]) return true;
+  return false;
+}
+
+/**
+ * True when group A can change the attributes: a map body, a `{…}` string body, a nested attribute,
+ * or duplicate keys.
+ */
 function attributesNeedRules(body: Raw, attributes: readonly (readonly [string, Raw])[]): boolean {
   if (typeof body === 'string') {
     if (body.includes('{') && body.includes('}')) return true;
   } else if (isKvlist(body)) return true;
   for (const [, value] of attributes) if (needsFlatten(value)) return true;
-  return false;
+  return hasDuplicateKeys(attributes);
 }
 
 /** True when group D would change the producer's text, or B/C may set the severity. */
@@ -117,7 +129,7 @@ export function applyLogRules(input: LogRuleInput): LogRuleResult {
     attributes = sortAttributes([...flat]);
     lookup = (key) => flat.get(key);
   } else {
-    // Already flat: A3 only collapses duplicate keys, the later one winning.
+    // Flat and no key twice: A3 changes nothing.
     const list = input.attributes;
     lookup = (key) => {
       for (let i = list.length - 1; i >= 0; i--) if (list[i]![0] === key) return list[i]![1];

@@ -15,7 +15,8 @@ interface RawMap {
   readonly entries: [string, Raw][];
 }
 
-const decoder = new TextDecoder();
+// ignoreBOM: a leading byte-order mark is text like any other (Go keeps it; TextDecoder would drop it).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** UTF-8 text of bytes[start, end): short ASCII strings (most keys and values) skip TextDecoder. */
 export function utf8(bytes: Uint8Array, start: number, end: number): string {
@@ -124,16 +125,31 @@ function escapeJsonString(value: string): string {
   );
 }
 
+/** Go's encoding/json refuses NaN and ±Inf: pdata's AsString of a map or array holding one is "". */
+class UnsupportedDouble extends Error {}
+
 function toJson(value: Raw): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return escapeJsonString(value);
   if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'number') return Number.isFinite(value) ? formatDouble(value) : 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new UnsupportedDouble();
+    return formatDouble(value);
+  }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (value instanceof Uint8Array) return escapeJsonString(Buffer.from(value).toString('base64'));
+  // Empty bytes are a nil []byte in pdata, which Go's JSON writes as null.
+  if (value instanceof Uint8Array)
+    return value.length === 0 ? 'null' : escapeJsonString(Buffer.from(value).toString('base64'));
   if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
+  // pdata's AsRaw makes a Go map: a duplicated key keeps its later value (sorted stably, the last of a run).
   const sorted = [...value.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return `{${sorted.map(([k, v]) => `${escapeJsonString(k)}:${toJson(v)}`).join(',')}}`;
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const [k, v] = sorted[i]!;
+    if (i + 1 < sorted.length && sorted[i + 1]![0] === k) continue;
+    parts.push(`${escapeJsonString(k)}:${toJson(v)}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /** pdata Value.AsString. */
@@ -144,22 +160,33 @@ export function asString(value: Raw): string {
   if (typeof value === 'number') return formatDouble(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  return toJson(value);
+  try {
+    return toJson(value);
+  } catch (err) {
+    if (err instanceof UnsupportedDouble) return '';
+    throw err;
+  }
 }
 
 export function anyValueAsString(bytes: Uint8Array, start: number, end: number): string {
   return asString(readAny(bytes, start, end));
 }
 
-/** An attribute map as [key, text] pairs sorted by key (the exporter sorts before inserting). Later duplicates win. */
+/**
+ * An attribute map as [key, text] pairs sorted by key (the exporter sorts before inserting).
+ * Duplicate keys are kept, in arrival order, as the Collector's exporter writes them (a Map column
+ * may hold them; `m['k']` reads the first, as pdata's Map.Get): bench/parity.ts.
+ */
 export type Attributes = [string, string][];
 
-export function sortAttributes(pairs: [string, Raw][]): Attributes {
+/** `dedupe`: collapse duplicate keys, the later winning (OTTL flatten on ClickStack's log path). */
+export function sortAttributes(pairs: [string, Raw][], dedupe = false): Attributes {
   const out: Attributes = new Array<[string, string]>(pairs.length);
   for (let i = 0; i < pairs.length; i++) out[i] = [pairs[i]![0], asString(pairs[i]![1])];
-  // A stable sort keeps equal keys in arrival order, so "later duplicates win" below holds.
+  // A stable sort keeps equal keys in arrival order (kept as sent; "later wins" when deduped).
   out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  for (let i = out.length - 1; i > 0; i--) if (out[i - 1]![0] === out[i]![0]) out.splice(i - 1, 1);
+  if (dedupe)
+    for (let i = out.length - 1; i > 0; i--) if (out[i - 1]![0] === out[i]![0]) out.splice(i - 1, 1);
   return out;
 }
 

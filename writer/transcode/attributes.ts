@@ -1,7 +1,7 @@
 /**
  * Attribute maps (repeated KeyValue) written as Map(String, String) straight from record bytes, as
- * decode/anyvalue.ts sortAttributes + the Map encoder would: keys sorted (stable), later duplicates
- * win, values as pdata AsString. Keys are compared as bytes, which orders ASCII exactly as JS string
+ * decode/anyvalue.ts sortAttributes + the Map encoder would: keys sorted (stable), duplicates kept in
+ * arrival order (or collapsed, the later winning, with `dedupe`), values as pdata AsString. Keys are compared as bytes, which orders ASCII exactly as JS string
  * comparison does; a map with a non-ASCII key returns false and the caller takes the decoder's path.
  */
 import { ByteWriter } from '../rowbinary.js';
@@ -127,7 +127,8 @@ function readKeyValue(bytes: Uint8Array, i: number, s: number, e: number): void 
 
 /**
  * Writes the KeyValue messages listed in `kvs` (from `first`, `count` of them) as one Map value.
- * Returns false, having taken back what it wrote, when a key is not ASCII.
+ * Returns false, having taken back what it wrote, when a key is not ASCII. `dedupe`: duplicate keys
+ * collapsed, the later winning (ClickStack's flatten of LogAttributes); otherwise all are written.
  */
 export function writeAttributes(
   out: ByteWriter,
@@ -135,6 +136,7 @@ export function writeAttributes(
   kvs: Ranges,
   first = 0,
   count = kvs.count - first,
+  dedupe = false,
 ): boolean {
   scratch.grow(count);
   const { keyStart, keyEnd, valueStart, valueEnd, prefix, order, dropped } = scratch;
@@ -153,7 +155,7 @@ export function writeAttributes(
         ? prefix[a]! - prefix[b]!
         : compareTail(bytes, keyStart[a]!, keyEnd[a]!, keyStart[b]!, keyEnd[b]!);
     if (d > 0 || (d === 0 && a > b)) sorted = false;
-    else if (d === 0) {
+    else if (d === 0 && dedupe) {
       dropped[i] = 1;
       unique--;
     } else dropped[i] = 0;
@@ -176,12 +178,13 @@ export function writeAttributes(
       order[j] = i;
     }
     scratch.orderedCount = count;
-    // Later duplicates win: an entry is dropped when the next one (in sorted order) has the same key.
+    // Deduped, later duplicates win: an entry is dropped when the next one (in sorted order) has the same key.
     unique = count;
     for (let i = 0; i + 1 < count; i++) {
       const a = order[i]!;
       const b = order[i + 1]!;
       const same =
+        dedupe &&
         prefix[a] === prefix[b] &&
         compareTail(bytes, keyStart[a]!, keyEnd[a]!, keyStart[b]!, keyEnd[b]!) === 0;
       dropped[i] = same ? 1 : 0;

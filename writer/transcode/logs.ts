@@ -8,7 +8,8 @@
  * the fast path.
  */
 import { TABLES } from '../../schemas/ddl.js';
-import { SESSION_ATTRIBUTE } from '../clickstack/route.js';
+import { SESSION_ATTRIBUTE, routesAsSession } from '../clickstack/route.js';
+import { readAnyValue } from '../decode/anyvalue.js';
 import type { LogProcessing } from '../clickstack/rules.js';
 import type { ResourceInfo, ScopeInfo } from '../decode/common.js';
 import { logRecordRow } from '../decode/logs.js';
@@ -38,6 +39,8 @@ let severityNumber = 0;
 /** Rule D on the fast path: the record's severity text is ASCII with upper-case letters, stored lower-cased. */
 let lowerSeverity = false;
 let flags = 0;
+/** LogAttributes with duplicate keys collapsed (the later winning): ClickStack mode, otel_logs. */
+let dedupe = false;
 /** Start/end pairs: trace id, span id, severity text, body, event name (-1: absent). */
 const ranges = new Int32Array(10);
 const attributes = new Ranges();
@@ -98,10 +101,8 @@ function walkLog(bytes: Uint8Array, start: number, end: number): void {
   }
 }
 
-/** Whether bytes[s, e) spell the session attribute's key (a leading byte-order mark is dropped, as the decoder's text does). */
+/** Whether bytes[s, e) spell the session attribute's key (exactly: a byte-order mark makes another key). */
 function isSessionKey(bytes: Uint8Array, s: number, e: number): boolean {
-  if (e - s === SESSION_KEY.length + 3 && bytes[s] === 0xef && bytes[s + 1] === 0xbb && bytes[s + 2] === 0xbf)
-    s += 3;
   if (e - s !== SESSION_KEY.length) return false;
   for (let j = 0; j < SESSION_KEY.length; j++) if (bytes[s + j] !== SESSION_KEY[j]) return false;
   return true;
@@ -132,8 +133,14 @@ function isSession(bytes: Uint8Array): boolean {
       }
       c.pos = e;
     }
-    if (keyStart >= 0 && isSessionKey(bytes, keyStart, keyEnd))
-      return valueStart >= 0 && valueKind(bytes, valueStart, valueEnd) !== 'none';
+    if (keyStart >= 0 && isSessionKey(bytes, keyStart, keyEnd)) {
+      if (valueStart < 0) return false;
+      const kind = valueKind(bytes, valueStart, valueEnd);
+      // Values OTTL writes as JSON (which may fail on NaN/±Inf): the decoder's rule, on this rare path.
+      if (kind === 'double' || kind === 'array' || kind === 'map')
+        return routesAsSession(readAnyValue(bytes, valueStart, valueEnd));
+      return kind !== 'none';
+    }
   }
   return false;
 }
@@ -199,7 +206,8 @@ function writeLog(
         writeAnyValue(out, bytes, ranges[6]!, ranges[7]!);
         break;
       case 8:
-        if (!writeAttributes(out, bytes, attributes)) return false;
+        // ClickStack's flatten (group A) collapses duplicate keys on the default path only.
+        if (!writeAttributes(out, bytes, attributes, 0, attributes.count, dedupe)) return false;
         break;
       case 9:
         str(out, bytes, 8, false);
@@ -222,7 +230,8 @@ export function transcodeLogs(bytes: Uint8Array, run: Run, hooks: LogHooks): voi
     walkLog(bytes, start, end);
     const table = isSession(bytes) ? TABLES.sessions : TABLES.logs;
     lowerSeverity = false;
-    if (table === TABLES.logs && processing === 'clickstack') {
+    dedupe = table === TABLES.logs && processing === 'clickstack';
+    if (dedupe) {
       const facts = logFacts(bytes, severityNumber, ranges, attributes);
       if (clickStackMayChange(facts)) return slow(resource, scope, start, end);
       lowerSeverity = facts.severityText === 'upper';

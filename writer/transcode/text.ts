@@ -2,7 +2,7 @@
  * RowBinary strings written straight from record bytes. A protobuf string is UTF-8 and a RowBinary
  * String is a varint length plus UTF-8, so valid text is copied as it is. What the decoder would turn
  * into different text goes through the decoder's own functions instead, so the bytes stay identical:
- * invalid UTF-8 (TextDecoder writes U+FFFD) and a leading byte-order mark (TextDecoder drops it).
+ * invalid UTF-8 (TextDecoder writes U+FFFD). A leading byte-order mark is kept, as Go keeps it.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { anyValueAsString, utf8 } from '../decode/anyvalue.js';
@@ -53,10 +53,7 @@ export function copyString(out: ByteWriter, bytes: Uint8Array, s: number, e: num
     out.length = p + n;
     if (isAscii(view)) return;
   }
-  if (bytes[s] === 0xef && bytes[s + 1] === 0xbb && bytes[s + 2] === 0xbf) {
-    out.length = start;
-    out.string(utf8(bytes, s, e));
-  } else if (!isUtf8(bytes.subarray(s, e))) {
+  if (!isUtf8(bytes.subarray(s, e))) {
     out.length = start;
     out.string(utf8(bytes, s, e));
   }

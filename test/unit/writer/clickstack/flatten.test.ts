@@ -8,6 +8,24 @@ const map = (...entries: [string, Raw][]): Raw => ({ entries });
 
 const cases: [string, [string, Raw][], [string, Raw][]][] = [
   [
+    // Found by bench/parity.ts (random logs): contrib joins a map's path with "." only when it is not
+    // empty; array elements always get ".<i>"; a bare child key then collides like any other.
+    'a map under the empty key gives bare child keys; an array under it ".0"',
+    [
+      ['dup', 'top'],
+      ['', map(['dup', 'nested'], ['x', map(['y', 1n])], ['', map(['z', 2n])])],
+      ['list', [map(['', map(['k', 'v'])])]],
+      ['', ['a']],
+    ],
+    [
+      ['dup', 'nested'],
+      ['x.y', 1n],
+      ['z', 2n],
+      ['list.0..k', 'v'],
+      ['.0', 'a'],
+    ],
+  ],
+  [
     'scalars unchanged',
     [
       ['a', 'x'],

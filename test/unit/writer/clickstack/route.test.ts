@@ -15,6 +15,27 @@ const cases: [string, [string, Raw][], boolean][] = [
   ['array', [['rr-web.event', []]], true],
   ['map', [['rr-web.event', { entries: [] }]], true],
   ['the empty value', [['rr-web.event', null]], false],
+  // OTTL writes doubles, maps and arrays as JSON for IsMatch; Go refuses NaN/±Inf, the condition
+  // errors and error_mode: ignore takes the default route (bench/parity.ts, random logs #4).
+  ['double +Inf', [['rr-web.event', Number.POSITIVE_INFINITY]], false],
+  ['double NaN', [['rr-web.event', Number.NaN]], false],
+  ['map holding -Inf', [['rr-web.event', { entries: [['a', Number.NEGATIVE_INFINITY]] }]], false],
+  ['array holding NaN', [['rr-web.event', [1n, Number.NaN]]], false],
+  [
+    'map whose NaN is overwritten by a later duplicate',
+    [
+      [
+        'rr-web.event',
+        {
+          entries: [
+            ['a', Number.NaN],
+            ['a', 1n],
+          ],
+        },
+      ],
+    ],
+    true,
+  ],
   ['absent', [['rr-web.chunk', '1']], false],
   [
     'first of duplicates decides (empty)',

@@ -192,7 +192,7 @@ test('fast path: when logNeedsRules is false the rules change nothing', () => {
 });
 
 test('the rule version is pinned and only applies to clickstack processing', () => {
-  assert.equal(LOG_RULES_VERSION, 'clickstack-2.36/1');
+  assert.equal(LOG_RULES_VERSION, 'clickstack-2.36/2');
   assert.equal(logRulesVersion('clickstack'), LOG_RULES_VERSION);
   assert.equal(logRulesVersion('none'), 'none');
 });
