@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClickHouse } from '../core/clickhouse.js';
+import { setLogLevel } from '../core/log.js';
 import { fromRoot } from '../core/paths.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
@@ -25,6 +26,7 @@ const say = (line: string): void => {
 };
 
 async function main(): Promise<void> {
+  setLogLevel('warn'); // migrate's per-file lines
   const collectorSkip = ensureCollector(say);
   const stack = await startTestStack(say);
   const brokers = stack.env['TEST_KAFKA_BROKERS']!;
