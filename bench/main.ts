@@ -1,6 +1,7 @@
 /**
  * The benchmark: tributary side by side with the OpenTelemetry Collector on one Kafka, on the same
- * cores, with seeded load; then the writer against the raw-insert ceiling, end-to-end latency at half
+ * cores, with seeded load; then the writer beside the Collector as a writer and the raw-insert ceiling
+ * (bench/lib/writer-bench.ts; `npm run bench:writer` runs that part alone), end-to-end latency at half
  * of the measured maximum, event-loop delay, and memory under 2× overload. Prints the figures and the
  * targets (pass/fail) and writes bench/results/<date>.json and .md.
  *
@@ -54,7 +55,8 @@ import {
   targetsMarkdown,
 } from './lib/report.js';
 import { cleanUpOnSignals } from './lib/signals.js';
-import { writerBench, writerMarkdown } from './lib/writer-bench.js';
+import { writerBench } from './lib/writer-bench.js';
+import { writerMarkdown } from './lib/writer-report.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);

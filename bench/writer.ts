@@ -16,7 +16,8 @@ import { freePort, startTestStack } from '../test/harness/stack.js';
 import { type RunningCollector, ensureCollector } from './lib/collector.js';
 import { waitHealthy } from './lib/proc.js';
 import { cleanUpOnSignals } from './lib/signals.js';
-import { writerBench, writerMarkdown } from './lib/writer-bench.js';
+import { writerBench } from './lib/writer-bench.js';
+import { writerMarkdown } from './lib/writer-report.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const RECORDS = Number(process.env['BENCH_WRITER_RECORDS'] ?? 360);
