@@ -7,7 +7,8 @@
  *
  *   npm run bench                       full run (builds the collector from the Go module proxy first)
  *   npm run bench -- --save-baseline    also writes bench/baseline.json
- *   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_COLLECTOR=0 npm run bench   a quick smoke without the collector
+ *   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_COLLECTOR=0 npm run bench   a quick smoke: no collector build and
+ *                                       no receiver comparison (the writer part runs a built collector)
  *   (BENCH_RESULTS_DIR=<dir> writes the results there instead of bench/results)
  *
  * When bench/baseline.json exists the headline figures are compared with it (ratio now ÷ baseline).
@@ -25,6 +26,7 @@ import { freePort, startTestStack } from '../test/harness/stack.js';
 import {
   TELEMETRYGEN_BINARY,
   type RunningCollector,
+  collectorWriterSkip,
   ensureCollector,
   startCollector,
 } from './lib/collector.js';
@@ -486,7 +488,7 @@ async function main(): Promise<void> {
       batchRows: WRITER_BATCH_ROWS,
       flushIntervalMs: FLUSH_INTERVAL_MS,
       logDir,
-      collectorSkip,
+      collectorSkip: collectorWriterSkip(collectorSkip),
       startWriter: async (prefix, database, groupId, name) => {
         const { child } = await startWriter(prefix, database, 'traces', name, groupId);
         return { pid: child.process.pid!, stop: () => child.kill('SIGTERM') };

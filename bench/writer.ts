@@ -4,7 +4,7 @@
  * ROUNDS rounds in turn, medians. Prints the markdown table and the JSON `writer` object of the bench.
  *
  *   npm run bench:writer                      (env as npm run bench: BENCH_ROUNDS, BENCH_WRITER_RECORDS,
- *                                              BENCH_COLLECTOR=0 to leave the Collector out)
+ *                                              BENCH_COLLECTOR=0: no Collector build; a built one runs)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { setLogLevel } from '../core/log.js';
 import { fromRoot } from '../core/paths.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
-import { type RunningCollector, ensureCollector } from './lib/collector.js';
+import { type RunningCollector, collectorWriterSkip, ensureCollector } from './lib/collector.js';
 import { waitHealthy } from './lib/proc.js';
 import { cleanUpOnSignals } from './lib/signals.js';
 import { writerBench } from './lib/writer-bench.js';
@@ -28,7 +28,7 @@ const say = (line: string): void => {
 
 async function main(): Promise<void> {
   setLogLevel('warn'); // migrate's per-file lines
-  const collectorSkip = ensureCollector(say);
+  const collectorSkip = collectorWriterSkip(ensureCollector(say));
   const stack = await startTestStack(say);
   const brokers = stack.env['TEST_KAFKA_BROKERS']!;
   const clickhouseUrl = stack.env['TEST_CLICKHOUSE_URL']!;

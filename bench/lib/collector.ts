@@ -187,6 +187,18 @@ export async function startCollectorWriter(options: CollectorWriterOptions): Pro
   );
 }
 
+/**
+ * Why the Collector writer is not run: it runs whenever the Collector is built, also under
+ * BENCH_COLLECTOR=0 (which only skips building it and the receiver comparison), so the CI smoke
+ * covers it on a machine that has the build and says why not on one that has not.
+ */
+export function collectorWriterSkip(collectorSkip: string | undefined): string | undefined {
+  if (!collectorSkip || collectorBuilt()) return undefined;
+  return collectorSkip === 'BENCH_COLLECTOR=0'
+    ? 'the Collector is not built, and BENCH_COLLECTOR=0 builds nothing'
+    : collectorSkip;
+}
+
 /** Why the Collector cannot run here (undefined: built, building it first when needed). */
 export function ensureCollector(say: (line: string) => void): string | undefined {
   if (process.env['BENCH_COLLECTOR'] === '0') return 'BENCH_COLLECTOR=0';
