@@ -137,7 +137,8 @@ export class Admission {
 
 /**
  * Resident memory of an idle receiver (Node, Fastify, grpc-js, @platformatic/kafka, pino): measured
- * 122 MiB after the first requests (receiver-admission.test.ts); 160 leaves headroom.
+ * 122 MiB after the first requests (receiver-admission.test.ts); 160 leaves headroom, which also
+ * covers the 16 MiB of idle body buffers the HTTP receiver keeps for reuse (http-body.ts).
  */
 export const RECEIVER_BASE_BYTES = 160 * 1024 * 1024;
 /**

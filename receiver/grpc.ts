@@ -72,6 +72,8 @@ export function grpcServerOptions(config: Config): Record<string, number> {
     'grpc.max_connection_idle_ms': config['receiver.grpcMaxConnectionIdleMs'],
     // HTTP/2 session memory (header tables, queued frames, pings) per connection, in MiB.
     'grpc-node.max_session_memory': 32,
+    // Channelz (a debugging service we do not serve) counts and timestamps every call and message.
+    'grpc.enable_channelz': 0,
   };
   if (config['receiver.grpcMaxConnectionAgeMs'] > 0) {
     options['grpc.max_connection_age_ms'] = config['receiver.grpcMaxConnectionAgeMs'];

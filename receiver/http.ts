@@ -10,8 +10,6 @@
  */
 import { createServer as createPlainServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Readable } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../core/config/options.js';
 import { TributaryError, isTributaryError } from '../core/errors.js';
@@ -27,6 +25,7 @@ import {
 } from '../schemas/otlp/codec.js';
 import { type Admission, JSON_CONVERSION_FACTOR, type Lease } from './admission.js';
 import type { Authenticator } from './auth.js';
+import { BodyPool, decompress, readBody } from './http-body.js';
 import type { ReceiverMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 import type { ServerTls } from './tls.js';
@@ -39,6 +38,8 @@ const PATHS: Record<string, Signal> = {
   '/v1/metrics': 'metrics',
   '/v1/logs': 'logs',
 };
+/** Idle body buffers kept for reuse (http-body.ts), within RECEIVER_BASE_BYTES' headroom. */
+const BODY_POOL_BYTES = 16 * 1024 * 1024;
 const ALLOWED_HEADERS =
   'content-type, content-encoding, authorization, accept, accept-encoding, user-agent, x-requested-with, traceparent, tracestate';
 
@@ -61,107 +62,6 @@ function isJson(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').toLowerCase().startsWith(JSON_TYPE);
 }
 
-/** Inflates chunk by chunk: every chunk joins the lease, and inflation stops at maxBytes. */
-function decompress(
-  body: Buffer,
-  encoding: string | undefined,
-  maxBytes: number,
-  lease: Lease,
-): Promise<Buffer> {
-  const enc = (encoding ?? 'identity').toLowerCase().trim();
-  if (enc === 'identity' || enc === '') {
-    if (body.length > maxBytes)
-      return Promise.reject(
-        new TributaryError('PAYLOAD_TOO_LARGE', `body of ${body.length} bytes exceeds ${maxBytes}`),
-      );
-    return Promise.resolve(body);
-  }
-  if (enc !== 'gzip' && enc !== 'deflate')
-    return Promise.reject(
-      new TributaryError(
-        'UNSUPPORTED_MEDIA_TYPE',
-        `Content-Encoding ${enc} is not supported (use gzip, deflate or none)`,
-      ),
-    );
-  return new Promise((resolve, reject) => {
-    const inflater = enc === 'gzip' ? createGunzip() : createInflate();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    const fail = (err: TributaryError): void => {
-      if (failed) return;
-      failed = true;
-      inflater.destroy();
-      reject(err);
-    };
-    inflater.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      // A gzip bomb costs at most maxBytes (and never more than the budget allows).
-      if (size > maxBytes) {
-        fail(new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes after decompression`));
-        return;
-      }
-      try {
-        lease.grow(chunk.length);
-      } catch (err) {
-        fail(err as TributaryError);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    inflater.once('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks, size));
-    });
-    inflater.once('error', (err: Error) =>
-      fail(new TributaryError('BAD_REQUEST', `cannot ${enc}-decompress the body: ${err.message}`)),
-    );
-    inflater.end(body);
-  });
-}
-
-/**
- * Reads a body chunk by chunk into the request's lease, up to maxBytes. With a declared length the
- * body is copied into one buffer of that size as it arrives (no second copy when it is complete).
- */
-function readBody(payload: Readable, maxBytes: number, lease: Lease, declared?: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    const fail = (err: unknown): void => {
-      if (failed) return;
-      failed = true;
-      payload.removeAllListeners('data');
-      payload.pause();
-      reject(err instanceof Error ? err : new Error(String(err)));
-    };
-    payload.on('data', (chunk: Buffer) => {
-      if (size + chunk.length > (whole ? whole.length : maxBytes)) {
-        fail(
-          new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${whole ? whole.length : maxBytes} bytes`),
-        );
-        return;
-      }
-      try {
-        lease.ensure(size + chunk.length);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      if (whole) chunk.copy(whole, size);
-      else chunks.push(chunk);
-      size += chunk.length;
-    });
-    payload.once('end', () => {
-      if (!failed) resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size));
-    });
-    payload.once('error', (err: Error) =>
-      fail(new TributaryError('BAD_REQUEST', `cannot read the body: ${err.message}`)),
-    );
-  });
-}
-
 interface Admitted {
   readonly keyId: string | undefined;
   readonly lease: Lease;
@@ -173,6 +73,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const { config, pipeline, auth, admission, metrics, log } = deps;
   const maxCompressed = config['receiver.maxCompressedBodyBytes'];
   const admitted = new WeakMap<FastifyRequest, Admitted>();
+  const pool = new BodyPool(BODY_POOL_BYTES);
   const origins = config['receiver.corsOrigins'];
   const tls = deps.tls;
   const timeouts = {
@@ -207,7 +108,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
         done(new TributaryError('NOT_FOUND', `no endpoint ${request.method} ${request.url}`), undefined);
         return;
       }
-      readBody(payload, maxCompressed, admittedRequest.lease, admittedRequest.declaredBytes).then(
+      readBody(payload, maxCompressed, admittedRequest.lease, pool, admittedRequest.declaredBytes).then(
         (body) => {
           try {
             // A chunked body's size is known only now: still before decompression and validation.
@@ -348,6 +249,8 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
           }),
         );
         span.ok(result);
+        // Acknowledged by Kafka: the Kafka client holds its own copy, nothing holds the body now.
+        pool.give(raw);
         metrics.requests.inc({ signal, transport: 'http', outcome: 'ok' });
         metrics.items.inc({ signal, transport: 'http' }, result.items);
         metrics.bytes.inc({ signal, transport: 'http' }, protobuf.length);

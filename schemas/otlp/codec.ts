@@ -7,7 +7,7 @@ import type { Signal } from './shapes.js';
 
 export type { Signal } from './shapes.js';
 export type { RequestShape } from './validate.js';
-export { validateRequest } from './validate.js';
+export { validateRequest, validateRequestYielding } from './validate.js';
 export { jsonToProtobuf } from './json.js';
 export { encodeResponse, encodeResponseJson, encodeStatus, encodeStatusJson } from './response.js';
 export { splitRequest, type SplitMode, type SplitPart } from './split.js';

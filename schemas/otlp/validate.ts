@@ -4,7 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { TributaryError } from '../../core/errors.js';
-import { FastWalkFailure, fastWalk } from './fast-walk.js';
+import { FastWalkFailure, fastWalk, fastWalkYielding } from './fast-walk.js';
 import { type FieldShape, type MessageShape, type Signal, requestShapes } from './shapes.js';
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireError, WireReader } from './wire.js';
 
@@ -147,26 +147,66 @@ export function walkWithPaths(signal: Signal, bytes: Uint8Array, path: string[] 
   return counts.items;
 }
 
+/**
+ * Bytes validated between two turns of the event loop by validateRequestYielding (about 1-3 ms of
+ * walking): requests up to this size are validated in one go.
+ */
+export const VALIDATE_SLICE_BYTES = 1024 * 1024;
+/** Above this size a malformed request is refused without naming the field (that walk is synchronous). */
+const NAMED_FAILURE_MAX_BYTES = 4 * 1024 * 1024;
+
+/** The BAD_REQUEST for a request the fast walk refused, naming the broken field when affordable. */
+function refusal(signal: Signal, bytes: Uint8Array, fastError: unknown): TributaryError {
+  if (!(fastError instanceof FastWalkFailure)) throw fastError;
+  if (bytes.length > NAMED_FAILURE_MAX_BYTES)
+    return new TributaryError(
+      'BAD_REQUEST',
+      `invalid OTLP ${signal} protobuf (a request of ${bytes.length} bytes; send it in smaller requests to have the broken field named)`,
+    );
+  // Slow path, only for bad input: walk again keeping the path to name the broken field.
+  const path: string[] = [];
+  try {
+    walkWithPaths(signal, bytes, path);
+  } catch (err) {
+    const where = err instanceof PathError ? err.path.join('.') : path.join('.');
+    const message = err instanceof Error ? err.message : String(err);
+    return new TributaryError(
+      'BAD_REQUEST',
+      `invalid OTLP ${signal} protobuf at ${where || '(top level)'}: ${message}`,
+    );
+  }
+  return new TributaryError('BAD_REQUEST', `invalid OTLP ${signal} protobuf: ${fastError.message}`);
+}
+
 /** Throws TributaryError('BAD_REQUEST') naming the first malformed field, e.g. `resource_spans[0].scope_spans[1].spans[3].trace_id: length 15, expected 16 or 0`. */
 export function validateRequest(signal: Signal, bytes: Uint8Array): RequestShape {
   let items: number;
   try {
     items = fastWalk(bytes, requestShapes[signal], MAX_DEPTH);
   } catch (fastError) {
-    if (!(fastError instanceof FastWalkFailure)) throw fastError;
-    // Slow path, only for bad input: walk again keeping the path to name the broken field.
-    const path: string[] = [];
-    try {
-      walkWithPaths(signal, bytes, path);
-    } catch (err) {
-      const where = err instanceof PathError ? err.path.join('.') : path.join('.');
-      const message = err instanceof Error ? err.message : String(err);
-      throw new TributaryError(
-        'BAD_REQUEST',
-        `invalid OTLP ${signal} protobuf at ${where || '(top level)'}: ${message}`,
-      );
-    }
-    throw new TributaryError('BAD_REQUEST', `invalid OTLP ${signal} protobuf: ${fastError.message}`);
+    throw refusal(signal, bytes, fastError);
+  }
+  return { ...countTopLevel(bytes), items };
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * validateRequest for the receiver's hot path: the same verdict, but a request larger than
+ * VALIDATE_SLICE_BYTES is walked a slice per event-loop turn, so one large request does not stall
+ * every other connection (a 64 MiB body takes ~100 ms to walk).
+ */
+export async function validateRequestYielding(
+  signal: Signal,
+  bytes: Uint8Array,
+  sliceBytes = VALIDATE_SLICE_BYTES,
+): Promise<RequestShape> {
+  if (bytes.length <= sliceBytes) return validateRequest(signal, bytes);
+  let items: number;
+  try {
+    items = await fastWalkYielding(bytes, requestShapes[signal], MAX_DEPTH, sliceBytes, nextTurn);
+  } catch (fastError) {
+    throw refusal(signal, bytes, fastError);
   }
   return { ...countTopLevel(bytes), items };
 }

@@ -1,0 +1,235 @@
+/**
+ * The receiver part of the benchmark alone: tributary's receiver and the Collector (durable mode:
+ * answers after the Kafka ack) on one local Kafka, the same seeded bodies and clients as
+ * `npm run bench`, alternated round by round so both see the same machine. Prints items per
+ * CPU-second of each, their ratio (medians of the rounds) and the receiver's largest event-loop
+ * delay under this load. Kafka only (no ClickHouse): short enough to run after every change.
+ *
+ *   npm run bench:receiver                                  every case, 3 rounds of 5 s
+ *   npm run bench:receiver -- --cases http-logs,grpc-traces --rounds 3 --seconds 5
+ *   npm run bench:receiver -- --profile /tmp/prof --no-collector   node --cpu-prof on our receiver
+ *   npm run bench:receiver -- --compare /path/to/other/checkout   its receiver (built) in the same rounds
+ *   npm run bench:receiver -- --node-options=--trace-gc    other node flags for our receiver (its log is kept)
+ *
+ * Cases: http-traces, http-logs, http-metrics, grpc-traces. Writes nothing under bench/results.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startKafka } from '../deploy/local/kafka/runner.js';
+import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/generate.js';
+import { freshTopics } from '../test/harness/kafka.js';
+import { type Child, spawnTributary } from '../test/harness/process.js';
+import { freePort } from '../test/harness/stack.js';
+import { type RunningCollector, collectorBuilt, startCollector } from './lib/collector.js';
+import { type Sender, type Signal, closedLoop, grpcSender, httpSender } from './lib/load.js';
+import { cpuSeconds, median, scrapeMetric, waitHealthy } from './lib/proc.js';
+import { cleanUpOnSignals } from './lib/signals.js';
+
+const ITEMS = 500;
+const CASES = ['http-traces', 'http-logs', 'http-metrics', 'grpc-traces'] as const;
+type Case = (typeof CASES)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    cases: { type: 'string', default: CASES.join(',') },
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    clients: { type: 'string', default: process.env['BENCH_CLIENTS'] ?? '8' },
+    profile: { type: 'string' },
+    'node-options': { type: 'string', default: '' },
+    'no-collector': { type: 'boolean', default: false },
+    /** Another checkout (built) whose receiver runs in the same rounds: before/after in one run. */
+    compare: { type: 'string' },
+  },
+});
+const cases = args.cases.split(',').map((c) => {
+  if (!(CASES as readonly string[]).includes(c))
+    throw new Error(`unknown case ${c}; use ${CASES.join(', ')}`);
+  return c as Case;
+});
+const rounds = Number(args.rounds);
+const seconds = Number(args.seconds);
+const clients = Number(args.clients);
+
+const say = (line: string): void => {
+  process.stderr.write(`bench:receiver: ${line}\n`);
+};
+
+function bodiesFor(signal: Signal, count: number): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => {
+    const shape = { seed: 1 + i, resources: 1, scopesPerResource: 1 };
+    if (signal === 'traces') return generateTraces({ ...shape, itemsPerScope: ITEMS });
+    if (signal === 'logs') return generateLogs({ ...shape, itemsPerScope: ITEMS });
+    return generateMetrics({ ...shape, itemsPerScope: ITEMS / 10 }); // 10 points per metric
+  });
+}
+
+interface Target {
+  readonly pid: number;
+  readonly http: number;
+  readonly grpc: number;
+}
+
+/** Items per CPU-second of `target` under one case's closed-loop load. */
+async function runCase(target: Target, which: Case, bodies: Uint8Array[]): Promise<number> {
+  const [transport, signal] = which.split('-') as ['http' | 'grpc', Signal];
+  let send: Sender;
+  let close = (): void => undefined;
+  if (transport === 'http') send = httpSender(`http://127.0.0.1:${target.http}`, signal);
+  else {
+    const grpc = grpcSender(`127.0.0.1:${target.grpc}`, signal);
+    send = grpc.send;
+    close = () => grpc.close();
+  }
+  const before = cpuSeconds(target.pid);
+  const result = await closedLoop(send, bodies, ITEMS, clients, seconds);
+  const cpu = cpuSeconds(target.pid) - before;
+  close();
+  const failed = result.requests - (result.statuses['200'] ?? 0) - (result.statuses['grpc-0'] ?? 0);
+  if (failed > 0) say(`${which}: ${failed} failed requests ${JSON.stringify(result.statuses)}`);
+  return result.items / cpu;
+}
+
+interface System {
+  readonly name: string;
+  readonly target: Target;
+  /** Our receivers' metrics port (event-loop delay); none for the Collector. */
+  readonly metricsPort?: number;
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'tributary-bench-receiver-'));
+  const kafka = await startKafka({
+    dataDir: join(root, 'kafka'),
+    port: await freePort(),
+    brokerCount: 1,
+    version: process.env['TEST_KAFKA_VERSION'] ?? '4.1.1',
+    onProgress: (line) => say(`kafka: ${line}`),
+  });
+  process.env['TEST_KAFKA_BROKERS'] = kafka.brokers.join(',');
+  const children: Child[] = [];
+  let collector: RunningCollector | undefined;
+  const stopAll = async (): Promise<void> => {
+    await Promise.allSettled([...children.map((c) => c.kill('SIGTERM')), collector?.stop()]);
+    await kafka.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+  cleanUpOnSignals(stopAll);
+  if (args.profile) mkdirSync(args.profile, { recursive: true });
+  const startOurs = async (name: string, checkout?: string): Promise<System> => {
+    const ports = { http: await freePort(), grpc: await freePort(), health: await freePort() };
+    const metricsPort = await freePort();
+    const env = {
+      TRIBUTARY_KAFKA_BROKERS: kafka.brokers.join(','),
+      TRIBUTARY_TOPICS_PREFIX: (await freshTopics(6)).prefix,
+      TRIBUTARY_RECEIVER_HTTP_PORT: String(ports.http),
+      TRIBUTARY_RECEIVER_GRPC_PORT: String(ports.grpc),
+      TRIBUTARY_RECEIVER_HEALTH_PORT: String(ports.health),
+      TRIBUTARY_RECEIVER_METRICS_PORT: String(metricsPort),
+      TRIBUTARY_LOG_LEVEL: 'error',
+      NODE_OPTIONS: [
+        args['node-options'],
+        args.profile ? `--cpu-prof --cpu-prof-dir=${args.profile}` : '',
+      ].join(' '),
+    };
+    // Kept after the run when node options were given (e.g. --trace-gc writes there).
+    const log = args['node-options']
+      ? join(tmpdir(), `bench-receiver-${process.pid}-${name}.log`)
+      : join(root, `${name}.log`);
+    const child = checkout ? spawnCheckout(checkout, env, log) : spawnTributary('receiver', env, log);
+    children.push(child);
+    await waitHealthy(`http://127.0.0.1:${ports.health}/ready`);
+    return { name, target: { pid: child.process.pid!, http: ports.http, grpc: ports.grpc }, metricsPort };
+  };
+  try {
+    const systems: System[] = [await startOurs('tributary')];
+    if (args.compare) systems.push(await startOurs('compared', args.compare));
+    if (!args['no-collector']) {
+      if (!collectorBuilt()) throw new Error('the Collector is not built: run `npm run bench` once');
+      const topics = await freshTopics(6);
+      const collectorPorts = { http: await freePort(), grpc: await freePort() };
+      collector = await startCollector({
+        brokers: kafka.brokers,
+        topics: { traces: topics.traces, metrics: topics.metrics, logs: topics.logs },
+        httpPort: collectorPorts.http,
+        grpcPort: collectorPorts.grpc,
+        mode: 'durable',
+        dir: root,
+      });
+      systems.push({ name: 'collector', target: { pid: collector.process.pid!, ...collectorPorts } });
+    }
+    const bodies = {
+      traces: bodiesFor('traces', 16),
+      logs: bodiesFor('logs', 16),
+      metrics: bodiesFor('metrics', 16),
+    };
+    const figures = new Map<string, number[]>();
+    for (let round = 1; round <= rounds; round++)
+      for (const which of cases) {
+        const signalBodies = bodies[which.split('-')[1] as Signal];
+        const line: string[] = [];
+        for (const system of systems) {
+          const figure = await runCase(system.target, which, signalBodies);
+          figures.set(`${system.name} ${which}`, [...(figures.get(`${system.name} ${which}`) ?? []), figure]);
+          line.push(`${system.name} ${Math.round(figure)}`);
+        }
+        say(`round ${round} ${which} items/CPU-s: ${line.join(', ')}`);
+      }
+    const lines = [
+      `${rounds} round(s) of ${seconds} s, ${clients} clients, ${ITEMS} items per request; items per CPU-second, medians; ratios to the Collector: of the medians (per round)`,
+    ];
+    const anchor = systems.find((s) => s.name === 'collector');
+    for (const which of cases) {
+      const cells = systems.map((system) => {
+        const own = figures.get(`${system.name} ${which}`)!;
+        let cell = `${system.name} ${Math.round(median(own))}`;
+        if (anchor && system !== anchor) {
+          const theirs = figures.get(`collector ${which}`)!;
+          const perRound = own.map((x, i) => (x / theirs[i]!).toFixed(2)).join(' ');
+          cell += ` = ${(median(own) / median(theirs)).toFixed(2)}× (${perRound})`;
+        }
+        return cell;
+      });
+      lines.push(`${which.padEnd(13)} ${cells.join('  |  ')}`);
+    }
+    for (const system of systems) {
+      if (system.metricsPort === undefined) continue;
+      const url = `http://127.0.0.1:${system.metricsPort}/metrics`;
+      const max = (await scrapeMetric(url, 'nodejs_eventloop_delay_max')) ?? Number.NaN;
+      const p99 = (await scrapeMetric(url, 'nodejs_eventloop_delay_p99')) ?? Number.NaN;
+      lines.push(
+        `${system.name} event-loop delay under this load: max ${(max * 1000).toFixed(1)} ms, p99 ${(p99 * 1000).toFixed(1)} ms`,
+      );
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    await stopAll();
+  }
+}
+
+/** `tributary receiver` from another built checkout (its own dist/ and node_modules). */
+function spawnCheckout(checkout: string, env: Record<string, string>, logFile: string): Child {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [join(checkout, 'dist', 'cli', 'main.js'), 'receiver'], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    exited,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

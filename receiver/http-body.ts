@@ -1,0 +1,176 @@
+/**
+ * Reading an OTLP/HTTP body: into one buffer sized by Content-Length (or a chunk list when the body
+ * is chunked), inflated chunk by chunk when it is compressed, every byte counted in the request's
+ * lease and bounded before and after decompression.
+ *
+ * Body buffers come from a small pool. Why: every large Buffer is a fresh ArrayBuffer, and V8 runs
+ * a full mark-compact of the whole heap each time ~64 MiB of them have been allocated since the last
+ * one, whatever the heap holds; under load that GC was a third of the receiver's CPU and its
+ * longest event-loop pauses (a request body is one of the few such copies per request, beside the
+ * socket's own read buffers and the Kafka client's batch copies). A buffer goes back to the pool
+ * only when its request was acknowledged by Kafka: by then the Kafka client has copied the record
+ * into its own batch, and nothing else holds the body.
+ */
+import type { Readable } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
+import { TributaryError } from '../core/errors.js';
+import type { Lease } from './admission.js';
+
+/** Smallest pooled size class: bodies below it come from Node's own slab or are cheap. */
+const MIN_POOLED_BYTES = 64 * 1024;
+/** Largest pooled size class: rarer, larger bodies are allocated and collected as before. */
+const MAX_POOLED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Free body buffers by power-of-two size class, at most `maxBytes` idle in all (counted in the
+ * receiver's base memory, see admission.ts RECEIVER_BASE_BYTES).
+ */
+export class BodyPool {
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  private idle = 0;
+  constructor(private readonly maxBytes: number) {}
+
+  get idleBytes(): number {
+    return this.idle;
+  }
+
+  /** A buffer of exactly `size` bytes (uninitialized), pooled when its size class is. */
+  take(size: number): Buffer {
+    const size2 = sizeClass(size);
+    if (size2 === 0) return Buffer.allocUnsafe(size);
+    const list = this.free.get(size2);
+    const reused = list?.pop();
+    if (reused) {
+      this.idle -= size2;
+      return Buffer.from(reused, 0, size);
+    }
+    return Buffer.from(new ArrayBuffer(size2), 0, size);
+  }
+
+  /** Gives `buffer` back; the caller must not touch it (or any view of it) afterwards. */
+  give(buffer: Uint8Array): void {
+    const whole = buffer.buffer;
+    if (!(whole instanceof ArrayBuffer) || buffer.byteOffset !== 0) return;
+    const size2 = whole.byteLength;
+    if (sizeClass(size2) !== size2 || this.idle + size2 > this.maxBytes) return;
+    let list = this.free.get(size2);
+    if (!list) this.free.set(size2, (list = []));
+    list.push(whole);
+    this.idle += size2;
+  }
+}
+
+/** The pooled size of a `size`-byte body, or 0 when such bodies are not pooled. */
+function sizeClass(size: number): number {
+  if (size < MIN_POOLED_BYTES || size > MAX_POOLED_BYTES) return 0;
+  let size2 = MIN_POOLED_BYTES;
+  while (size2 < size) size2 *= 2;
+  return size2;
+}
+
+/** Inflates chunk by chunk: every chunk joins the lease, and inflation stops at maxBytes. */
+export function decompress(
+  body: Buffer,
+  encoding: string | undefined,
+  maxBytes: number,
+  lease: Lease,
+): Promise<Buffer> {
+  const enc = (encoding ?? 'identity').toLowerCase().trim();
+  if (enc === 'identity' || enc === '') {
+    if (body.length > maxBytes)
+      return Promise.reject(
+        new TributaryError('PAYLOAD_TOO_LARGE', `body of ${body.length} bytes exceeds ${maxBytes}`),
+      );
+    return Promise.resolve(body);
+  }
+  if (enc !== 'gzip' && enc !== 'deflate')
+    return Promise.reject(
+      new TributaryError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${enc} is not supported (use gzip, deflate or none)`,
+      ),
+    );
+  return new Promise((resolve, reject) => {
+    const inflater = enc === 'gzip' ? createGunzip() : createInflate();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const fail = (err: TributaryError): void => {
+      if (failed) return;
+      failed = true;
+      inflater.destroy();
+      reject(err);
+    };
+    inflater.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // A gzip bomb costs at most maxBytes (and never more than the budget allows).
+      if (size > maxBytes) {
+        fail(new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes after decompression`));
+        return;
+      }
+      try {
+        lease.grow(chunk.length);
+      } catch (err) {
+        fail(err as TributaryError);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    inflater.once('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, size));
+    });
+    inflater.once('error', (err: Error) =>
+      fail(new TributaryError('BAD_REQUEST', `cannot ${enc}-decompress the body: ${err.message}`)),
+    );
+    inflater.end(body);
+  });
+}
+
+/**
+ * Reads a body chunk by chunk into the request's lease, up to maxBytes. With a declared length the
+ * body is copied into one (pooled) buffer of that size as it arrives; a chunked body is gathered
+ * and joined once at its end.
+ */
+export function readBody(
+  payload: Readable,
+  maxBytes: number,
+  lease: Lease,
+  pool: BodyPool,
+  declared?: number,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const whole = declared !== undefined ? pool.take(declared) : undefined;
+    const chunks: Buffer[] = [];
+    const limit = whole ? whole.length : maxBytes;
+    let size = 0;
+    let failed = false;
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      payload.removeAllListeners('data');
+      payload.pause();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    payload.on('data', (chunk: Buffer) => {
+      if (size + chunk.length > limit) {
+        fail(new TributaryError('PAYLOAD_TOO_LARGE', `body exceeds ${limit} bytes`));
+        return;
+      }
+      try {
+        lease.ensure(size + chunk.length);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (whole) chunk.copy(whole, size);
+      else chunks.push(chunk);
+      size += chunk.length;
+    });
+    payload.once('end', () => {
+      if (!failed) resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size));
+    });
+    payload.once('error', (err: Error) =>
+      fail(new TributaryError('BAD_REQUEST', `cannot read the body: ${err.message}`)),
+    );
+  });
+}
