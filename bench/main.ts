@@ -1,33 +1,33 @@
 /**
  * The benchmark: tributary side by side with the OpenTelemetry Collector on one Kafka, on the same
- * cores, with seeded load; then the writer against the raw-insert ceiling, end-to-end latency at half
+ * cores, with seeded load; then the writer beside the Collector as a writer and the raw-insert ceiling
+ * (bench/lib/writer-bench.ts; `npm run bench:writer` runs that part alone), end-to-end latency at half
  * of the measured maximum, event-loop delay, and memory under 2× overload. Prints the figures and the
  * targets (pass/fail) and writes bench/results/<date>.json and .md.
  *
  *   npm run bench                       full run (builds the collector from the Go module proxy first)
  *   npm run bench -- --save-baseline    also writes bench/baseline.json
- *   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_COLLECTOR=0 npm run bench   a quick smoke without the collector
+ *   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_COLLECTOR=0 npm run bench   a quick smoke: no collector build and
+ *                                       no receiver comparison (the writer part runs a built collector)
  *   (BENCH_RESULTS_DIR=<dir> writes the results there instead of bench/results)
  *
  * When bench/baseline.json exists the headline figures are compared with it (ratio now ÷ baseline).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { type ClickHouseClient, createClickHouse } from '../core/clickhouse.js';
+import { createClickHouse } from '../core/clickhouse.js';
 import { fromRoot } from '../core/paths.js';
 import { migrate } from '../schemas/migrate.js';
 import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/generate.js';
-import { freshTopics, testKafka, topicSize } from '../test/harness/kafka.js';
+import { freshTopics, topicSize } from '../test/harness/kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
-import { decodeRecord } from '../writer/decode/index.js';
-import { SchemaCache, encodeRows } from '../writer/schema.js';
 import {
   TELEMETRYGEN_BINARY,
-  collectorBuilt,
   type RunningCollector,
+  collectorWriterSkip,
+  ensureCollector,
   startCollector,
 } from './lib/collector.js';
 import {
@@ -57,6 +57,8 @@ import {
   targetsMarkdown,
 } from './lib/report.js';
 import { cleanUpOnSignals } from './lib/signals.js';
+import { writerBench } from './lib/writer-bench.js';
+import { writerMarkdown } from './lib/writer-report.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -64,6 +66,8 @@ const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 8);
 // 120 records of 500 spans per partition: three full 20,000-row batches each, so no partial batch
 // waits for the flush interval at the end (that wait is the flush policy, not the drain rate).
 const WRITER_RECORDS = Number(process.env['BENCH_WRITER_RECORDS'] ?? 360);
+// writer.batchRows' default; the Collector writer's batch processor gets the same size.
+const WRITER_BATCH_ROWS = 20_000;
 const FLUSH_INTERVAL_MS = 2_000;
 const ITEMS: Record<Signal, number> = { traces: 500, logs: 500, metrics: 500 };
 const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
@@ -161,24 +165,9 @@ async function telemetrygen(endpoint: string, pid: number): Promise<{ result: Lo
   };
 }
 
-function ensureCollector(): string | undefined {
-  if (process.env['BENCH_COLLECTOR'] === '0') return 'BENCH_COLLECTOR=0';
-  if (collectorBuilt()) return undefined;
-  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0)
-    return 'Go is not installed (needed to build the collector)';
-  say('building the OpenTelemetry Collector and telemetrygen (first run only)');
-  const built = spawnSync('bash', [fromRoot('bench', 'collector', 'build.sh')], { stdio: 'inherit' });
-  return built.status === 0 && collectorBuilt() ? undefined : 'the collector build failed (see above)';
-}
-
-async function countRows(client: ClickHouseClient, table: string): Promise<number> {
-  const result = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
-  return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
-}
-
 async function main(): Promise<void> {
   const saveBaseline = process.argv.includes('--save-baseline');
-  const collectorSkip = ensureCollector();
+  const collectorSkip = ensureCollector(say);
   const started = Date.now();
   const stack = await startTestStack(say);
   Object.assign(process.env, stack.env);
@@ -223,6 +212,7 @@ async function main(): Promise<void> {
     database: string,
     signal: Signal,
     name: string,
+    groupId?: string,
   ): Promise<{ child: Child; metrics: number }> => {
     const metrics = await freePort();
     const health = await freePort();
@@ -234,6 +224,8 @@ async function main(): Promise<void> {
         TRIBUTARY_CLICKHOUSE_DATABASE: database,
         TRIBUTARY_TOPICS_PREFIX: prefix,
         TRIBUTARY_WRITER_SIGNALS: signal,
+        // Each writer round reads the topic from the start under its own group.
+        ...(groupId ? { TRIBUTARY_WRITER_GROUP_ID: groupId } : {}),
         TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
         TRIBUTARY_WRITER_HEALTH_PORT: String(health),
         TRIBUTARY_WRITER_METRICS_PORT: String(metrics),
@@ -485,98 +477,30 @@ async function main(): Promise<void> {
     });
     await overloaded.child.kill('SIGTERM');
 
-    // ---- Writer vs the raw insert ceiling ------------------------------------------------------
-    say(`writer: ${WRITER_RECORDS} records of ${ITEMS.traces} spans`);
-    const writerTopics = await freshTopics(3);
-    const producer = testKafka(brokers.split(','), 'bench').producer({
-      compression: 'none',
-      timeoutMs: 30_000,
+    // ---- Writer vs the Collector as a writer and the raw insert ceiling (bench/lib/writer-bench.ts) --
+    const writerResult = await writerBench({
+      brokers,
+      clickhouseUrl,
+      client,
+      records: WRITER_RECORDS,
+      itemsPerRecord: ITEMS.traces,
+      rounds: ROUNDS,
+      batchRows: WRITER_BATCH_ROWS,
+      flushIntervalMs: FLUSH_INTERVAL_MS,
+      logDir,
+      collectorSkip: collectorWriterSkip(collectorSkip),
+      startWriter: async (prefix, database, groupId, name) => {
+        const { child } = await startWriter(prefix, database, 'traces', name, groupId);
+        return { pid: child.process.pid!, stop: () => child.kill('SIGTERM') };
+      },
+      track: (c) => collectors.push(c),
+      say,
     });
-    const writerBodies = bodiesFor('traces', 40, 1000);
-    try {
-      // One record per partition per call: a call's batch per partition stays under the broker's
-      // default 1 MB message.max.bytes (each record is ~200 KB).
-      for (let i = 0; i < WRITER_RECORDS; i += 3)
-        await producer.send(
-          Array.from({ length: Math.min(3, WRITER_RECORDS - i) }, (_, j) => ({
-            topic: writerTopics.traces,
-            partition: (i + j) % 3,
-            key: null,
-            value: writerBodies[(i + j) % writerBodies.length]!,
-            headers: {},
-          })),
-        );
-    } finally {
-      await producer.close();
-    }
-    const expected = WRITER_RECORDS * ITEMS.traces;
-    const ceilingDb = `bench_ceiling_${Date.now()}`;
-    const writerDb = `bench_writer_${Date.now()}`;
-    for (const database of [ceilingDb, writerDb])
-      await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 10_000 });
-    // The ceiling: the same rows, already encoded as RowBinary, inserted in 20k-row batches.
-    const rows = [];
-    for (let i = 0; i < WRITER_RECORDS; i++)
-      rows.push(...decodeRecord('traces', writerBodies[i % writerBodies.length]!).get('otel_traces')!);
-    const shape = await new SchemaCache(client, ceilingDb).get('otel_traces', new Set(Object.keys(rows[0]!)));
-    const encoded: Buffer[] = [];
-    for (let i = 0; i < rows.length; i += 20_000) encoded.push(encodeRows(shape, rows.slice(i, i + 20_000)));
-    rows.length = 0;
-    const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
-    const ceilingStart = performance.now();
-    for (const [i, body] of encoded.entries()) {
-      const result = await client.exec({
-        query: `INSERT INTO \`${ceilingDb}\`.otel_traces (${columns}) FORMAT RowBinary`,
-        values: Readable.from([body]),
-        clickhouse_settings: { insert_deduplication_token: `ceiling-${i}`, wait_end_of_query: 1 },
-      });
-      for await (const _ of result.stream) {
-        // drain
-      }
-    }
-    const ceilingSeconds = (performance.now() - ceilingStart) / 1000;
-    const ceilingRows = await countRows(client, `\`${ceilingDb}\`.otel_traces`);
-
-    const writerSpawned = performance.now();
-    const writer = await startWriter(writerTopics.prefix, writerDb, 'traces', 'writer');
-    const writerPid = writer.child.process.pid!;
-    // CPU from the moment the writer is up: start-up excluded, read-ahead before the first rows included.
-    const cpuAtReady = cpuSeconds(writerPid);
-    let firstSeen = 0;
-    let firstRows = 0;
-    let written = 0;
-    while (written < expected && performance.now() - writerSpawned < 300_000) {
-      await sleep(100);
-      written = await countRows(client, `\`${writerDb}\`.otel_traces`);
-      if (written > 0 && firstSeen === 0) {
-        firstSeen = performance.now();
-        firstRows = written;
-      }
-    }
-    const done = performance.now();
-    const writerCpu = cpuSeconds(writerPid);
-    // Steady state: from the first rows seen to the last; a run too short for that (the first poll
-    // already saw most rows) falls back to the whole run including start-up.
-    const steady = written - firstRows >= written / 2;
-    const steadyRowsPerSecond = steady
-      ? (written - firstRows) / ((done - firstSeen) / 1000)
-      : written / ((done - writerSpawned) / 1000);
-    const steadyRowsPerCpuSecond = written / (writerCpu - cpuAtReady);
-    const writerPeakRss = peakRssBytes(writerPid);
-    await writer.child.kill('SIGTERM');
-    const ceilingRowsPerSecond = ceilingRows / ceilingSeconds;
-    results['writer'] = {
-      rows: written,
-      expected,
-      secondsIncludingStartup: (done - writerSpawned) / 1000,
-      rowsPerSecondIncludingStartup: written / ((done - writerSpawned) / 1000),
-      steadyRowsPerSecond,
-      cpuSecondsPerMillionRows: (writerCpu / written) * 1e6,
-      steadyRowsPerWriterCpuSecond: steadyRowsPerCpuSecond,
-      peakRssBytes: writerPeakRss,
-      ceiling: { rows: ceilingRows, seconds: ceilingSeconds, rowsPerSecond: ceilingRowsPerSecond },
-      overCeiling: steadyRowsPerSecond / ceilingRowsPerSecond,
-    };
+    results['writer'] = writerResult;
+    const steadyRowsPerSecond = writerResult['steadyRowsPerSecond'] as number;
+    const steadyRowsPerCpuSecond = writerResult['steadyRowsPerWriterCpuSecond'] as number;
+    const writerPeakRss = writerResult['peakRssBytes'] as number;
+    const overCeiling = writerResult['overCeiling'] as number;
     targets.push({
       name: 'writer spans per writer CPU-second (steady, ClickHouse CPU excluded)',
       measured: steadyRowsPerCpuSecond,
@@ -595,7 +519,7 @@ async function main(): Promise<void> {
     });
     targets.push({
       name: 'writer rows/s ÷ raw insert of the same rows',
-      measured: steadyRowsPerSecond / ceilingRowsPerSecond,
+      measured: overCeiling,
       limit: 0.8,
       kind: 'min',
       unit: '×',
@@ -742,13 +666,7 @@ async function main(): Promise<void> {
     }[];
     perCpuRatios: { signal: string; transport: string; oursOverCollector: number }[];
   };
-  const writer = results['writer'] as {
-    steadyRowsPerSecond: number;
-    steadyRowsPerWriterCpuSecond: number;
-    cpuSecondsPerMillionRows: number;
-    overCeiling: number;
-    ceiling: { rowsPerSecond: number };
-  };
+  const writer = results['writer'] as { steadyRowsPerSecond: number; steadyRowsPerWriterCpuSecond: number };
   const e2e = results['endToEnd'] as { p50Seconds: number; p99Seconds: number };
   const headlines: Headline[] = [
     ...receiver.medians
@@ -802,26 +720,9 @@ async function main(): Promise<void> {
       receiver.perCpuRatios.map((r) => [r.signal, r.transport, `${r.oursOverCollector.toFixed(2)}×`]),
     ),
     '',
-    '## Writer',
+    '## Writer (Kafka → ClickHouse, the same records)',
     '',
-    tableMarkdown(
-      [
-        'steady rows/s',
-        'rows per writer CPU-s',
-        'CPU-s per M rows (incl. start)',
-        'raw insert rows/s',
-        'writer ÷ raw',
-      ],
-      [
-        [
-          writer.steadyRowsPerSecond,
-          writer.steadyRowsPerWriterCpuSecond,
-          writer.cpuSecondsPerMillionRows,
-          writer.ceiling.rowsPerSecond,
-          `${writer.overCeiling.toFixed(2)}×`,
-        ],
-      ],
-    ),
+    ...writerMarkdown(results['writer'] as Record<string, unknown>),
     '',
     '## Targets',
     '',

@@ -1,0 +1,98 @@
+/**
+ * The bench's writer part alone (what `npm run bench` runs after its receivers): tributary's writer,
+ * the OpenTelemetry Collector as a writer and the raw-insert ceiling over the same Kafka records,
+ * ROUNDS rounds in turn, medians. Prints the markdown table and the JSON `writer` object of the bench.
+ *
+ *   npm run bench:writer                      (env as npm run bench: BENCH_ROUNDS, BENCH_WRITER_RECORDS,
+ *                                              BENCH_COLLECTOR=0: no Collector build; a built one runs)
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClickHouse } from '../core/clickhouse.js';
+import { setLogLevel } from '../core/log.js';
+import { fromRoot } from '../core/paths.js';
+import { type Child, spawnTributary } from '../test/harness/process.js';
+import { freePort, startTestStack } from '../test/harness/stack.js';
+import { type RunningCollector, collectorWriterSkip, ensureCollector } from './lib/collector.js';
+import { waitHealthy } from './lib/proc.js';
+import { cleanUpOnSignals } from './lib/signals.js';
+import { writerBench } from './lib/writer-bench.js';
+import { writerMarkdown } from './lib/writer-report.js';
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const RECORDS = Number(process.env['BENCH_WRITER_RECORDS'] ?? 360);
+
+const say = (line: string): void => {
+  process.stderr.write(`bench:writer: ${line}\n`);
+};
+
+async function main(): Promise<void> {
+  setLogLevel('warn'); // migrate's per-file lines
+  const collectorSkip = collectorWriterSkip(ensureCollector(say));
+  const stack = await startTestStack(say);
+  const brokers = stack.env['TEST_KAFKA_BROKERS']!;
+  const clickhouseUrl = stack.env['TEST_CLICKHOUSE_URL']!;
+  Object.assign(process.env, stack.env);
+  const logDir = fromRoot('bench', 'results', 'tmp');
+  mkdirSync(logDir, { recursive: true });
+  const children: Child[] = [];
+  const collectors: RunningCollector[] = [];
+  const cleanUp = async (): Promise<void> => {
+    await Promise.allSettled([...children.map((c) => c.kill('SIGTERM')), ...collectors.map((c) => c.stop())]);
+  };
+  cleanUpOnSignals(async () => {
+    await cleanUp();
+    await stack.stop();
+  });
+  const client = createClickHouse({ url: clickhouseUrl, user: 'default', password: '', database: 'default' });
+  try {
+    const result = await writerBench({
+      brokers,
+      clickhouseUrl,
+      client,
+      records: RECORDS,
+      itemsPerRecord: 500,
+      rounds: ROUNDS,
+      batchRows: 20_000,
+      flushIntervalMs: 2_000,
+      logDir,
+      collectorSkip,
+      async startWriter(prefix, database, groupId, name) {
+        const health = await freePort();
+        const child = spawnTributary(
+          'writer',
+          {
+            TRIBUTARY_KAFKA_BROKERS: brokers,
+            TRIBUTARY_CLICKHOUSE_URL: clickhouseUrl,
+            TRIBUTARY_CLICKHOUSE_DATABASE: database,
+            TRIBUTARY_TOPICS_PREFIX: prefix,
+            TRIBUTARY_WRITER_SIGNALS: 'traces',
+            TRIBUTARY_WRITER_GROUP_ID: groupId,
+            TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: '2000',
+            TRIBUTARY_WRITER_HEALTH_PORT: String(health),
+            TRIBUTARY_WRITER_METRICS_PORT: String(await freePort()),
+            TRIBUTARY_LOG_LEVEL: 'error',
+          },
+          join(logDir, `${name}.log`),
+        );
+        children.push(child);
+        await waitHealthy(`http://127.0.0.1:${health}/health`);
+        return { pid: child.process.pid!, stop: () => child.kill('SIGTERM') };
+      },
+      track: (c) => collectors.push(c),
+      say,
+    });
+    process.stdout.write(
+      `${writerMarkdown(result).join('\n')}\n\n${JSON.stringify({ ...result, perRound: undefined }, null, 2)}\n`,
+    );
+  } finally {
+    await cleanUp();
+    await client.close();
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
