@@ -3,7 +3,9 @@
 FROM node:26.10.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=optional --ignore-scripts
+COPY patches patches
+# Scripts stay off for dependencies; our own patches (patches/README.md) are applied explicitly.
+RUN npm ci --omit=optional --ignore-scripts && npx patch-package
 COPY tsconfig.json ./
 COPY cli cli
 COPY core core
