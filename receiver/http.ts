@@ -5,10 +5,8 @@
  * Admission comes first (onRequest, on the headers alone): API key, request rate, declared size
  * against the byte rate and the admission budget. Only then is the body read, chunk by chunk into
  * the request's lease; decompression and JSON conversion grow the same lease, and the lease is
- * released when the answer is sent. A request refused for backpressure (429) before its body was
- * read has its declared body discarded as it arrives — never held — so the client, still sending,
- * reads the answer instead of a reset connection; any other refusal (unauthenticated, no declared
- * length, too large) is answered with `Connection: close` and its body is never read.
+ * released when the answer is sent. A request refused before its body was read is answered with
+ * `Connection: close`, so its body is never read at all.
  */
 import { createServer as createPlainServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -160,15 +158,8 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     signal: string,
   ): FastifyReply => {
     metrics.requests.inc({ signal, transport: 'http', outcome: error.code });
-    if (!request.raw.complete) {
-      const declared = Number(request.headers['content-length'] ?? NaN);
-      // Backpressure must reach the client: closing while it still sends makes it see a reset (EPIPE)
-      // instead of the 429, so a declared, allowed body is discarded as it arrives (nothing is kept).
-      // Anything else — unauthenticated, undeclared or too large — is closed without reading.
-      const backpressure = error.code === 'OVERLOADED' || error.code === 'RATE_LIMITED';
-      if (backpressure && Number.isFinite(declared) && declared <= maxCompressed) request.raw.resume();
-      else void reply.header('Connection', 'close');
-    }
+    // Refused before its body was read: close the connection rather than read (or drain) the body.
+    if (!request.raw.complete) void reply.header('Connection', 'close');
     const retryAfter = RETRY_AFTER_SECONDS[error.code];
     if (retryAfter) void reply.header('Retry-After', String(retryAfter));
     if (error.httpStatus >= 500 && !error.retryable) log.error('request failed', { err: error, signal });

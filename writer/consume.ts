@@ -57,6 +57,9 @@ export interface SignalWriterOptions {
   readonly onWritten?: (key: string, position: number) => void;
 }
 
+/** Shortest fetch wait: an aged batch that cannot be written yet must not make the loop spin. */
+const MIN_FETCH_WAIT_MS = 10;
+
 export class SignalWriter {
   private readonly workers = new Map<string, PartitionWorker>();
   private fence: GroupFence | undefined;
@@ -273,7 +276,7 @@ export class SignalWriter {
       const results = await this.options.source
         .fetch(
           fetchable.map((w) => ({ topic: w.topic, partition: w.partition, position: w.position! })),
-          this.options.fetch,
+          this.fetchOptions(),
         )
         .catch((err: unknown) => {
           this.options.log.warn('fetch failed; retrying', { err });
@@ -299,6 +302,20 @@ export class SignalWriter {
         if (!worker.flushing && worker.aged(now) && this.inFlight() < this.options.concurrentPartitions)
           this.startWrite(worker, 'age');
     }
+  }
+
+  /**
+   * The fetch waits for new records at most until the oldest open batch comes of age, so a batch is
+   * written at its flush interval rather than up to one fetch wait later (latency at low rates).
+   */
+  private fetchOptions(): FetchOptions {
+    let untilAged = Infinity;
+    const now = Date.now();
+    for (const w of this.workers.values())
+      if (!w.flushing && w.checked && w.batch && !w.batch.empty && w.plan === undefined)
+        untilAged = Math.min(untilAged, w.batch.startedAt + this.options.limits.flushIntervalMs - now);
+    if (untilAged >= this.options.fetch.maxWaitMs) return this.options.fetch;
+    return { ...this.options.fetch, maxWaitMs: Math.max(MIN_FETCH_WAIT_MS, Math.ceil(untilAged)) };
   }
 
   private async waitForAWrite(): Promise<void> {
