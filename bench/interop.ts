@@ -20,6 +20,8 @@ import { startTestReceiver } from '../test/harness/receiver.js';
 import { startTestStack } from '../test/harness/stack.js';
 import { COLLECTOR_BINARY, collectorBuilt } from './lib/collector.js';
 import { type KeyCheck, checkKeys } from './lib/interop-keys.js';
+import { compareWrittenRows } from './lib/interop-rows.js';
+import type { TableResult } from './lib/parity-compare.js';
 
 const say = (line: string): void => {
   process.stderr.write(`interop: ${line}\n`);
@@ -91,7 +93,10 @@ async function main(): Promise<void> {
         `${signal}: tributary → Kafka → Collector kafkareceiver (otlp_proto) → OTLP/HTTP → tributary: ${same ? 'identical' : 'DIFFERENT'}\n`,
       );
     }
-    const checks = await checkKeys(stack.env['TEST_KAFKA_BROKERS']!.split(','), dir);
+    let rows: TableResult[] = [];
+    const checks = await checkKeys(stack.env['TEST_KAFKA_BROKERS']!.split(','), dir, async (theirs, ours) => {
+      rows = await compareWrittenRows(theirs, ours, say);
+    });
     for (const c of checks) {
       const same = c.keyDifferences.length === 0 && c.contentDifferences.length === 0;
       if (!same) failures++;
@@ -101,7 +106,14 @@ async function main(): Promise<void> {
       for (const d of [...c.keyDifferences, ...c.contentDifferences.map((k) => `items differ: ${k}`)])
         process.stdout.write(`  ${d}\n`);
     }
-    writeKeyResults(checks);
+    for (const r of rows) {
+      const same = r.rowsA === r.rowsB && r.identical === r.rowsA;
+      if (!same) failures++;
+      process.stdout.write(
+        `${r.table}: rows from the Collector's topic ${r.rowsA}, from tributary's ${r.rowsB}, identical ${r.identical}${same ? '' : ' — DIFFERENT'}\n`,
+      );
+    }
+    writeKeyResults(checks, rows);
   } finally {
     collector?.kill('SIGTERM');
     await Promise.allSettled([receiverA.stop(), receiverB.stop()]);
@@ -110,10 +122,34 @@ async function main(): Promise<void> {
   if (failures > 0) process.exitCode = 1;
 }
 
-function writeKeyResults(checks: readonly KeyCheck[]): void {
+function writeKeyResults(checks: readonly KeyCheck[], tables: readonly TableResult[]): void {
   const date = new Date().toISOString().slice(0, 10);
   const base = fromRoot('bench', 'results', `interop-keys-${date}`);
-  writeFileSync(`${base}.json`, JSON.stringify({ date, partitions: 7, checks }, null, 2) + '\n');
+  const rowsTable = tables.map(
+    (t) =>
+      `| ${t.table} | ${t.rowsA} | ${t.rowsB} | ${t.identical} | ${t.differing} | ${t.onlyA} / ${t.onlyB} |`,
+  );
+  writeFileSync(
+    `${base}.json`,
+    JSON.stringify(
+      {
+        date,
+        partitions: 7,
+        checks,
+        rows: tables.map(({ table, rowsA, rowsB, identical, differing, onlyA, onlyB }) => ({
+          table,
+          fromCollectorTopic: rowsA,
+          fromTributaryTopic: rowsB,
+          identical,
+          differing,
+          onlyCollector: onlyA,
+          onlyTributary: onlyB,
+        })),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   const rows = checks.map(
     (c) =>
       `| ${c.signal} | ${c.requests} | ${c.collectorRecords} | ${c.tributaryRecords} | ${c.keyDifferences.length} | ${c.contentDifferences.length} |`,
@@ -135,6 +171,16 @@ function writeKeyResults(checks: readonly KeyCheck[]): void {
       '| signal | requests | Collector records | tributary records | key/partition differences | item differences |',
       '|---|---|---|---|---|---|',
       ...rows,
+      '',
+      '## Rows written from either topic',
+      '',
+      "One tributary writer per topic set (the Collector's and tributary's, above) drained it into its own",
+      'database; every table compared row by row as `npm run parity` does (all columns but ALIAS and',
+      'insert-time ones, maps as ordered pairs).',
+      '',
+      "| table | rows from the Collector's topic | rows from tributary's topic | identical | differing | only one side |",
+      '|---|---|---|---|---|---|',
+      ...rowsTable,
       '',
     ].join('\n'),
   );

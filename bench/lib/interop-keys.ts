@@ -10,6 +10,7 @@ import type { Signal } from '../../schemas/otlp/shapes.js';
 import { generateLogs, generateMetrics, generateTraces } from '../../test/fixtures/generate.js';
 import * as sdk from '../../test/fixtures/otel-sdk.js';
 import { freshTopics, readRecords, topicSize } from '../../test/harness/kafka.js';
+import type { TopicSet } from './interop-rows.js';
 import { startTestReceiver } from '../../test/harness/receiver.js';
 import { freePort } from '../../test/harness/stack.js';
 import { startCollector } from './collector.js';
@@ -150,7 +151,12 @@ async function readAll(topic: string, atLeast: number): Promise<Awaited<ReturnTy
   return readRecords(topic, await topicSize(topic));
 }
 
-export async function checkKeys(brokers: readonly string[], dir: string): Promise<KeyCheck[]> {
+export async function checkKeys(
+  brokers: readonly string[],
+  dir: string,
+  /** Called with both topic sets once every record is in them (before the receivers stop). */
+  afterwards?: (collector: TopicSet, tributary: TopicSet) => Promise<void>,
+): Promise<KeyCheck[]> {
   const ours = await startTestReceiver(
     { 'receiver.keyBy': 'trace-resource', 'receiver.partitioner': 'fnv1a' },
     PARTITIONS,
@@ -217,6 +223,7 @@ export async function checkKeys(brokers: readonly string[], dir: string): Promis
         contentDifferences,
       });
     }
+    await afterwards?.(theirs, ours.topics);
     return checks;
   } finally {
     await Promise.allSettled([collector.stop(), ours.stop()]);
