@@ -34,6 +34,23 @@ export function fetchOptions(config: Config): FetchOptions {
   };
 }
 
+const MiB = 1024 * 1024;
+/** Idle process and code (measured ~150 MiB with the Kafka client, pino and OTel) with headroom. */
+const WRITER_BASE_BYTES = 200 * MiB;
+/** One fetch round past the budget: 16 MiB of records and their rows (docs/operations.md). */
+const FETCH_ROUND_BYTES = 64 * MiB;
+
+/**
+ * The writer's stated memory bound (docs/operations.md): RSS ≤ 200 MiB + 2 × Σ over its signals
+ * (writer.maxBufferedBytes + 64 MiB); the factor 2 covers garbage not yet collected and insert copies.
+ */
+export function writerMemoryBytes(config: Config): number {
+  return (
+    WRITER_BASE_BYTES +
+    2 * config['writer.signals'].length * (config['writer.maxBufferedBytes'] + FETCH_ROUND_BYTES)
+  );
+}
+
 /** The options of one signal's writer that come from the config, beside source and ranges. */
 export function signalWriterBase(
   config: Config,

@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../core/config/load.js';
 import { configSchema, envName } from '../../core/config/options.js';
 import { fromRoot } from '../../core/paths.js';
+import { writerMemoryBytes } from '../../writer/setup.js';
 import { receiverMemoryBytes } from '../../receiver/admission.js';
 
 interface Container {
@@ -90,6 +91,19 @@ test('receivers drain from load balancers before stopping, within the grace peri
   assert.ok(
     pod.terminationGracePeriodSeconds >= delay + shutdownMs / 1000,
     'the grace period covers the delay and the shutdown deadline',
+  );
+});
+
+test("the writer's memory limit holds its stated bound (docs/operations.md)", () => {
+  const writer = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'tributary-writer');
+  const container = writer!.spec!.template!.spec.containers[0]!;
+  const limit = /^(\d+)(Mi|Gi)$/.exec(container.resources?.limits?.memory ?? '');
+  assert.ok(limit, 'the writer has a memory limit in Mi or Gi');
+  const bytes = Number(limit[1]) * (limit[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2);
+  const { config } = loadConfig({ env: containerEnv(container) });
+  assert.ok(
+    writerMemoryBytes(config) <= bytes,
+    `bound ${writerMemoryBytes(config)} exceeds the limit ${bytes}: lower writer.maxBufferedBytes or raise the limit`,
   );
 });
 
