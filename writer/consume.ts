@@ -285,13 +285,27 @@ export class SignalWriter {
       for (const fetched of results) {
         const worker = this.workers.get(`${fetched.topic}:${fetched.partition}`);
         if (!worker || worker.position === undefined || epochs.get(worker.key) !== worker.epoch) continue;
-        if (fetched.error) {
-          // During a write, a failed read-ahead is dropped: the error is handled once the write is over.
-          if (worker.flushing || worker.writing) worker.reset(worker.writing?.batch.end ?? worker.position);
-          else await onFetchError(worker, fetched, this.deps(worker), this.options);
+        let reason: FlushReason | undefined;
+        try {
+          if (fetched.error) {
+            // During a write, a failed read-ahead is dropped: the error is handled once the write is over.
+            if (worker.flushing || worker.writing) worker.reset(worker.writing?.batch.end ?? worker.position);
+            else await onFetchError(worker, fetched, this.deps(worker), this.options);
+            continue;
+          }
+          reason = await worker.accept(fetched, shapeOf);
+        } catch (err) {
+          if (err instanceof Abandoned) continue;
+          // A table's shape or the partition's offsets could not be read (ClickHouse or Kafka away): the
+          // open batch is dropped and read again from its start, never the whole writer stopped.
+          this.options.log.warn('reading a fetched range failed; it will be read again', {
+            partition: worker.key,
+            err,
+          });
+          worker.reset(worker.batch?.start ?? worker.position);
+          await sleep(200);
           continue;
         }
-        const reason = await worker.accept(fetched, shapeOf);
         if (!reason) continue;
         // A full batch read ahead waits for the write before it to succeed and for its check.
         if (worker.flushing || !worker.checked) worker.pendingReason = reason;
