@@ -18,7 +18,7 @@ import type {
   TopicPartition,
 } from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
-import { type ShapeLookup, ruleVersion } from './batch.js';
+import { ruleVersion } from './batch.js';
 import { streamKey } from './delivery/identity.js';
 import type { FlushDeps } from './flush.js';
 import { type FlushReason, type PartitionLimits, PartitionWorker } from './partition.js';
@@ -98,6 +98,10 @@ export class SignalWriter {
 
   /** A worker's dependencies (writer/worker-deps.ts), built once per worker. */
   private deps(worker: PartitionWorker, use: 'write' | 'lookup' = 'write'): FlushDeps {
+    return this.workerDeps(worker)[use];
+  }
+
+  private workerDeps(worker: PartitionWorker): WorkerDeps {
     let cached = this.depsCache.get(worker);
     if (!cached) {
       cached = workerDeps(
@@ -113,7 +117,7 @@ export class SignalWriter {
       );
       this.depsCache.set(worker, cached);
     }
-    return cached[use];
+    return cached;
   }
 
   /** Drops workers of partitions no longer owned (or owned under a new fence) and adds new ones. */
@@ -207,7 +211,6 @@ export class SignalWriter {
   }
 
   private async run(): Promise<void> {
-    const shapeOf: ShapeLookup = (table, provided) => this.options.deps.schemas.get(table, provided);
     while (!this.stopping) {
       this.turnAt = Date.now();
       const assignment = this.options.source.assignment();
@@ -257,7 +260,7 @@ export class SignalWriter {
       // Memory: above the budget, write the largest batch before reading more.
       if (this.buffered() > this.options.maxBufferedBytes) {
         const largest = [...this.workers.values()]
-          .filter((w) => !w.flushing && w.checked && w.batch && !w.batch.empty && w.plan === undefined)
+          .filter((w) => w.earlyWritable)
           .sort((a, b) => b.batch!.byteCount - a.batch!.byteCount)[0];
         if (largest && this.inFlight() < this.options.concurrentPartitions)
           this.startWrite(largest, 'memory');
@@ -289,22 +292,15 @@ export class SignalWriter {
         try {
           if (fetched.error) {
             // During a write, a failed read-ahead is dropped: the error is handled once the write is over.
-            if (worker.flushing || worker.writing) worker.reset(worker.writing?.batch.end ?? worker.position);
-            else await onFetchError(worker, fetched, this.deps(worker), this.options);
+            if (worker.flushing) worker.reset(worker.writing?.batch.end ?? worker.position);
+            else await onFetchError(worker, fetched, this.deps(worker, 'lookup'), this.options);
             continue;
           }
-          reason = await worker.accept(fetched, shapeOf);
+          reason = await worker.accept(fetched, this.workerDeps(worker).shapes);
         } catch (err) {
+          // The partition was lost or the writer stops while a look-up was being retried.
           if (err instanceof Abandoned) continue;
-          // A table's shape or the partition's offsets could not be read (ClickHouse or Kafka away): the
-          // open batch is dropped and read again from its start, never the whole writer stopped.
-          this.options.log.warn('reading a fetched range failed; it will be read again', {
-            partition: worker.key,
-            err,
-          });
-          worker.reset(worker.batch?.start ?? worker.position);
-          await sleep(200);
-          continue;
+          throw err;
         }
         if (!reason) continue;
         // A full batch read ahead waits for the write before it to succeed and for its check.
@@ -313,7 +309,7 @@ export class SignalWriter {
       }
       const now = Date.now();
       for (const worker of this.workers.values())
-        if (!worker.flushing && worker.aged(now) && this.inFlight() < this.options.concurrentPartitions)
+        if (worker.agedAt <= now && this.inFlight() < this.options.concurrentPartitions)
           this.startWrite(worker, 'age');
     }
   }
@@ -324,10 +320,7 @@ export class SignalWriter {
    */
   private fetchOptions(): FetchOptions {
     let untilAged = Infinity;
-    const now = Date.now();
-    for (const w of this.workers.values())
-      if (!w.flushing && w.checked && w.batch && !w.batch.empty && w.plan === undefined)
-        untilAged = Math.min(untilAged, w.batch.startedAt + this.options.limits.flushIntervalMs - now);
+    for (const w of this.workers.values()) untilAged = Math.min(untilAged, w.agedAt - Date.now());
     if (untilAged >= this.options.fetch.maxWaitMs) return this.options.fetch;
     return { ...this.options.fetch, maxWaitMs: Math.max(MIN_FETCH_WAIT_MS, Math.ceil(untilAged)) };
   }
@@ -370,15 +363,7 @@ export class SignalWriter {
     this.deadline = deadline;
     this.stopping = true;
     await this.loop;
-    for (const worker of this.workers.values())
-      if (
-        !worker.flushing &&
-        worker.checked &&
-        worker.batch &&
-        !worker.batch.empty &&
-        worker.plan === undefined
-      )
-        this.startWrite(worker, 'shutdown');
+    for (const worker of this.workers.values()) if (worker.earlyWritable) this.startWrite(worker, 'shutdown');
     const flushing = [...this.workers.values()].map((w) => w.flushing).filter((f) => f !== undefined);
     await Promise.race([Promise.all(flushing), sleep(Math.max(0, deadline - Date.now()))]);
     this.workers.clear();

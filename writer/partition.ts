@@ -190,15 +190,21 @@ export class PartitionWorker {
     return this.highWatermark - (this.writing?.batch.start ?? this.batch?.start ?? this.position);
   }
 
-  /** Whether the open batch came of age (a batch following a plan waits for the plan's end). */
-  aged(now: number): boolean {
-    return (
-      this.batch !== undefined &&
-      this.checked &&
-      !this.batch.empty &&
-      this.plan === undefined &&
-      now - this.batch.startedAt >= this.limits.flushIntervalMs
-    );
+  /**
+   * The open batch, when it may be written before it is full (age, memory, shutdown): checked, not
+   * empty, not bound to a plan's end, and no write of this partition in flight.
+   */
+  get earlyWritable(): PartitionBatch | undefined {
+    const batch = this.batch;
+    return !this.flushing && this.checked && batch && !batch.empty && this.plan === undefined
+      ? batch
+      : undefined;
+  }
+
+  /** When the open batch comes of age (Infinity: it cannot be written early). */
+  get agedAt(): number {
+    const batch = this.earlyWritable;
+    return batch ? batch.startedAt + this.limits.flushIntervalMs : Infinity;
   }
 
   /**

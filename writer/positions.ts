@@ -80,7 +80,9 @@ export async function onFetchError(
     await new Promise((r) => setTimeout(r, 200));
     return;
   }
-  const offsets = await options.admin.offsets(worker.topic);
+  const offsets = await withRetry('partition offsets', deps, () => options.admin.offsets(worker.topic), {
+    classify: () => 'retryable',
+  });
   const low = offsets.find((o) => o.partition === worker.partition)?.low ?? 0;
   // An open batch's records below `low` are gone from Kafka too: the lost range starts with them.
   const from = worker.batch?.start ?? worker.position!;

@@ -1,15 +1,22 @@
 /**
  * The dependencies one partition's writes and look-ups run with: writes give up when the partition
- * is lost or the stop deadline passed; look-ups also give up as soon as the writer stops (a
- * ClickHouse outage must not hold a stopping writer).
+ * is lost or the stop deadline passed; look-ups (plans, table shapes) also give up as soon as the
+ * writer stops (a ClickHouse outage must not hold a stopping writer).
  */
 import type { FlushDeps } from './flush.js';
 import type { PartitionWorker } from './partition.js';
-import { Abandoned } from './retry.js';
+import type { ShapeLookup } from './batch.js';
+import { Abandoned, withRetry } from './retry.js';
 
 export interface WorkerDeps {
   readonly write: FlushDeps;
   readonly lookup: FlushDeps;
+  /**
+   * Table shapes for the partition's batches: the cached answer, and on a failure (ClickHouse away,
+   * a table not created yet) the retry policy like every other look-up, never an error that would
+   * stop the signal's loop.
+   */
+  readonly shapes: ShapeLookup;
 }
 
 /** What the signal's loop tells about itself. */
@@ -46,5 +53,9 @@ export function workerDeps(
       write.stillOwned();
     },
   };
-  return { write, lookup };
+  const shapes: ShapeLookup = (table, provided) =>
+    base.schemas
+      .get(table, provided)
+      .catch(() => withRetry('table shape', lookup, () => base.schemas.get(table, provided)));
+  return { write, lookup, shapes };
 }
