@@ -7,9 +7,10 @@
  * a full mark-compact of the whole heap each time ~64 MiB of them have been allocated since the last
  * one, whatever the heap holds; under load that GC was a third of the receiver's CPU and its
  * longest event-loop pauses (a request body is one of the few such copies per request, beside the
- * socket's own read buffers and the Kafka client's batch copies). A buffer goes back to the pool
- * only when its request was acknowledged by Kafka: by then the Kafka client has copied the record
- * into its own batch, and nothing else holds the body.
+ * socket's own read buffers). A buffer goes back to the pool only when its request was acknowledged
+ * by Kafka: the Kafka client writes record values to the socket without copying them
+ * (patches/README.md), and by the acknowledgement those writes are done and nothing holds the body;
+ * after any failure the buffer is left to the garbage collector instead.
  */
 import type { Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';

@@ -249,7 +249,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
           }),
         );
         span.ok(result);
-        // Acknowledged by Kafka: the Kafka client holds its own copy, nothing holds the body now.
+        // Acknowledged by Kafka: its socket writes of the records are done, nothing holds the body now.
         pool.give(raw);
         metrics.requests.inc({ signal, transport: 'http', outcome: 'ok' });
         metrics.items.inc({ signal, transport: 'http' }, result.items);

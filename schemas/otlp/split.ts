@@ -7,7 +7,7 @@
 import { TributaryError } from '../../core/errors.js';
 import { readKeyValue } from '../../writer/decode/anyvalue.js';
 import type { Raw } from '../../writer/decode/anyvalue.js';
-import { resourceKey, traceIdKey } from '../keys.js';
+import { resourceKey } from '../keys.js';
 import type { Signal } from './shapes.js';
 import { WIRE_LEN, WireReader, lenFieldSize, toHex, writeVarint } from './wire.js';
 
@@ -331,7 +331,9 @@ export function splitRequest(
   if (mode === 'trace' && idField !== undefined) {
     const parts: SplitPart[] = [];
     for (const [traceId, groups] of groupByTrace(resources, idField)) {
-      const key = traceIdKey(Buffer.from(traceId, 'hex'));
+      // The Collector's key is this very hex id as ASCII, '' for none (schemas/keys.ts traceIdKey):
+      // no round trip through the raw bytes.
+      const key = Buffer.from(traceId, 'latin1');
       for (const part of pack(signal, groups, maxBytes)) parts.push({ bytes: part, traceId, key });
     }
     return parts;
