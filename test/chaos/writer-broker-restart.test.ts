@@ -5,21 +5,14 @@
  * and session events each end exactly once (count = distinct = sent), with a dedup window of 3 so
  * ClickHouse's dedup log cannot be what saves a rebuilt batch.
  */
-import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startKafka } from '../../deploy/local/kafka/runner.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
-import {
-  METRIC_TABLES,
-  generateLogs,
-  generateMetrics,
-  generateTraces,
-  generateSessionEvents,
-} from '../fixtures/generate.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
+import { ExactlyOnce, signalRecords } from '../harness/exactly-once.js';
 import { uniqueName } from '../harness/env.js';
 import { produce } from '../harness/kafka.js';
 import { freePort } from '../harness/stack.js';
@@ -28,8 +21,6 @@ import { startTestWriter } from '../harness/writer.js';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const RECORDS = 24;
 const ITEMS = 40;
-
-const sessionEvents = (first: number): Buffer => generateSessionEvents(first, ITEMS);
 
 /** Produces, retrying while the broker is down (the load keeps coming, as receivers would send it). */
 async function produceRetrying(
@@ -86,24 +77,14 @@ test(
     const load = (async () => {
       for (let i = 0; i < RECORDS; i++) {
         const partition = i % 2;
-        const shape = {
-          seed: i + 1,
-          resources: 1,
-          scopesPerResource: 1,
-          itemsPerScope: ITEMS,
-          firstSeq: i * ITEMS,
-        };
-        await produceRetrying(topics.traces, [{ value: generateTraces(shape), partition }], brokers);
-        await produceRetrying(
-          topics.metrics,
-          [{ value: generateMetrics({ ...shape, firstSeq: i * ITEMS * 10 }), partition }],
-          brokers,
-        );
+        const records = signalRecords(i, ITEMS);
+        await produceRetrying(topics.traces, [{ value: records.traces, partition }], brokers);
+        await produceRetrying(topics.metrics, [{ value: records.metrics, partition }], brokers);
         await produceRetrying(
           topics.logs,
           [
-            { value: generateLogs(shape), partition },
-            { value: sessionEvents(i * ITEMS), partition: 1 - partition },
+            { value: records.logs, partition },
+            { value: records.sessions, partition: 1 - partition },
           ],
           brokers,
         );
@@ -117,50 +98,21 @@ test(
     await load;
 
     const sent = RECORDS * ITEMS;
-    const points = sent * 10;
     const q = (sql: string): Promise<number> => count(db.client, sql);
     const table = (name: string): string => `\`${db.database}\`.${name}`;
-    const metricRows = async (): Promise<number> => {
-      let n = 0;
-      for (const m of METRIC_TABLES) n += await q(`SELECT count() AS n FROM ${table(m)}`);
-      return n;
-    };
-    await eventually(
-      async () =>
-        (await q(`SELECT count() AS n FROM ${table('otel_traces')}`)) >= sent &&
-        (await q(`SELECT count() AS n FROM ${table('otel_logs')}`)) >= sent &&
-        (await q(`SELECT count() AS n FROM ${table('hyperdx_sessions')}`)) >= sent &&
-        (await metricRows()) >= points,
-      120_000,
-      'every item written',
-    );
+    const check = new ExactlyOnce(db.client, db.database);
+    await eventually(() => check.written(sent), 120_000, 'every item written');
     // Everything is done: the done state reached the end of every partition of every topic.
     await eventually(
       async () => (await q(`SELECT count() AS n FROM ${table('tributary_done')} WHERE Kind = 'done'`)) > 0,
       30_000,
       'done state written',
     );
-    const figures: string[] = [];
-    const exact = async (name: string, expected: number, key: string): Promise<void> => {
-      const rows = await q(`SELECT count() AS n FROM ${table(name)}`);
-      const distinct = await q(`SELECT uniqExact(${key}) AS n FROM ${table(name)}`);
-      figures.push(`${name}: sent ${expected}, rows ${rows}, distinct ${distinct}`);
-      assert.equal(rows, expected, `${name}: nothing lost or duplicated`);
-      assert.equal(distinct, expected, `${name}: every item once`);
-    };
     try {
-      await exact('otel_traces', sent, 'SpanId');
-      await exact('otel_logs', sent, "LogAttributes['seq']");
-      await exact('hyperdx_sessions', sent, "LogAttributes['seq']");
-      for (const m of METRIC_TABLES) await exact(m, points / 5, "Attributes['seq']");
-      const viewRows = await q(`SELECT count() AS n FROM ${table('otel_traces_trace_id_ts')}`);
-      const viewDistinct = await q(
-        `SELECT uniqExact(TraceId, Start, End) AS n FROM ${table('otel_traces_trace_id_ts')}`,
-      );
-      figures.push(`otel_traces_trace_id_ts: rows ${viewRows}, distinct ${viewDistinct}`);
-      assert.equal(viewRows, viewDistinct, 'the view received no block twice');
+      await check.everySignal(sent);
+      await check.traceIdView();
     } finally {
-      t.diagnostic(figures.join('; '));
+      t.diagnostic(check.figures.join('; '));
     }
   },
 );

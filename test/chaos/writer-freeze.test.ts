@@ -11,14 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  METRIC_TABLES,
-  generateLogs,
-  generateMetrics,
-  generateTraces,
-  generateSessionEvents,
-} from '../fixtures/generate.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
+import { ExactlyOnce, signalRecords } from '../harness/exactly-once.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../harness/env.js';
 import { freshTopics, produce } from '../harness/kafka.js';
 import { type Child, spawnTributary } from '../harness/process.js';
@@ -27,8 +21,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const RECORDS = 40;
 const ITEMS = 50; // per record: spans, metrics (×10 points each) and log records alike
 const FREEZE_MS = 16_000; // past the writer's 10 s session timeout
-
-const sessionEvents = (first: number): Buffer => generateSessionEvents(first, ITEMS);
 
 test(
   'two writers, each frozen past its session and thawed twice, one killed: every table exact with a dedup window of 3',
@@ -64,20 +56,12 @@ test(
     const load = (async () => {
       for (let i = 0; i < RECORDS; i++) {
         const partition = i % 4;
-        const shape = {
-          seed: i + 1,
-          resources: 1,
-          scopesPerResource: 1,
-          itemsPerScope: ITEMS,
-          firstSeq: i * ITEMS,
-        };
-        await produce(topics.traces, [{ value: generateTraces(shape), partition }]);
-        await produce(topics.metrics, [
-          { value: generateMetrics({ ...shape, firstSeq: i * ITEMS * 10 }), partition },
-        ]);
+        const records = signalRecords(i, ITEMS);
+        await produce(topics.traces, [{ value: records.traces, partition }]);
+        await produce(topics.metrics, [{ value: records.metrics, partition }]);
         await produce(topics.logs, [
-          { value: generateLogs(shape), partition },
-          { value: sessionEvents(i * ITEMS), partition: (partition + 1) % 4 },
+          { value: records.logs, partition },
+          { value: records.sessions, partition: (partition + 1) % 4 },
         ]);
         await sleep(500);
       }
@@ -103,50 +87,23 @@ test(
     await Promise.all([load, chaos]);
 
     const sent = RECORDS * ITEMS;
-    const points = sent * 10;
     const q = (sql: string): Promise<number> => count(db.client, sql);
     const table = (name: string): string => `\`${db.database}\`.${name}`;
-    const metricRows = async (): Promise<number> => {
-      let n = 0;
-      for (const m of METRIC_TABLES) n += await q(`SELECT count() AS n FROM ${table(m)}`);
-      return n;
-    };
+    const check = new ExactlyOnce(db.client, db.database);
     try {
-      await eventually(
-        async () =>
-          (await q(`SELECT count() AS n FROM ${table('otel_traces')}`)) >= sent &&
-          (await q(`SELECT count() AS n FROM ${table('otel_logs')}`)) >= sent &&
-          (await q(`SELECT count() AS n FROM ${table('hyperdx_sessions')}`)) >= sent &&
-          (await metricRows()) >= points,
-        180_000,
-        'every item written',
-      );
+      await eventually(() => check.written(sent), 180_000, 'every item written');
     } catch (err) {
       for (const log of logs)
         t.diagnostic(`${log}:\n${readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')}`);
       throw err;
     }
     await sleep(3_000); // a late duplicate from a thawed writer would land now
-    const figures: string[] = [];
-    const exact = async (name: string, expected: number, key: string): Promise<void> => {
-      const rows = await q(`SELECT count() AS n FROM ${table(name)}`);
-      const distinct = await q(`SELECT uniqExact(${key}) AS n FROM ${table(name)}`);
-      figures.push(`${name}: sent ${expected}, rows ${rows}, distinct ${distinct}`);
-      assert.equal(rows, expected, `${name}: nothing lost or duplicated`);
-      assert.equal(distinct, expected, `${name}: every item once`);
-    };
-    await exact('otel_traces', sent, 'SpanId'); // span ids are random per span; the fixture's seq restarts per record
-    await exact('otel_logs', sent, "LogAttributes['seq']");
-    await exact('hyperdx_sessions', sent, "LogAttributes['seq']");
-    for (const m of METRIC_TABLES) await exact(m, points / 5, "Attributes['seq']");
-    // The trace-id view: one row per (insert block, trace); a duplicated block would repeat rows.
-    const viewRows = await q(`SELECT count() AS n FROM ${table('otel_traces_trace_id_ts')}`);
-    const viewDistinct = await q(
-      `SELECT uniqExact(TraceId, Start, End) AS n FROM ${table('otel_traces_trace_id_ts')}`,
-    );
-    figures.push(`otel_traces_trace_id_ts: rows ${viewRows}, distinct ${viewDistinct}`);
-    t.diagnostic(`injected: ${injected.join(', ')}; ${figures.join('; ')}`);
-    assert.equal(viewRows, viewDistinct, 'the view received no block twice');
+    try {
+      await check.everySignal(sent);
+      await check.traceIdView();
+    } finally {
+      t.diagnostic(`injected: ${injected.join(', ')}; ${check.figures.join('; ')}`);
+    }
     assert.equal(
       await q(`SELECT uniqExact(TraceId) AS n FROM ${table('otel_traces_trace_id_ts')}`),
       await q(`SELECT uniqExact(TraceId) AS n FROM ${table('otel_traces')}`),

@@ -11,8 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { METRIC_TABLES, generateLogs, generateMetrics, generateSessionEvents } from '../fixtures/generate.js';
+import { METRIC_TABLES } from '../fixtures/generate.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
+import { ExactlyOnce, signalRecords } from '../harness/exactly-once.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../harness/env.js';
 import { freshTopics, produce } from '../harness/kafka.js';
 import { type Child, spawnTributary } from '../harness/process.js';
@@ -20,8 +21,6 @@ import { type Child, spawnTributary } from '../harness/process.js';
 const ITEMS = 50;
 const RECORDS = 4;
 const WINDOW = 3;
-
-const sessionEvents = (first: number): Buffer => generateSessionEvents(first, ITEMS);
 
 test(
   'a writer killed between the tables of a metrics batch and of a logs batch, dedup window exhausted: every table exact',
@@ -53,19 +52,11 @@ test(
 
     // Every record of each signal in one partition, all there before the writers start: one batch each.
     for (let i = 0; i < RECORDS; i++) {
-      const shape = {
-        seed: i + 1,
-        resources: 1,
-        scopesPerResource: 1,
-        itemsPerScope: ITEMS,
-        firstSeq: i * ITEMS,
-      };
-      await produce(topics.metrics, [
-        { value: generateMetrics({ ...shape, firstSeq: i * ITEMS * 10 }), partition: 0 },
-      ]);
+      const records = signalRecords(i, ITEMS);
+      await produce(topics.metrics, [{ value: records.metrics, partition: 0 }]);
       await produce(topics.logs, [
-        { value: generateLogs(shape), partition: 0 },
-        { value: sessionEvents(i * ITEMS), partition: 0 },
+        { value: records.logs, partition: 0 },
+        { value: records.sessions, partition: 0 },
       ]);
     }
 
@@ -132,24 +123,16 @@ test(
       t.diagnostic(readFileSync(log, 'utf8').split('\n').slice(-30).join('\n'));
       throw err;
     }
-    const figures: string[] = [
-      `before the rebuild: metrics ${before.metrics.join('/')}, logs ${before.logs}, sessions ${before.sessions}`,
-    ];
-    const exact = async (name: string, filler: string, expected: number, key: string) => {
-      const rows = await real(name, filler);
-      const distinct = await q(
-        `SELECT uniqExact(${key}) AS n FROM ${table(name)} WHERE ${filler} != 'filler'`,
-      );
-      figures.push(`${name}: sent ${expected}, rows ${rows}, distinct ${distinct}`);
-      assert.equal(rows, expected, `${name}: nothing lost or duplicated`);
-      assert.equal(distinct, expected, `${name}: every item once`);
-    };
+    const check = new ExactlyOnce(db.client, db.database);
     try {
-      for (const m of METRIC_TABLES) await exact(m, 'MetricName', points, "Attributes['seq']");
-      await exact('otel_logs', 'Body', sent, "LogAttributes['seq']");
-      await exact('hyperdx_sessions', 'Body', sent, "LogAttributes['seq']");
+      for (const m of METRIC_TABLES)
+        await check.table(m, points, "Attributes['seq']", "MetricName != 'filler'");
+      await check.table('otel_logs', sent, "LogAttributes['seq']", "Body != 'filler'");
+      await check.table('hyperdx_sessions', sent, "LogAttributes['seq']", "Body != 'filler'");
     } finally {
-      t.diagnostic(figures.join('; '));
+      t.diagnostic(
+        `before the rebuild: metrics ${before.metrics.join('/')}, logs ${before.logs}, sessions ${before.sessions}; ${check.figures.join('; ')}`,
+      );
     }
   },
 );

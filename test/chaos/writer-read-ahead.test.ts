@@ -7,19 +7,13 @@
  * away, would leave a hole or write a range twice; with a dedup window of 3 ClickHouse hides
  * neither. Every table must hold each sent item exactly once.
  */
-import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  METRIC_TABLES,
-  generateLogs,
-  generateMetrics,
-  generateSessionEvents,
-  generateTraces,
-} from '../fixtures/generate.js';
+import { METRIC_TABLES } from '../fixtures/generate.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
+import { ExactlyOnce, signalRecords } from '../harness/exactly-once.js';
 import { clickhouseUrl, kafkaBrokers, uniqueName } from '../harness/env.js';
 import { freshTopics, produce } from '../harness/kafka.js';
 import { type Child, spawnTributary } from '../harness/process.js';
@@ -50,20 +44,12 @@ test(
     // The whole load first: a backlog, so every batch after the first of a partition is read ahead.
     for (let i = 0; i < RECORDS; i++) {
       const partition = i % 2;
-      const shape = {
-        seed: i + 1,
-        resources: 1,
-        scopesPerResource: 1,
-        itemsPerScope: ITEMS,
-        firstSeq: i * ITEMS,
-      };
-      await produce(topics.traces, [{ value: generateTraces(shape), partition }]);
-      await produce(topics.metrics, [
-        { value: generateMetrics({ ...shape, firstSeq: i * ITEMS * 10 }), partition },
-      ]);
+      const records = signalRecords(i, ITEMS);
+      await produce(topics.traces, [{ value: records.traces, partition }]);
+      await produce(topics.metrics, [{ value: records.metrics, partition }]);
       await produce(topics.logs, [
-        { value: generateLogs(shape), partition },
-        { value: generateSessionEvents(i * ITEMS, ITEMS), partition: 1 - partition },
+        { value: records.logs, partition },
+        { value: records.sessions, partition: 1 - partition },
       ]);
     }
 
@@ -81,9 +67,9 @@ test(
       TRIBUTARY_LOG_LEVEL: 'warn',
     };
     const logs = [join(dir, 'a.log'), join(dir, 'b.log')];
-    const q = (sql: string): Promise<number> => count(db.client, sql);
-    const table = (name: string): string => `\`${db.database}\`.${name}`;
-    const rows = (name: string): Promise<number> => q(`SELECT count() AS n FROM ${table(name)}`);
+    const check = new ExactlyOnce(db.client, db.database);
+    const rows = (name: string): Promise<number> =>
+      count(db.client, `SELECT count() AS n FROM \`${db.database}\`.${name}`);
     const allRows = async (): Promise<number> => {
       let n = (await rows('otel_traces')) + (await rows('otel_logs')) + (await rows('hyperdx_sessions'));
       for (const m of METRIC_TABLES) n += await rows(m);
@@ -113,30 +99,16 @@ test(
       await writers[0]!.kill('SIGKILL');
       injected.push('kill -9 a');
 
-      const sent = RECORDS * ITEMS;
-      const points = sent * 10;
-      await eventually(async () => (await allRows()) >= 3 * sent + points, 180_000, 'every item written');
+      await eventually(() => check.written(RECORDS * ITEMS), 180_000, 'every item written');
     } catch (err) {
       for (const log of logs) t.diagnostic(readFileSync(log, 'utf8').split('\n').slice(-20).join('\n'));
       throw err;
     }
 
-    const sent = RECORDS * ITEMS;
-    const figures: string[] = [`injected: ${injected.join(', ')}`];
-    const exact = async (name: string, expected: number, key: string): Promise<void> => {
-      const n = await rows(name);
-      const distinct = await q(`SELECT uniqExact(${key}) AS n FROM ${table(name)}`);
-      figures.push(`${name}: sent ${expected}, rows ${n}, distinct ${distinct}`);
-      assert.equal(n, expected, `${name}: nothing lost or duplicated`);
-      assert.equal(distinct, expected, `${name}: every item once`);
-    };
     try {
-      await exact('otel_traces', sent, 'SpanId');
-      await exact('otel_logs', sent, "LogAttributes['seq']");
-      await exact('hyperdx_sessions', sent, "LogAttributes['seq']");
-      for (const m of METRIC_TABLES) await exact(m, (sent * 10) / 5, "Attributes['seq']");
+      await check.everySignal(RECORDS * ITEMS);
     } finally {
-      t.diagnostic(figures.join('; '));
+      t.diagnostic(`injected: ${injected.join(', ')}; ${check.figures.join('; ')}`);
     }
   },
 );
