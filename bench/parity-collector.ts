@@ -19,7 +19,13 @@ import { decodeRequest } from '../schemas/otlp/codec.js';
 import { migrate } from '../schemas/migrate.js';
 import * as sdk from '../test/fixtures/otel-sdk.js';
 import { freePort } from '../test/harness/stack.js';
-import { COLLECTOR_BINARY, TELEMETRYGEN_BINARY, collectorBuilt } from './lib/collector.js';
+import {
+  COLLECTOR_BINARY,
+  SYNCHRONOUS_EXPORT,
+  TELEMETRYGEN_BINARY,
+  collectorBuilt,
+  localClickHouseExporter,
+} from './lib/collector.js';
 
 const say = (line: string): void => {
   process.stderr.write(`parity:collector: ${line}\n`);
@@ -74,16 +80,7 @@ function collectorConfig(clickhouseUrl: string, httpPort: number, grpcPort: numb
       `      http: { endpoint: "127.0.0.1:${httpPort}" }`,
       `      grpc: { endpoint: "127.0.0.1:${grpcPort}" }`,
       'exporters:',
-      '  clickhouse:',
-      `    endpoint: "${clickhouseUrl}"`,
-      `    database: ${DATABASE}`,
-      '    create_schema: false',
-      // ClickHouse's compressed block framing is not spoken by the local server (docs/operations.md).
-      '    compress: none',
-      '    async_insert: false',
-      '    timeout: 10s',
-      '    sending_queue: { enabled: false }',
-      '    retry_on_failure: { enabled: false }',
+      ...localClickHouseExporter('clickhouse', { clickhouseUrl, database: DATABASE }, SYNCHRONOUS_EXPORT),
       'service:',
       '  telemetry: { logs: { level: warn }, metrics: { level: none } }',
       '  pipelines:',

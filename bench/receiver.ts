@@ -13,8 +13,7 @@
  *
  * Cases: http-traces, http-logs, http-metrics, grpc-traces. Writes nothing under bench/results.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -139,7 +138,9 @@ async function main(): Promise<void> {
     const log = args['node-options']
       ? join(tmpdir(), `bench-receiver-${process.pid}-${name}.log`)
       : join(root, `${name}.log`);
-    const child = checkout ? spawnCheckout(checkout, env, log) : spawnTributary('receiver', env, log);
+    const child = spawnTributary('receiver', env, log, {
+      ...(checkout ? { cli: join(checkout, 'dist', 'cli', 'main.js') } : {}),
+    });
     children.push(child);
     await waitHealthy(`http://127.0.0.1:${ports.health}/ready`);
     return { name, target: { pid: child.process.pid!, http: ports.http, grpc: ports.grpc }, metricsPort };
@@ -208,25 +209,6 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
-}
-
-/** `tributary receiver` from another built checkout (its own dist/ and node_modules). */
-function spawnCheckout(checkout: string, env: Record<string, string>, logFile: string): Child {
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(checkout, 'dist', 'cli', 'main.js'), 'receiver'], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    process: child,
-    exited,
-    async kill(signal: NodeJS.Signals = 'SIGKILL') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
 }
 
 main().catch((err: unknown) => {

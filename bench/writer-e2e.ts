@@ -12,8 +12,7 @@
  * Profile a writer: WRITER_PROFILE_DIR=/tmp/prof (CPU profiles land there); other Node flags for the
  * writer: WRITER_NODE_ARGS='--trace-gc'; extra writer settings: WRITER_ENV=TRIBUTARY_X=1,TRIBUTARY_Y=2.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClickHouse } from '../core/clickhouse.js';
 import { fromRoot } from '../core/paths.js';
@@ -21,7 +20,9 @@ import { migrate } from '../schemas/migrate.js';
 import { generateLogs, generateTraces } from '../test/fixtures/generate.js';
 import { freshTopics, testKafka } from '../test/harness/kafka.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
-import { cpuSeconds, median, peakRssBytes, scrapeMetric, sleep, waitHealthy } from './lib/proc.js';
+import { spawnTributary } from '../test/harness/process.js';
+import { median, scrapeMetric, waitHealthy } from './lib/proc.js';
+import { drain } from './lib/writer-bench.js';
 
 // Medians need three rounds; a profiling run may take one.
 const ROUNDS = Math.max(process.env['WRITER_PROFILE_DIR'] ? 1 : 3, Number(process.env['ROUNDS'] ?? 3));
@@ -91,90 +92,58 @@ async function main(): Promise<void> {
       await producer.close();
     }
     const expected = RECORDS * ITEMS;
-    const count = async (database: string): Promise<number> => {
-      const result = await client.query({
-        query: `SELECT count() AS n FROM \`${database}\`.${TABLE}`,
-        format: 'JSONEachRow',
-      });
-      return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
-    };
     for (let round = 0; round < ROUNDS; round++)
       for (const [build, cli] of CLIS) {
         const database = `bench_writer_${build}_${round}_${Date.now()}`;
         await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 10_000 });
         const health = await freePort();
         const metricsPort = await freePort();
-        const fd = openSync(join(logDir, `writer-e2e-${build}-${round}.log`), 'a');
         const profile = process.env['WRITER_PROFILE_DIR'];
-        const child = spawn(
-          process.execPath,
-          [
-            ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-            // e.g. WRITER_NODE_ARGS=--trace-gc (flags Node refuses in NODE_OPTIONS)
-            ...(process.env['WRITER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
-            cli,
-            'writer',
-          ],
+        const child = spawnTributary(
+          'writer',
           {
-            env: {
-              PATH: process.env['PATH'] ?? '',
-              TRIBUTARY_KAFKA_BROKERS: brokers,
-              TRIBUTARY_CLICKHOUSE_URL: clickhouseUrl,
-              TRIBUTARY_CLICKHOUSE_DATABASE: database,
-              TRIBUTARY_TOPICS_PREFIX: topics.prefix,
-              TRIBUTARY_WRITER_SIGNALS: SIGNAL,
-              // Each run reads the topic from the start under its own group.
-              TRIBUTARY_WRITER_GROUP_ID: `bench-${build}-${round}-${Date.now()}`,
-              TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
-              TRIBUTARY_WRITER_HEALTH_PORT: String(health),
-              TRIBUTARY_WRITER_METRICS_PORT: String(metricsPort),
-              TRIBUTARY_LOG_LEVEL: 'error',
-              // Extra writer settings for one run, e.g. WRITER_ENV=TRIBUTARY_WRITER_MAX_BUFFERED_BYTES=33554432
-              ...Object.fromEntries(
-                (process.env['WRITER_ENV'] ?? '')
-                  .split(',')
-                  .filter(Boolean)
-                  .map((pair) => pair.split('=') as [string, string]),
-              ),
-            },
-            stdio: ['ignore', fd, fd],
+            TRIBUTARY_KAFKA_BROKERS: brokers,
+            TRIBUTARY_CLICKHOUSE_URL: clickhouseUrl,
+            TRIBUTARY_CLICKHOUSE_DATABASE: database,
+            TRIBUTARY_TOPICS_PREFIX: topics.prefix,
+            TRIBUTARY_WRITER_SIGNALS: SIGNAL,
+            // Each run reads the topic from the start under its own group.
+            TRIBUTARY_WRITER_GROUP_ID: `bench-${build}-${round}-${Date.now()}`,
+            TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
+            TRIBUTARY_WRITER_HEALTH_PORT: String(health),
+            TRIBUTARY_WRITER_METRICS_PORT: String(metricsPort),
+            TRIBUTARY_LOG_LEVEL: 'error',
+            // Extra writer settings for one run, e.g. WRITER_ENV=TRIBUTARY_WRITER_MAX_BUFFERED_BYTES=33554432
+            ...Object.fromEntries(
+              (process.env['WRITER_ENV'] ?? '')
+                .split(',')
+                .filter(Boolean)
+                .map((pair) => pair.split('=') as [string, string]),
+            ),
+          },
+          join(logDir, `writer-e2e-${build}-${round}.log`),
+          {
+            cli,
+            nodeArgs: [
+              ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+              // e.g. WRITER_NODE_ARGS=--trace-gc (flags Node refuses in NODE_OPTIONS)
+              ...(process.env['WRITER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+            ],
           },
         );
-        closeSync(fd);
-        const exited = new Promise((resolve) => child.once('exit', resolve));
         const spawned = performance.now();
         await waitHealthy(`http://127.0.0.1:${health}/health`);
-        const pid = child.pid!;
-        // CPU from the moment the writer is up: start-up excluded, read-ahead before the first rows included.
-        const cpuAtReady = cpuSeconds(pid);
-        let firstSeen = 0;
-        let firstRows = 0;
-        let written = 0;
-        while (written < expected && performance.now() - spawned < 300_000) {
-          await sleep(100);
-          written = await count(database);
-          if (written > 0 && firstSeen === 0) {
-            firstSeen = performance.now();
-            firstRows = written;
-          }
-        }
-        const done = performance.now();
-        const cpu = cpuSeconds(pid);
-        const peakRssMiB = peakRssBytes(pid) / 2 ** 20;
+        const drained = await drain(client, database, expected, spawned, child.process.pid!, TABLE);
         const loopMaxMs =
           ((await scrapeMetric(`http://127.0.0.1:${metricsPort}/metrics`, 'nodejs_eventloop_delay_max')) ??
             NaN) * 1000;
-        child.kill('SIGTERM');
-        await exited;
-        if (written !== expected) throw new Error(`${build}: ${written} rows of ${expected}`);
-        const steady = written - firstRows >= written / 2;
+        await child.kill('SIGTERM');
+        if (drained.rows !== expected) throw new Error(`${build}: ${drained.rows} rows of ${expected}`);
         const run: Run = {
           build,
-          rowsPerSecond: steady
-            ? (written - firstRows) / ((done - firstSeen) / 1000)
-            : written / ((done - spawned) / 1000),
-          rowsPerCpuSecond: written / (cpu - cpuAtReady),
-          peakRssMiB,
+          rowsPerSecond: drained.steadyRowsPerSecond,
+          rowsPerCpuSecond: drained.rowsPerCpuSecond,
+          peakRssMiB: drained.peakRssBytes / 2 ** 20,
           loopMaxMs,
         };
         say(

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { createClickHouse } from '../core/clickhouse.js';
 import { setLogLevel } from '../core/log.js';
 import { fromRoot } from '../core/paths.js';
-import { type Child, spawnTributary } from '../test/harness/process.js';
-import { freePort, startTestStack } from '../test/harness/stack.js';
+import type { Child } from '../test/harness/process.js';
+import { startTestStack } from '../test/harness/stack.js';
 import { type RunningCollector, collectorWriterSkip, ensureCollector } from './lib/collector.js';
-import { waitHealthy } from './lib/proc.js';
 import { cleanUpOnSignals } from './lib/signals.js';
 import { writerBench } from './lib/writer-bench.js';
+import { spawnBenchWriter } from './lib/writer-process.js';
 import { writerMarkdown } from './lib/writer-report.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -58,25 +58,17 @@ async function main(): Promise<void> {
       logDir,
       collectorSkip,
       async startWriter(prefix, database, groupId, name) {
-        const health = await freePort();
-        const child = spawnTributary(
-          'writer',
-          {
-            TRIBUTARY_KAFKA_BROKERS: brokers,
-            TRIBUTARY_CLICKHOUSE_URL: clickhouseUrl,
-            TRIBUTARY_CLICKHOUSE_DATABASE: database,
-            TRIBUTARY_TOPICS_PREFIX: prefix,
-            TRIBUTARY_WRITER_SIGNALS: 'traces',
-            TRIBUTARY_WRITER_GROUP_ID: groupId,
-            TRIBUTARY_WRITER_FLUSH_INTERVAL_MS: '2000',
-            TRIBUTARY_WRITER_HEALTH_PORT: String(health),
-            TRIBUTARY_WRITER_METRICS_PORT: String(await freePort()),
-            TRIBUTARY_LOG_LEVEL: 'error',
-          },
-          join(logDir, `${name}.log`),
-        );
+        const { child } = await spawnBenchWriter({
+          brokers,
+          clickhouseUrl,
+          prefix,
+          database,
+          signal: 'traces',
+          groupId,
+          flushIntervalMs: 2_000,
+          logFile: join(logDir, `${name}.log`),
+        });
         children.push(child);
-        await waitHealthy(`http://127.0.0.1:${health}/health`);
         return { pid: child.process.pid!, stop: () => child.kill('SIGTERM') };
       },
       track: (c) => collectors.push(c),

@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { fromRoot } from '../../core/paths.js';
+import { SYNCHRONOUS_EXPORT, localClickHouseExporter } from './collector.js';
 
 export const CLICKSTACK_BUILDER = fromRoot('bench', 'collector', 'clickstack', 'builder.yaml');
 export const CLICKSTACK_BINARY = fromRoot('.tributary', 'otelcol-clickstack', 'otelcol-clickstack');
@@ -113,19 +114,8 @@ export interface ClickStackCollectorOptions {
 }
 
 export function clickstackCollectorConfig(options: ClickStackCollectorOptions): string {
-  const exporter = (name: string, extra: string[]): string[] => [
-    `  ${name}:`,
-    `    endpoint: "${options.clickhouseUrl}"`,
-    `    database: ${options.database}`,
-    '    create_schema: false',
-    // The local server does not speak ClickHouse's compressed block framing (docs/operations.md).
-    '    compress: none',
-    '    async_insert: false',
-    '    timeout: 10s',
-    '    sending_queue: { enabled: false }',
-    '    retry_on_failure: { enabled: false }',
-    ...extra,
-  ];
+  const exporter = (name: string, extra: string[]): string[] =>
+    localClickHouseExporter(name, options, [...SYNCHRONOUS_EXPORT, ...extra]);
   return (
     [
       'receivers:',

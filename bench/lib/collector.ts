@@ -144,6 +144,34 @@ export interface CollectorWriterOptions {
   readonly name: string;
 }
 
+/** Exporter settings for a comparison: every export answered only once it is inserted, never retried. */
+export const SYNCHRONOUS_EXPORT: readonly string[] = [
+  '    timeout: 10s',
+  '    sending_queue: { enabled: false }',
+  '    retry_on_failure: { enabled: false }',
+];
+
+/**
+ * A clickhouseexporter (YAML lines under `exporters:`) writing into the local ClickHouse server: the
+ * schema left to `tributary migrate` (`create_schema: false`), `compress: none` (the local server does
+ * not speak ClickHouse's compressed block framing, docs/operations.md), synchronous inserts.
+ */
+export function localClickHouseExporter(
+  name: string,
+  options: { readonly clickhouseUrl: string; readonly database: string },
+  extra: readonly string[] = [],
+): string[] {
+  return [
+    `  ${name}:`,
+    `    endpoint: "${options.clickhouseUrl}"`,
+    `    database: "${options.database}"`,
+    '    create_schema: false',
+    '    compress: none',
+    '    async_insert: false',
+    ...extra,
+  ];
+}
+
 /**
  * The Collector's Kafka → ClickHouse gateway: kafkareceiver (otlp_proto) → batch processor →
  * clickhouseexporter, the exporter's queue and retries at their defaults (its usual deployment), the
@@ -164,15 +192,11 @@ function writerConfig(options: CollectorWriterOptions): string {
     `    send_batch_max_size: ${options.batchRows}`,
     `    timeout: ${options.flushIntervalMs}ms`,
     'exporters:',
-    '  clickhouse:',
-    `    endpoint: "${options.clickhouseUrl}"`,
-    `    database: "${options.database}"`,
-    '    traces_table_name: otel_traces',
-    '    create_schema: false',
-    '    compress: none',
-    '    async_insert: false',
-    // The default 5 s would retry (and duplicate) a slow insert on a loaded 2-core machine.
-    '    timeout: 60s',
+    ...localClickHouseExporter('clickhouse', options, [
+      '    traces_table_name: otel_traces',
+      // The default 5 s would retry (and duplicate) a slow insert on a loaded 2-core machine.
+      '    timeout: 60s',
+    ]),
     'service:',
     // info: the "Everything is ready" line is the readiness signal (no health extension in this build).
     '  telemetry: { logs: { level: info }, metrics: { level: none } }',

@@ -72,8 +72,12 @@ async function rowCheck(client: ClickHouseClient, database: string): Promise<Row
   return { rows: Number(row?.n ?? 0), spanIds: Number(row?.ids ?? 0) };
 }
 
-async function countRows(client: ClickHouseClient, database: string): Promise<number> {
-  return (await rowCheck(client, database)).rows;
+async function countRows(client: ClickHouseClient, database: string, table = 'otel_traces'): Promise<number> {
+  const result = await client.query({
+    query: `SELECT count() AS n FROM \`${database}\`.${table}`,
+    format: 'JSONEachRow',
+  });
+  return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
 }
 
 /**
@@ -81,12 +85,13 @@ async function countRows(client: ClickHouseClient, database: string): Promise<nu
  * read-ahead before the first rows included. Steady: first rows seen → last; a run too short for
  * that (the first poll already saw most rows) falls back to the whole run including start-up.
  */
-async function drain(
+export async function drain(
   client: ClickHouseClient,
   database: string,
   expected: number,
   spawned: number,
   pid: number,
+  table = 'otel_traces',
 ): Promise<Drain> {
   const cpuAtReady = cpuSeconds(pid);
   let firstSeen = 0;
@@ -94,7 +99,7 @@ async function drain(
   let written = 0;
   while (written < expected && performance.now() - spawned < 300_000) {
     await sleep(100);
-    written = await countRows(client, database);
+    written = await countRows(client, database, table);
     if (written > 0 && firstSeen === 0) {
       firstSeen = performance.now();
       firstRows = written;

@@ -9,10 +9,23 @@ export interface Child {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnTributary(command: string, env: Record<string, string>, logFile: string): Child {
+export interface SpawnOptions {
+  /** Another build's `dist/cli/main.js` (benches compare builds); default: this build. */
+  readonly cli?: string;
+  /** Node flags for the child, e.g. --cpu-prof. */
+  readonly nodeArgs?: readonly string[];
+}
+
+export function spawnTributary(
+  command: string,
+  env: Record<string, string>,
+  logFile: string,
+  options: SpawnOptions = {},
+): Child {
   const self = selfCommand();
+  const entry = options.cli ? [options.cli] : self.args;
   const fd = openSync(logFile, 'a');
-  const child = spawn(self.command, [...self.args, command], {
+  const child = spawn(self.command, [...(options.nodeArgs ?? []), ...entry, command], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', fd, fd],
   });
