@@ -2,6 +2,7 @@
  * RowBinary encoding driven by the live column types (DESC TABLE): a type string is compiled once
  * into an encoder, and rows are written straight into a growing buffer.
  */
+import { typeArguments } from '../schemas/type-arguments.js';
 
 export type Encoder = (out: ByteWriter, value: unknown) => void;
 
@@ -115,23 +116,6 @@ function toNumber(value: unknown): number {
   return 0;
 }
 
-/** Splits "A, B(C, D), E" at top-level commas. */
-function splitArgs(args: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const c of args) {
-    if (c === '(') depth++;
-    if (c === ')') depth--;
-    if (c === ',' && depth === 0) {
-      out.push(current.trim());
-      current = '';
-    } else current += c;
-  }
-  if (current.trim()) out.push(current.trim());
-  return out;
-}
-
 const NS_PER_SECOND = 1_000_000_000n;
 
 /** Compiles a ClickHouse type into an encoder. Times arrive as bigint nanoseconds. Unknown types throw. */
@@ -162,7 +146,7 @@ export function encoderFor(type: string): Encoder {
         };
       }
       case 'Map': {
-        const [k, val] = splitArgs(inner);
+        const [k, val] = typeArguments(inner);
         const encKey = encoderFor(k!);
         const encValue = encoderFor(val!);
         return (out, v) => {
@@ -175,7 +159,7 @@ export function encoderFor(type: string): Encoder {
         };
       }
       case 'DateTime64': {
-        const precision = Number(splitArgs(inner)[0]);
+        const precision = Number(typeArguments(inner)[0]);
         const divisor = 10n ** BigInt(9 - precision);
         return (out, v) => out.i64(toBigInt(v) / divisor);
       }

@@ -5,6 +5,7 @@
  * (native-blocks.ts): hand-written because no npm library reads Native column layouts by type
  * (@clickhouse/client reads text formats and RowBinary only).
  */
+import { typeArguments } from '../../../schemas/type-arguments.js';
 import { EngineError } from './engine.js';
 
 export type NativeType =
@@ -77,26 +78,6 @@ export class NativeTypeError extends EngineError {
   }
 }
 
-/** Splits "a, b(c, d), 'x,y'" at its top-level commas, keeping quoted text whole. */
-function splitArguments(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === "'" || c === '`' || c === '"') {
-      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
-    } else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === ',' && depth === 0) {
-      parts.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start).trim());
-  return parts.filter((part) => part !== '');
-}
-
 /** A named tuple element ("name Type" or "`odd name` Type") without its name. */
 function withoutElementName(element: string): string {
   const quoted = /^(`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*")\s+/.exec(element);
@@ -123,7 +104,7 @@ export function parseNativeType(typeName: string): NativeType {
   const open = text.indexOf('(');
   const name = open < 0 ? text : text.slice(0, open).trim();
   if (open >= 0 && !text.endsWith(')')) throw new NativeTypeError(`Cannot parse the type ${text}`);
-  const args = open < 0 ? [] : splitArguments(text.slice(open + 1, -1));
+  const args = open < 0 ? [] : typeArguments(text.slice(open + 1, -1));
   const only = (): string => {
     if (args.length !== 1) throw new NativeTypeError(`${name} takes one argument in ${text}`);
     return args[0]!;
