@@ -18,6 +18,7 @@ import type { Signal } from '../schemas/otlp/codec.js';
 import { type LogProcessing, logRulesVersion } from './clickstack/rules.js';
 import { RECORD_HEADERS } from '../schemas/topics.js';
 import { routeRecord } from './route.js';
+import { bodyPool } from './body-pool.js';
 import { ByteWriter } from './rowbinary.js';
 import type { TableShape } from './schema.js';
 import {
@@ -126,6 +127,11 @@ export class PartitionBatch {
     readonly signal: Signal,
     readonly start: number,
     private readonly rules: RowRules,
+    /**
+     * Room a table's first body is given before the size of its bodies is known (later ones start
+     * at the size the last one reached): the batch's byte budget, so a body is not grown by copying.
+     */
+    private readonly firstBodyBytes = 1 << 16,
   ) {
     this.end = start;
   }
@@ -214,7 +220,7 @@ export class PartitionBatch {
         day,
         provided: PROVIDED_COLUMNS[table] ?? NO_COLUMNS,
         shape: this.shapes.get(table)!,
-        out: new ByteWriter(1 << 14),
+        out: new ByteWriter(bodyPool.startSize(table, this.firstBodyBytes), bodyPool),
         rows: 0,
         undo: { record: 0, length: 0 },
       };
@@ -244,6 +250,18 @@ export class PartitionBatch {
       const shape = shapes.get(sink.table)!;
       if (sink.shape !== shape) this.reencode(sink, shape, this.records.length - 1);
     }
+  }
+
+  /**
+   * Gives the bodies' buffers back for the next batches. Only after the batch's last insert finished
+   * (or none started): the batch must not be used again.
+   */
+  release(): void {
+    for (const sink of this.sinks.values()) {
+      bodyPool.noteLength(sink.table, sink.out.length);
+      sink.out.release();
+    }
+    this.sinks.clear();
   }
 
   /** The (table, day) bodies in a fixed order (table, then day): every rebuild inserts in this order. */

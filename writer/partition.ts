@@ -153,7 +153,14 @@ export class PartitionWorker {
     const planEnd = this.plan?.end;
     // A plan's end wins over a replay's end: a planned range is always written whole.
     const stopAt = planEnd ?? this.limits.endPosition ?? Infinity;
-    this.batch ??= new PartitionBatch(this.topic, this.partition, this.signal, start, this.limits.rules);
+    this.batch ??= new PartitionBatch(
+      this.topic,
+      this.partition,
+      this.signal,
+      start,
+      this.limits.rules,
+      this.limits.batchBytes,
+    );
     const batch = this.batch;
     const epoch = this.epoch;
     let sliceStartedAt = performance.now();
@@ -219,6 +226,8 @@ export class PartitionWorker {
     try {
       if (batch.end <= batch.start) return false;
       const outcome = await writeBatch(batch, this.stream, plan, deps);
+      // Written, or dropped before any insert began (replan): nothing reads its bodies any more.
+      batch.release();
       if (outcome.kind === 'replan') {
         this.log.info('another writer planned this range first; rebuilding along its plan', {
           partition: this.key,

@@ -3,22 +3,42 @@
  * into an encoder, and rows are written straight into a growing buffer.
  */
 import { typeArguments } from '../schemas/type-arguments.js';
+import type { BodyPool } from './body-pool.js';
 
 export type Encoder = (out: ByteWriter, value: unknown) => void;
+
+const EMPTY = Buffer.alloc(0);
 
 export class ByteWriter {
   private buffer: Buffer;
   length = 0;
-  constructor(initial = 1 << 16) {
-    this.buffer = Buffer.allocUnsafe(initial);
+  /**
+   * `pool`: large buffers come from it (growth included) and go back to it on `release`; a writer
+   * without one allocates as it grows and leaves its buffers to the GC.
+   */
+  constructor(
+    initial = 1 << 16,
+    private readonly pool?: BodyPool,
+  ) {
+    this.buffer = pool?.take(initial) ?? Buffer.allocUnsafe(initial);
   }
   private ensure(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
+    let size = Math.max(this.buffer.length * 2, 1 << 12);
     while (size < this.length + extra) size *= 2;
-    const next = Buffer.allocUnsafe(size);
+    const next = this.pool?.take(size) ?? Buffer.allocUnsafe(size);
     this.buffer.copy(next, 0, 0, this.length);
+    // The outgrown buffer is not given back: a view of it from bytes() may still be in use.
     this.buffer = next;
+  }
+  /**
+   * Gives the buffer back to the pool; the writer is empty and must not be used again, and no view
+   * of its bytes may be in use (the insert that sent them has finished).
+   */
+  release(): void {
+    this.pool?.give(this.buffer);
+    this.buffer = EMPTY;
+    this.length = 0;
   }
   varint(value: number): void {
     this.ensure(10);

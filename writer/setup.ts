@@ -8,6 +8,7 @@ import type { Config } from '../core/config/options.js';
 import type { Logger } from '../core/log.js';
 import type { FetchOptions, KafkaPort } from '../kafka/port.js';
 import type { RowRules } from './batch.js';
+import { BODY_POOL_BYTES } from './body-pool.js';
 import type { SignalWriterOptions } from './consume.js';
 import { DeliveryState } from './delivery/state.js';
 import { DeadLetterQueue } from './dlq.js';
@@ -41,12 +42,14 @@ const WRITER_BASE_BYTES = 200 * MiB;
 const FETCH_ROUND_BYTES = 64 * MiB;
 
 /**
- * The writer's stated memory bound (docs/operations.md): RSS ≤ 200 MiB + 2 × Σ over its signals
- * (writer.maxBufferedBytes + 64 MiB); the factor 2 covers garbage not yet collected and insert copies.
+ * The writer's stated memory bound (docs/operations.md): RSS ≤ 200 MiB + 64 MiB (free insert bodies
+ * kept for reuse, writer/body-pool.ts) + 2 × Σ over its signals (writer.maxBufferedBytes + 64 MiB);
+ * the factor 2 covers garbage not yet collected and insert copies.
  */
 export function writerMemoryBytes(config: Config): number {
   return (
     WRITER_BASE_BYTES +
+    BODY_POOL_BYTES +
     2 * config['writer.signals'].length * (config['writer.maxBufferedBytes'] + FETCH_ROUND_BYTES)
   );
 }

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import type { IncomingRecord } from '../../../kafka/port.js';
 import type { Signal } from '../../../schemas/otlp/codec.js';
 import { PartitionBatch, type RowRules, type ShapeLookup } from '../../../writer/batch.js';
+import { bodyPool } from '../../../writer/body-pool.js';
 import type { TableShape } from '../../../writer/schema.js';
 import { encodeRows } from '../../../writer/schema.js';
 import { PROVIDED_COLUMNS } from '../../../writer/transcode/index.js';
@@ -193,4 +194,19 @@ test('a shape read again mid-batch re-encodes the bodies; body() for another sha
         );
       }
     }
+});
+
+test('bodies written into buffers an earlier batch gave back (not zeroed) equal the old path', async () => {
+  const lookup: ShapeLookup = (table) => Promise.resolve(SHAPES.get(table)!);
+  for (const signal of SIGNALS) {
+    // A batch whose bodies start at 2 MiB (poolable), filled with other records, then given back.
+    const earlier = new PartitionBatch('t', 0, signal, 1000, RULES, 2 << 20);
+    for (const record of records(signal, 77, 12, false)) await earlier.add(record, lookup);
+    assert.ok(earlier.parts().length > 0, `${signal}: the earlier batch has bodies`);
+    earlier.release();
+    const held = bodyPool.heldBytes;
+    assert.ok(held >= 2 << 20, `${signal}: the earlier bodies are pooled (${held} bytes)`);
+    await both(signal, records(signal, 78, 12, true), RULES, { shapes: SHAPES }, `${signal} reused`);
+    assert.ok(bodyPool.heldBytes < held, `${signal}: the later batch took pooled buffers`);
+  }
 });
