@@ -21,6 +21,8 @@ import { Abandoned } from './retry.js';
 
 /** Longest stretch of transcoding between two turns of the event loop. */
 const TRANSCODE_SLICE_MS = 10;
+/** Partitions' age flushes are spread over this many points of the flush interval. */
+const FLUSH_PHASES = 4;
 
 export type FlushReason = 'rows' | 'bytes' | 'age' | 'plan' | 'memory' | 'end' | 'shutdown';
 
@@ -59,6 +61,8 @@ export class PartitionWorker {
   stuck: string | undefined;
   lastProgressAt = Date.now();
   highWatermark = -1;
+  /** No batch handed off yet: the first one comes of age early by this partition's phase. */
+  private firstBatch = true;
 
   constructor(
     readonly topic: string,
@@ -137,6 +141,7 @@ export class PartitionWorker {
 
   /** Moves the open batch to `writing`; the next fetch starts a batch read ahead. */
   handOff(): { batch: PartitionBatch; plan: Plan | undefined } {
+    this.firstBatch = false;
     const writing = { batch: this.batch!, plan: this.plan };
     this.writing = writing;
     this.batch = undefined;
@@ -211,7 +216,19 @@ export class PartitionWorker {
   /** When the open batch comes of age (Infinity: it cannot be written early). */
   get agedAt(): number {
     const batch = this.earlyWritable;
-    return batch ? batch.startedAt + this.limits.flushIntervalMs : Infinity;
+    if (!batch) return Infinity;
+    return batch.startedAt + this.limits.flushIntervalMs - (this.firstBatch ? this.phaseMs : 0);
+  }
+
+  /**
+   * How much earlier this partition's first batch comes of age: partitions of a steady stream start
+   * their batches together and, each next batch beginning as the last one is handed off, would all
+   * come of age at the same moment, forever, their inserts queueing behind each other (the local
+   * engine runs one query at a time; a server sees bursts). Shortening only the first batch by a
+   * per-partition share of the interval spreads their flushes over it for good.
+   */
+  private get phaseMs(): number {
+    return ((this.partition % FLUSH_PHASES) * this.limits.flushIntervalMs) / FLUSH_PHASES;
   }
 
   /**
