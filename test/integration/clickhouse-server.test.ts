@@ -116,6 +116,36 @@ describe('local ClickHouse server (chdb behind the HTTP interface)', () => {
     );
   });
 
+  test("a request's settings apply together, and all are back at the baseline after it, refused or not", async () => {
+    const probe = async (settings: Record<string, string | number>): Promise<Record<string, string>> => {
+      const [row] = await (
+        await client.query({
+          query:
+            "SELECT toString(getSetting('max_threads')) AS threads, toString(getSetting('date_time_input_format')) AS dt, " +
+            "toString(getSetting('insert_deduplicate')) AS dedup",
+          format: 'JSONEachRow',
+          clickhouse_settings: settings,
+        })
+      ).json<Record<string, string>>();
+      return row!;
+    };
+    const baseline = await probe({});
+    const applied = await probe({
+      max_threads: 3,
+      date_time_input_format: 'best_effort',
+      insert_deduplicate: 0,
+    });
+    assert.deepEqual(applied, { threads: '3', dt: 'best_effort', dedup: 'false' });
+    assert.deepEqual(await probe({}), baseline, 'nothing leaks into the next request');
+    // One unknown setting among good ones: the error names it, and none of the good ones stays.
+    await assert.rejects(
+      probe({ max_threads: 5, no_such_setting_here: 1, date_time_input_format: 'best_effort' }),
+      (err: { code?: string; message?: string }) =>
+        err.code === '115' && /no_such_setting_here/.test(err.message ?? ''),
+    );
+    assert.deepEqual(await probe({}), baseline, 'a refused request leaves the baseline');
+  });
+
   test('gzip request and response bodies', async () => {
     const gz = createClient({ url: clickhouseUrl(), compression: { request: true, response: true } });
     try {
