@@ -292,7 +292,7 @@ export class SignalWriter {
         try {
           if (fetched.error) {
             // During a write, a failed read-ahead is dropped: the error is handled once the write is over.
-            if (worker.flushing) worker.reset(worker.writing?.batch.end ?? worker.position);
+            if (worker.flushing) worker.dropReadAhead();
             else await onFetchError(worker, fetched, this.deps(worker, 'lookup'), this.options);
             continue;
           }

@@ -97,6 +97,16 @@ export class PartitionWorker {
     return held(this.writing?.batch) + held(this.batch);
   }
 
+  /**
+   * Drops the batch read ahead (its fetch failed during a write): the next fetch starts where that
+   * batch began — the end of the batch being written, or, once that write is over (the writer may
+   * still be committing), the read-ahead batch's own start. Never the position after the records read
+   * ahead: they were not written, and starting there would leave them out of every range.
+   */
+  dropReadAhead(): void {
+    this.reset(this.writing?.batch.end ?? this.batch?.start ?? this.position);
+  }
+
   /** Throws away the open batch; the position is re-read from `position` (or the done state). */
   reset(position: number | undefined): void {
     this.batch = undefined;
@@ -276,7 +286,9 @@ export class PartitionWorker {
         return false;
       }
       if (err instanceof Abandoned) {
-        this.reset(this.position);
+        // Not written: whoever goes on from here starts at this batch (a batch read ahead meanwhile,
+        // which begins at its end, is dropped with it), never past it.
+        this.reset(batch.start);
         return false;
       }
       throw err;
