@@ -178,7 +178,8 @@ export class SignalWriter {
   private startWrite(worker: PartitionWorker, reason: FlushReason): void {
     if (worker.flushing) return;
     const deps = this.deps(worker);
-    const traced = startBatchTrace(worker.handOff().batch, this.options.stateGroup, reason);
+    const handed = worker.handOff().batch;
+    const traced = startBatchTrace(handed, this.options.stateGroup, reason);
     worker.flushing = (async () => {
       try {
         const written = await traced.run(() => worker.write(reason, deps));
@@ -186,15 +187,17 @@ export class SignalWriter {
           for (const key of [...this.alarms.keys()])
             if (key.startsWith(`${worker.key}:`)) this.alarms.delete(key);
         if (written && worker.fence === this.fence && this.workers.get(worker.key) === worker) {
-          this.options.onWritten?.(worker.key, worker.position!);
+          // The end of what was written, not the worker's position: that may already be past the
+          // records read ahead meanwhile, which are not written yet.
+          this.options.onWritten?.(worker.key, handed.end);
           // Advisory: the done state is what positions come from; a refused commit changes nothing.
           await this.options.source
             .commit(
-              [{ topic: worker.topic, partition: worker.partition, position: worker.position! }],
+              [{ topic: worker.topic, partition: worker.partition, position: handed.end }],
               worker.fence,
             )
             .catch((err: unknown) => this.options.log.debug('commit refused', { err }));
-          traced.event('committed', { 'tributary.position': worker.position! });
+          traced.event('committed', { 'tributary.position': handed.end });
         }
         traced.end(written ? 'written' : 'not_written');
       } catch (err) {
