@@ -3,70 +3,28 @@
  * is chunked), inflated chunk by chunk when it is compressed, every byte counted in the request's
  * lease and bounded before and after decompression.
  *
- * Body buffers come from a small pool. Why: every large Buffer is a fresh ArrayBuffer, and V8 runs
- * a full mark-compact of the whole heap each time ~64 MiB of them have been allocated since the last
- * one, whatever the heap holds; under load that GC was a third of the receiver's CPU and its
- * longest event-loop pauses (a request body is one of the few such copies per request, beside the
- * socket's own read buffers). A buffer goes back to the pool only when its request was acknowledged
+ * Body buffers come from a small pool (core/buffer-pool.ts): under load the GC that fresh large
+ * buffers start was a third of the receiver's CPU and its longest event-loop pauses (a request body
+ * is one of the few such copies per request, beside the socket's own read buffers). A buffer goes back to the pool only when its request was acknowledged
  * by Kafka: the Kafka client writes record values to the socket without copying them
  * (patches/README.md), and by the acknowledgement those writes are done and nothing holds the body;
  * after any failure the buffer is left to the garbage collector instead.
  */
 import type { Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
+import { BufferPool } from '../core/buffer-pool.js';
 import { TributaryError } from '../core/errors.js';
 import type { Lease } from './admission.js';
 
-/** Smallest pooled size class: bodies below it come from Node's own slab or are cheap. */
-const MIN_POOLED_BYTES = 64 * 1024;
-/** Largest pooled size class: rarer, larger bodies are allocated and collected as before. */
-const MAX_POOLED_BYTES = 4 * 1024 * 1024;
-
 /**
- * Free body buffers by power-of-two size class, at most `maxBytes` idle in all (counted in the
- * receiver's base memory, see admission.ts RECEIVER_BASE_BYTES).
+ * Free body buffers (core/buffer-pool.ts): 64 KiB to 4 MiB size classes, at most `maxBytes` idle in
+ * all (counted in the receiver's base memory, see admission.ts RECEIVER_BASE_BYTES); rarer, larger
+ * bodies are allocated and collected as before.
  */
-export class BodyPool {
-  private readonly free = new Map<number, ArrayBuffer[]>();
-  private idle = 0;
-  constructor(private readonly maxBytes: number) {}
-
-  get idleBytes(): number {
-    return this.idle;
+export class BodyPool extends BufferPool {
+  constructor(maxBytes: number) {
+    super({ minBytes: 64 * 1024, maxBufferBytes: 4 * 1024 * 1024, maxIdleBytes: maxBytes });
   }
-
-  /** A buffer of exactly `size` bytes (uninitialized), pooled when its size class is. */
-  take(size: number): Buffer {
-    const size2 = sizeClass(size);
-    if (size2 === 0) return Buffer.allocUnsafe(size);
-    const list = this.free.get(size2);
-    const reused = list?.pop();
-    if (reused) {
-      this.idle -= size2;
-      return Buffer.from(reused, 0, size);
-    }
-    return Buffer.from(new ArrayBuffer(size2), 0, size);
-  }
-
-  /** Gives `buffer` back; the caller must not touch it (or any view of it) afterwards. */
-  give(buffer: Uint8Array): void {
-    const whole = buffer.buffer;
-    if (!(whole instanceof ArrayBuffer) || buffer.byteOffset !== 0) return;
-    const size2 = whole.byteLength;
-    if (sizeClass(size2) !== size2 || this.idle + size2 > this.maxBytes) return;
-    let list = this.free.get(size2);
-    if (!list) this.free.set(size2, (list = []));
-    list.push(whole);
-    this.idle += size2;
-  }
-}
-
-/** The pooled size of a `size`-byte body, or 0 when such bodies are not pooled. */
-function sizeClass(size: number): number {
-  if (size < MIN_POOLED_BYTES || size > MAX_POOLED_BYTES) return 0;
-  let size2 = MIN_POOLED_BYTES;
-  while (size2 < size) size2 *= 2;
-  return size2;
 }
 
 /** Inflates chunk by chunk: every chunk joins the lease, and inflation stops at maxBytes. */

@@ -18,7 +18,7 @@ import type { Signal } from '../schemas/otlp/codec.js';
 import { type LogProcessing, logRulesVersion } from './clickstack/rules.js';
 import { RECORD_HEADERS } from '../schemas/topics.js';
 import { routeRecord } from './route.js';
-import { bodyPool } from './body-pool.js';
+import { bodyPool, bodySizes } from './body-pool.js';
 import { ByteWriter } from './rowbinary.js';
 import type { TableShape } from './schema.js';
 import {
@@ -220,7 +220,7 @@ export class PartitionBatch {
         day,
         provided: PROVIDED_COLUMNS[table] ?? NO_COLUMNS,
         shape: this.shapes.get(table)!,
-        out: new ByteWriter(bodyPool.startSize(table, this.firstBodyBytes), bodyPool),
+        out: new ByteWriter(bodySizes.startSize(table, this.firstBodyBytes), bodyPool),
         rows: 0,
         undo: { record: 0, length: 0 },
       };
@@ -258,7 +258,7 @@ export class PartitionBatch {
    */
   release(): void {
     for (const sink of this.sinks.values()) {
-      bodyPool.noteLength(sink.table, sink.out.length);
+      bodySizes.noteLength(sink.table, sink.out.length);
       sink.out.release();
     }
     this.sinks.clear();

@@ -3,7 +3,7 @@
  * into an encoder, and rows are written straight into a growing buffer.
  */
 import { typeArguments } from '../schemas/type-arguments.js';
-import type { BodyPool } from './body-pool.js';
+import type { BufferPool } from '../core/buffer-pool.js';
 
 export type Encoder = (out: ByteWriter, value: unknown) => void;
 
@@ -18,15 +18,15 @@ export class ByteWriter {
    */
   constructor(
     initial = 1 << 16,
-    private readonly pool?: BodyPool,
+    private readonly pool?: BufferPool,
   ) {
-    this.buffer = pool?.take(initial) ?? Buffer.allocUnsafe(initial);
+    this.buffer = pool ? pool.take(initial) : Buffer.allocUnsafe(initial);
   }
   private ensure(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
     let size = Math.max(this.buffer.length * 2, 1 << 12);
     while (size < this.length + extra) size *= 2;
-    const next = this.pool?.take(size) ?? Buffer.allocUnsafe(size);
+    const next = this.pool ? this.pool.take(size) : Buffer.allocUnsafe(size);
     this.buffer.copy(next, 0, 0, this.length);
     // The outgrown buffer is not given back: a view of it from bytes() may still be in use.
     this.buffer = next;
