@@ -184,42 +184,48 @@ export class Engine {
   }
 
   /**
-   * SETs the request's settings, all in one statement (each statement is a round trip into the
-   * engine: a fenced insert's eight settings cost ~1.7 ms one by one, ~0.3 ms together). When that
-   * fails (a setting unknown or refused), they are SET one by one so the error names the first bad
-   * one, as before. Every name is in `touched` before anything runs: restore covers partial SETs.
+   * SETs the request's settings (each statement is a round trip into the engine: a fenced insert's
+   * settings cost ~1.7 ms one by one, ~0.3 ms together). Every name is in `touched` before anything
+   * runs, so restore covers a partial SET.
    */
   private async apply(settings: Readonly<Record<string, string>>, touched: string[]): Promise<void> {
     const entries = Object.entries(settings);
     for (const [name] of entries)
       if (!SETTING_NAME.test(name))
         throw new EngineError(`Setting name ${JSON.stringify(name)} is invalid`, 115, 'UNKNOWN_SETTING');
-    if (entries.length === 0) return;
     touched.push(...entries.map(([name]) => name));
-    try {
-      await this.session.queryAsync(`SET ${entries.map(([n, v]) => `${n} = ${quote(v)}`).join(', ')}`);
-    } catch {
-      for (const [name, value] of entries) await this.session.queryAsync(`SET ${name} = ${quote(value)}`);
-    }
+    await this.setAll(
+      entries.map(([name, value]) => `${name} = ${quote(value)}`),
+      'throw',
+    );
   }
 
   private async restore(names: readonly string[]): Promise<void> {
-    if (names.length === 0) return;
     const reset = (name: string): string => {
       const baseline = BASELINE_SETTINGS[name];
       return baseline === undefined ? `${name} = DEFAULT` : `${name} = ${quote(baseline)}`;
     };
+    // A setting that failed to SET was never applied: nothing to restore, the others still are.
+    await this.setAll(names.map(reset), 'skip');
+  }
+
+  /**
+   * Runs the assignments as one SET; when that fails (a setting unknown or refused), one by one, so
+   * an error names the first bad one ('throw') or the bad ones are passed over ('skip').
+   */
+  private async setAll(assignments: readonly string[], onError: 'throw' | 'skip'): Promise<void> {
+    if (assignments.length === 0) return;
     try {
-      await this.session.queryAsync(`SET ${names.map(reset).join(', ')}`);
+      await this.session.queryAsync(`SET ${assignments.join(', ')}`);
       return;
     } catch {
-      // One of them was never applied (unknown): reset the others one by one.
+      // Found below, one at a time.
     }
-    for (const name of names) {
+    for (const assignment of assignments) {
       try {
-        await this.session.queryAsync(`SET ${reset(name)}`);
-      } catch {
-        // A setting that failed to SET was never applied; nothing to restore.
+        await this.session.queryAsync(`SET ${assignment}`);
+      } catch (err) {
+        if (onError === 'throw') throw err;
       }
     }
   }
