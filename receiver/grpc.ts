@@ -70,6 +70,9 @@ export function grpcServerOptions(config: Config): Record<string, number> {
     'grpc.keepalive_time_ms': config['receiver.grpcKeepaliveTimeMs'],
     'grpc.keepalive_timeout_ms': config['receiver.grpcKeepaliveTimeoutMs'],
     'grpc.max_connection_idle_ms': config['receiver.grpcMaxConnectionIdleMs'],
+    // Per call and per connection (patches/@grpc+grpc-js+1.14.7.patch: the server honours it too); the
+    // connection's window also bounds what one client can have sent but not yet been read.
+    'grpc-node.flow_control_window': config['receiver.grpcFlowControlWindowBytes'],
     // HTTP/2 session memory (header tables, queued frames, pings) per connection, in MiB.
     'grpc-node.max_session_memory': 32,
     // Channelz (a debugging service we do not serve) counts and timestamps every call and message.

@@ -377,6 +377,13 @@ export const configSchema = {
     1024,
     1_073_741_824,
   ),
+  'receiver.grpcFlowControlWindowBytes': int(
+    4 * 1024 * 1024,
+    "HTTP/2 receive window of each OTLP/gRPC call and of each connection: how much a client may send before the receiver acknowledges it. HTTP/2's own default (64 KiB) makes a 200 KB export wait for several round trips.",
+    RECEIVER,
+    65_535,
+    2_147_483_647,
+  ),
   'receiver.grpcKeepaliveTimeMs': int(
     60_000,
     'The gRPC server pings each connection this often and closes it when the ping is not answered within receiver.grpcKeepaliveTimeoutMs.',
