@@ -12,12 +12,14 @@ import {
   type ServerUnaryCall,
   type sendUnaryData,
 } from '@grpc/grpc-js';
+import { setMessageAllocator } from '@grpc/grpc-js/build/src/stream-decoder.js';
 import type { Config } from '../core/config/options.js';
 import type { Logger } from '../core/log.js';
 import { SELF_TELEMETRY_HEADER, startRequestSpan } from '../core/telemetry.js';
 import { type Signal, encodeResponse } from '../schemas/otlp/codec.js';
 import type { Admission } from './admission.js';
 import type { Authenticator } from './auth.js';
+import type { BodyPool } from './http-body.js';
 import { KEY_ID_METADATA, admissionInterceptor, leaseOfMessage } from './grpc-admission.js';
 import { grpcStatusOf } from './grpc-status.js';
 import type { ReceiverMetrics } from './metrics.js';
@@ -59,6 +61,22 @@ export interface GrpcDeps {
   readonly admission: Admission;
   readonly metrics: ReceiverMetrics;
   readonly log: Logger;
+  /** Request messages are read into these buffers and given back once Kafka acknowledged them. */
+  readonly bodies: BodyPool;
+}
+
+/** gRPC's message header: compression flag (1 byte) and length (4 bytes), before the message. */
+const GRPC_FRAME_HEADER_BYTES = 5;
+
+/**
+ * The pooled buffer holding `message`, when grpc-js read it into one from `setMessageAllocator`: the
+ * request handed to the handler is that buffer past the frame header. A decompressed message is a
+ * buffer of zlib's instead and stays with the garbage collector.
+ */
+function framedBufferOf(message: Buffer): Uint8Array | undefined {
+  return message.byteOffset === GRPC_FRAME_HEADER_BYTES
+    ? new Uint8Array(message.buffer, 0, GRPC_FRAME_HEADER_BYTES + message.byteLength)
+    : undefined;
 }
 
 /** Server options from the config: every limit has a safe default (core/config/options.ts). */
@@ -86,7 +104,10 @@ export function grpcServerOptions(config: Config): Record<string, number> {
 }
 
 export function createGrpcServer(deps: GrpcDeps): Server {
-  const { config, pipeline, auth, admission, metrics, log } = deps;
+  const { config, pipeline, auth, admission, metrics, log, bodies } = deps;
+  // grpc-js concatenates each message's frames into one new buffer (patches/README.md): from the
+  // pool, these were the receiver's largest allocations and most of its garbage collection.
+  setMessageAllocator((size) => bodies.take(size));
   const server = new Server({
     ...grpcServerOptions(config),
     interceptors: [
@@ -121,6 +142,9 @@ export function createGrpcServer(deps: GrpcDeps): Server {
           metrics.records.inc({ signal }, result.records);
           metrics.produceSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { signal });
           callback(null, Buffer.from(encodeResponse(signal, 0, '')));
+          // Acknowledged by Kafka: nothing reads the message any more (as for HTTP bodies).
+          const framed = framedBufferOf(call.request);
+          if (framed) bodies.give(framed);
         };
         run().catch((err: unknown) => {
           const error = asTributaryError(err, log);

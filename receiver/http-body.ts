@@ -17,6 +17,12 @@ import { TributaryError } from '../core/errors.js';
 import type { Lease } from './admission.js';
 
 /**
+ * Idle body buffers the receiver keeps for reuse, for both transports (one pool per process: the
+ * OTLP/gRPC message allocator is process-wide), within RECEIVER_BASE_BYTES' headroom.
+ */
+export const BODY_POOL_BYTES = 16 * 1024 * 1024;
+
+/**
  * Free body buffers (core/buffer-pool.ts): 64 KiB to 4 MiB size classes, at most `maxBytes` idle in
  * all (counted in the receiver's base memory, see admission.ts RECEIVER_BASE_BYTES); rarer, larger
  * bodies are allocated and collected as before.

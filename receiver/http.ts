@@ -25,7 +25,7 @@ import {
 } from '../schemas/otlp/codec.js';
 import { type Admission, JSON_CONVERSION_FACTOR, type Lease } from './admission.js';
 import type { Authenticator } from './auth.js';
-import { BodyPool, decompress, readBody } from './http-body.js';
+import { type BodyPool, decompress, readBody } from './http-body.js';
 import type { ReceiverMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 import type { ServerTls } from './tls.js';
@@ -38,8 +38,6 @@ const PATHS: Record<string, Signal> = {
   '/v1/metrics': 'metrics',
   '/v1/logs': 'logs',
 };
-/** Idle body buffers kept for reuse (http-body.ts), within RECEIVER_BASE_BYTES' headroom. */
-const BODY_POOL_BYTES = 16 * 1024 * 1024;
 const ALLOWED_HEADERS =
   'content-type, content-encoding, authorization, accept, accept-encoding, user-agent, x-requested-with, traceparent, tracestate';
 
@@ -51,6 +49,8 @@ export interface HttpDeps {
   readonly metrics: ReceiverMetrics;
   readonly log: Logger;
   readonly tls?: ServerTls | undefined;
+  /** Request bodies are read into these buffers and given back once Kafka acknowledged them. */
+  readonly bodies: BodyPool;
 }
 
 function headerOf(request: FastifyRequest, name: string): string | undefined {
@@ -73,7 +73,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const { config, pipeline, auth, admission, metrics, log } = deps;
   const maxCompressed = config['receiver.maxCompressedBodyBytes'];
   const admitted = new WeakMap<FastifyRequest, Admitted>();
-  const pool = new BodyPool(BODY_POOL_BYTES);
+  const pool = deps.bodies;
   const origins = config['receiver.corsOrigins'];
   const tls = deps.tls;
   const timeouts = {

@@ -12,6 +12,7 @@ import { Admission } from './admission.js';
 import { createAuthenticator } from './auth.js';
 import { bindGrpc, createGrpcServer } from './grpc.js';
 import { createHttpServer } from './http.js';
+import { BODY_POOL_BYTES, BodyPool } from './http-body.js';
 import { serverTls } from './tls.js';
 import { createReceiverMetrics } from './metrics.js';
 import { createPipeline } from './pipeline.js';
@@ -52,6 +53,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
   await publisher.start();
   const deps = {
     config,
+    bodies: new BodyPool(BODY_POOL_BYTES),
     pipeline: createPipeline(config, publisher),
     auth: createAuthenticator(config['receiver.apiKeys']),
     admission: new Admission(config),
