@@ -100,7 +100,14 @@ export class Admission {
   private readonly requests: RateLimiter;
   private readonly bytes: RateLimiter;
 
-  constructor(config: Config) {
+  /**
+   * `backlog` throws a retryable error while what is downstream (the Kafka producer) cannot take
+   * more: checked with the budget, before anything of a request is read.
+   */
+  constructor(
+    config: Config,
+    private readonly backlog: () => void = () => {},
+  ) {
     this.budget = new ByteBudget(config['receiver.maxAdmittedBytes']);
     this.requests = createRateLimiter(
       config['receiver.rateLimitRequestsPerSecond'],
@@ -122,6 +129,7 @@ export class Admission {
    */
   admit(keyId: string | undefined, declaredBytes?: number): Lease {
     this.budget.checkRoom();
+    this.backlog();
     this.requests.take(keyId, 1);
     if (declaredBytes !== undefined) this.bytes.take(keyId, declaredBytes);
     const lease = this.budget.open();

@@ -56,7 +56,7 @@ export async function startReceiver(config: Config): Promise<RunningReceiver> {
     bodies: new BodyPool(BODY_POOL_BYTES),
     pipeline: createPipeline(config, publisher),
     auth: createAuthenticator(config['receiver.apiKeys']),
-    admission: new Admission(config),
+    admission: new Admission(config, () => publisher.checkBacklog()),
     metrics,
     log,
     tls,

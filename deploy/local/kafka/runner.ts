@@ -48,6 +48,8 @@ export interface LocalKafka {
   killBroker(index: number): Promise<void>;
   /** Start a stopped broker again with the same data. */
   startBroker(index: number): Promise<void>;
+  /** SIGSTOP (true) or SIGCONT (false) one broker: its connections stay open and go silent. */
+  freezeBroker(index: number, frozen: boolean): void;
 }
 
 interface NodeLayout {
@@ -339,6 +341,12 @@ export async function startKafka(options: StartKafkaOptions): Promise<LocalKafka
       const node = nodes[index];
       if (!node) throw new RangeError(`no broker ${index}`);
       await stopNode(node, 'SIGKILL');
+    },
+    freezeBroker(index: number, frozen: boolean) {
+      const node = nodes[index];
+      const child = node && processes.get(node.id);
+      if (!child) throw new RangeError(`no running broker ${index}`);
+      child.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
     },
     async startBroker(index: number) {
       const node = nodes[index];
