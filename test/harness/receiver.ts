@@ -11,16 +11,15 @@ export interface TestReceiver extends RunningReceiver {
   readonly httpUrl: string;
 }
 
-export async function startTestReceiver(
+/** A receiver's config on loopback, OS-assigned ports (metrics off), against `brokers`; `overrides` on top. */
+export function receiverConfig(
+  brokers: readonly string[],
   overrides: Partial<Record<ConfigKey, unknown>> = {},
-  partitions = 3,
-): Promise<TestReceiver> {
-  const topics = await freshTopics(partitions);
-  const { config } = loadConfig({
+): Config {
+  return loadConfig({
     env: {},
     overrides: {
-      'kafka.brokers': kafkaBrokers().join(','),
-      'topics.prefix': topics.prefix,
+      'kafka.brokers': brokers.join(','),
       'receiver.host': '127.0.0.1',
       'receiver.httpPort': 0,
       'receiver.grpcPort': 0,
@@ -29,7 +28,15 @@ export async function startTestReceiver(
       logLevel: 'warn',
       ...overrides,
     },
-  });
+  }).config;
+}
+
+export async function startTestReceiver(
+  overrides: Partial<Record<ConfigKey, unknown>> = {},
+  partitions = 3,
+): Promise<TestReceiver> {
+  const topics = await freshTopics(partitions);
+  const config = receiverConfig(kafkaBrokers(), { 'topics.prefix': topics.prefix, ...overrides });
   const receiver = await startReceiver(config);
   return {
     ...receiver,

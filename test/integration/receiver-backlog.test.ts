@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { scrapeMetric } from '../../bench/lib/proc.js';
-import { loadConfig } from '../../core/config/load.js';
 import { startKafka } from '../../deploy/local/kafka/runner.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
 import { type RunningReceiver, startReceiver } from '../../receiver/main.js';
 import { generateLogs } from '../fixtures/generate.js';
+import { receiverConfig } from '../harness/receiver.js';
 import { freePort } from '../harness/stack.js';
 
 const MAX_INFLIGHT_BYTES = 1024 * 1024;
@@ -73,19 +73,11 @@ test(
       rmSync(dir, { recursive: true, force: true });
     });
     await ensureTopics(kafka.brokers, ['otlp_spans', 'otlp_metrics', 'otlp_logs'], 1, 1);
-    const { config } = loadConfig({
-      env: {},
-      overrides: {
-        'kafka.brokers': kafka.brokers.join(','),
-        'receiver.host': '127.0.0.1',
-        'receiver.httpPort': 0,
-        'receiver.grpcPort': 0,
-        'receiver.healthPort': 0,
-        'receiver.metricsPort': await freePort(),
-        'receiver.maxInflightBytes': MAX_INFLIGHT_BYTES,
-        'receiver.produceTimeoutMs': 60_000,
-        logLevel: 'error',
-      },
+    const config = receiverConfig(kafka.brokers, {
+      'receiver.metricsPort': await freePort(),
+      'receiver.maxInflightBytes': MAX_INFLIGHT_BYTES,
+      'receiver.produceTimeoutMs': 60_000,
+      logLevel: 'error',
     });
     const receiver = await startReceiver(config);
     started.receiver = receiver;

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../../core/config/load.js';
 import { startKafka } from '../../deploy/local/kafka/runner.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
 import { startReceiver } from '../../receiver/main.js';
 import { decodeRequest, jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import { readRecords, topicSize } from '../harness/kafka.js';
+import { receiverConfig } from '../harness/receiver.js';
 import { freePort } from '../harness/stack.js';
 
 function request(seq: number): Uint8Array {
@@ -53,19 +53,10 @@ test(
       rmSync(dir, { recursive: true, force: true });
     });
     await ensureTopics(kafka.brokers, ['otlp_spans', 'otlp_metrics', 'otlp_logs'], 2, 1);
-    const { config } = loadConfig({
-      env: {},
-      overrides: {
-        'kafka.brokers': kafka.brokers.join(','),
-        'receiver.host': '127.0.0.1',
-        'receiver.httpPort': 0,
-        'receiver.grpcPort': 0,
-        'receiver.healthPort': 0,
-        'receiver.metricsPort': 0,
-        'receiver.produceTimeoutMs': 3000,
-        'receiver.unreadyAfterMs': 4000,
-        logLevel: 'error',
-      },
+    const config = receiverConfig(kafka.brokers, {
+      'receiver.produceTimeoutMs': 3000,
+      'receiver.unreadyAfterMs': 4000,
+      logLevel: 'error',
     });
     const receiver = await startReceiver(config);
     t.after(() => receiver.stop());
