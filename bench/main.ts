@@ -20,7 +20,7 @@ import { createClickHouse } from '../core/clickhouse.js';
 import { fromRoot } from '../core/paths.js';
 import { migrate } from '../schemas/migrate.js';
 import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/generate.js';
-import { freshTopics, topicSize } from '../test/harness/kafka.js';
+import { freshTopics } from '../test/harness/kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
 import {
@@ -59,6 +59,7 @@ import {
   tableMarkdown,
   targetsMarkdown,
 } from './lib/report.js';
+import { RETRYABLE_OR_OK, overloadRun } from './lib/overload.js';
 import { cleanUpOnSignals } from './lib/signals.js';
 import { writerBench } from './lib/writer-bench.js';
 import { writerMarkdown } from './lib/writer-report.js';
@@ -415,38 +416,19 @@ async function main(): Promise<void> {
     const overloadRate = (2 * maxTraces.itemsPerSecond) / ITEMS.traces;
     const overloadTopics = await freshTopics(6);
     const overloaded = await startReceiver(overloadTopics.prefix, 'receiver-overload');
-    const overloadedPid = overloaded.child.process.pid!;
     say(`2× overload: ${overloadRate.toFixed(0)} requests/s of ${ITEMS.traces} spans, open loop`);
-    await closedLoop(
-      httpSender(`http://127.0.0.1:${overloaded.http}`, 'traces'),
+    const overload = await overloadRun(
+      { pid: overloaded.child.process.pid!, http: overloaded.http, topic: overloadTopics.traces },
       bodies.traces,
       ITEMS.traces,
-      CLIENTS,
-      2,
+      { rate: overloadRate, seconds: SECONDS, clients: CLIENTS },
     );
-    const normalPeak = peakRssBytes(overloadedPid);
-    const before = await topicSize(overloadTopics.traces);
-    const overload = await openLoop(
-      httpSender(`http://127.0.0.1:${overloaded.http}`, 'traces'),
-      (i) => bodies.traces[i % bodies.traces.length]!,
-      ITEMS.traces,
-      overloadRate,
-      SECONDS,
-      1024,
-    );
-    const overloadPeak = peakRssBytes(overloadedPid);
-    const acked = overload.statuses['200'] ?? 0;
-    const inKafka = (await topicSize(overloadTopics.traces)) - before;
-    const unexpected = Object.entries(overload.statuses).filter(([s]) => !['200', '429', '503'].includes(s));
-    results['overload'] = {
-      offeredRequestsPerSecond: overloadRate,
-      statuses: overload.statuses,
-      generatorSkipped: overload.skipped,
-      ackedRequests: acked,
-      recordsInKafka: inKafka,
-      rssBeforeBytes: normalPeak,
-      rssPeakBytes: overloadPeak,
-    };
+    const overloadPeak = overload.rssPeakBytes;
+    const normalPeak = overload.rssBeforeBytes;
+    const acked = overload.ackedRequests;
+    const inKafka = overload.recordsInKafka;
+    const unexpected = Object.entries(overload.statuses).filter(([s]) => !RETRYABLE_OR_OK.includes(s));
+    results['overload'] = overload;
     targets.push({
       name: 'receiver peak RSS under 2× overload ÷ at normal load',
       measured: overloadPeak / normalPeak,

@@ -13,15 +13,15 @@
  *
  * Cases: http-traces, http-logs, http-metrics, grpc-traces. Writes nothing under bench/results.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startKafka } from '../deploy/local/kafka/runner.js';
 import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/generate.js';
 import { freshTopics } from '../test/harness/kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort } from '../test/harness/stack.js';
+import { startBenchKafka } from './lib/bench-kafka.js';
 import { type RunningCollector, collectorBuilt, startCollector } from './lib/collector.js';
 import { type Sender, type Signal, closedLoop, grpcSender, httpSender } from './lib/load.js';
 import { cpuSeconds, median, scrapeMetric, waitHealthy } from './lib/proc.js';
@@ -100,21 +100,13 @@ interface System {
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'tributary-bench-receiver-'));
-  const kafka = await startKafka({
-    dataDir: join(root, 'kafka'),
-    port: await freePort(),
-    brokerCount: 1,
-    version: process.env['TEST_KAFKA_VERSION'] ?? '4.1.1',
-    onProgress: (line) => say(`kafka: ${line}`),
-  });
-  process.env['TEST_KAFKA_BROKERS'] = kafka.brokers.join(',');
+  const bench = await startBenchKafka('receiver', say);
+  const { kafka, root } = bench;
   const children: Child[] = [];
   let collector: RunningCollector | undefined;
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled([...children.map((c) => c.kill('SIGTERM')), collector?.stop()]);
-    await kafka.stop();
-    rmSync(root, { recursive: true, force: true });
+    await bench.stop();
   };
   cleanUpOnSignals(stopAll);
   if (args.profile) mkdirSync(args.profile, { recursive: true });
@@ -129,17 +121,19 @@ async function main(): Promise<void> {
       TRIBUTARY_RECEIVER_HEALTH_PORT: String(ports.health),
       TRIBUTARY_RECEIVER_METRICS_PORT: String(metricsPort),
       TRIBUTARY_LOG_LEVEL: 'error',
-      NODE_OPTIONS: [
-        args['node-options'],
-        args.profile ? `--cpu-prof --cpu-prof-dir=${args.profile}` : '',
-      ].join(' '),
     };
     // Kept after the run when node options were given (e.g. --trace-gc writes there).
     const log = args['node-options']
       ? join(tmpdir(), `bench-receiver-${process.pid}-${name}.log`)
       : join(root, `${name}.log`);
+    // Flags on the command line, not in NODE_OPTIONS: Node refuses some there (--trace-gc).
+    const nodeArgs = [
+      ...args['node-options'].split(' ').filter(Boolean),
+      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
+    ];
     const child = spawnTributary('receiver', env, log, {
       ...(checkout ? { cli: join(checkout, 'dist', 'cli', 'main.js') } : {}),
+      nodeArgs,
     });
     children.push(child);
     await waitHealthy(`http://127.0.0.1:${ports.health}/ready`);
