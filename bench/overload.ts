@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateTraces } from '../test/fixtures/generate.js';
 import { freshTopics } from '../test/harness/kafka.js';
+import { startOwnKafka } from '../test/harness/own-kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort } from '../test/harness/stack.js';
-import { startBenchKafka } from './lib/bench-kafka.js';
 import { closedLoop, httpSender } from './lib/load.js';
 import { type OverloadResult, RETRYABLE_OR_OK, overloadRun } from './lib/overload.js';
 import { median, waitHealthy } from './lib/proc.js';
@@ -38,8 +38,9 @@ const say = (line: string): void => {
 };
 
 async function main(): Promise<void> {
-  const bench = await startBenchKafka('overload', say);
+  const bench = await startOwnKafka('bench-overload', { onProgress: (line) => say(`kafka: ${line}`) });
   const { kafka, root } = bench;
+  process.env['TEST_KAFKA_BROKERS'] = kafka.brokers.join(','); // the topic helpers use this Kafka
   const children: Child[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(children.map((c) => c.kill('SIGTERM')));

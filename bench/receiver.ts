@@ -19,9 +19,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/generate.js';
 import { freshTopics } from '../test/harness/kafka.js';
+import { startOwnKafka } from '../test/harness/own-kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort } from '../test/harness/stack.js';
-import { startBenchKafka } from './lib/bench-kafka.js';
 import { type RunningCollector, collectorBuilt, startCollector } from './lib/collector.js';
 import { type Sender, type Signal, closedLoop, grpcSender, httpSender } from './lib/load.js';
 import { cpuSeconds, median, scrapeMetric, waitHealthy } from './lib/proc.js';
@@ -100,8 +100,9 @@ interface System {
 }
 
 async function main(): Promise<void> {
-  const bench = await startBenchKafka('receiver', say);
+  const bench = await startOwnKafka('bench-receiver', { onProgress: (line) => say(`kafka: ${line}`) });
   const { kafka, root } = bench;
+  process.env['TEST_KAFKA_BROKERS'] = kafka.brokers.join(','); // the topic helpers use this Kafka
   const children: Child[] = [];
   let collector: RunningCollector | undefined;
   const stopAll = async (): Promise<void> => {

@@ -5,10 +5,11 @@
  *
  * Body buffers come from a small pool (core/buffer-pool.ts): under load the GC that fresh large
  * buffers start was a third of the receiver's CPU and its longest event-loop pauses (a request body
- * is one of the few such copies per request, beside the socket's own read buffers). A buffer goes back to the pool only when its request was acknowledged
- * by Kafka: the Kafka client writes record values to the socket without copying them
- * (patches/README.md), and by the acknowledgement those writes are done and nothing holds the body;
- * after any failure the buffer is left to the garbage collector instead.
+ * is one of the few such copies per request, beside the socket's own read buffers). A buffer goes
+ * back to the pool only when its request was acknowledged by Kafka: the Kafka client writes record
+ * values to the socket without copying them (patches/README.md), and by the acknowledgement those
+ * writes are done and nothing holds the body; after any failure the buffer is left to the garbage
+ * collector instead.
  */
 import type { Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';

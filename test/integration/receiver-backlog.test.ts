@@ -6,16 +6,13 @@
  * acknowledged and new ones are taken again.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { scrapeMetric } from '../../bench/lib/proc.js';
-import { startKafka } from '../../deploy/local/kafka/runner.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
 import { type RunningReceiver, startReceiver } from '../../receiver/main.js';
 import { generateLogs } from '../fixtures/generate.js';
+import { startOwnKafka } from '../harness/own-kafka.js';
 import { receiverConfig } from '../harness/receiver.js';
 import { freePort } from '../harness/stack.js';
 
@@ -56,21 +53,15 @@ test(
   'with the Kafka backlog full, a request is refused on its headers, not after its body',
   { timeout: 120_000 },
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'tributary-backlog-'));
-    const kafka = await startKafka({
-      dataDir: dir,
-      port: await freePort(),
-      brokerCount: 1,
-      version: process.env['TEST_KAFKA_VERSION'] ?? '4.1.1',
-    });
+    const own = await startOwnKafka('backlog');
+    const { kafka } = own;
     let frozen = false;
     const started: { receiver?: RunningReceiver } = {};
     // One hook, in this order: thaw the broker, stop the receiver while Kafka answers, stop Kafka.
     t.after(async () => {
       if (frozen) kafka.freezeBroker(0, false);
       await started.receiver?.stop();
-      await kafka.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await own.stop();
     });
     await ensureTopics(kafka.brokers, ['otlp_spans', 'otlp_metrics', 'otlp_logs'], 1, 1);
     const config = receiverConfig(kafka.brokers, {

@@ -3,17 +3,13 @@
  * got a retryable answer, and once the broker is back the receiver recovers by itself.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { startKafka } from '../../deploy/local/kafka/runner.js';
 import { ensureTopics } from '../../deploy/local/kafka/topics.js';
 import { startReceiver } from '../../receiver/main.js';
 import { decodeRequest, jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import { readRecords, topicSize } from '../harness/kafka.js';
+import { startOwnKafka } from '../harness/own-kafka.js';
 import { receiverConfig } from '../harness/receiver.js';
-import { freePort } from '../harness/stack.js';
 
 function request(seq: number): Uint8Array {
   return jsonToProtobuf(
@@ -41,17 +37,9 @@ test(
   'broker killed mid-load: acknowledged = in Kafka, the rest retryable, then recovery',
   { timeout: 180_000 },
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'tributary-outage-'));
-    const kafka = await startKafka({
-      dataDir: dir,
-      port: await freePort(),
-      brokerCount: 1,
-      version: process.env['TEST_KAFKA_VERSION'] ?? '4.1.1',
-    });
-    t.after(async () => {
-      await kafka.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const own = await startOwnKafka('outage');
+    const { kafka } = own;
+    t.after(() => own.stop());
     await ensureTopics(kafka.brokers, ['otlp_spans', 'otlp_metrics', 'otlp_logs'], 2, 1);
     const config = receiverConfig(kafka.brokers, {
       'receiver.produceTimeoutMs': 3000,
