@@ -7,6 +7,10 @@ import type { Retention } from '../core/config/retention.js';
 import {
   DEDUP_TABLES,
   type DdlOptions,
+  KEEPER_STATE_TABLE,
+  MARKED_TABLES,
+  SELF_TEST_TABLE,
+  keeperStateDdl,
   loadDdl,
   supportsFullTextIndexes,
   validateDdlOptions,
@@ -15,6 +19,8 @@ import {
 /** The index variant is not an option: it follows the server's version, as ClickStack's migrator does. */
 export interface MigrateOptions extends Omit<DdlOptions, 'fullTextIndexes'> {
   readonly log?: Logger;
+  /** clickhouse.coordination: whether the KeeperMap state table is made (auto: when tables are replicated). */
+  readonly coordination?: 'auto' | 'mergetree' | 'keepermap';
 }
 
 export interface MigrateResult {
@@ -56,11 +62,32 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
   // Existing tables (created by an older migrate or by the ClickStack collector) get the dedup window
   // the delivery guarantee needs; CREATE ... IF NOT EXISTS alone would leave theirs.
   const setting = options.cluster ? 'replicated_deduplication_window' : 'non_replicated_deduplication_window';
-  for (const table of DEDUP_TABLES) {
+  for (const table of [...DEDUP_TABLES, SELF_TEST_TABLE]) {
     await client.command({
       query: `ALTER TABLE \`${options.database}\`.\`${table}\`${onCluster} MODIFY SETTING ${setting} = ${options.dedupWindow}`,
     });
     statements++;
+  }
+  // The insert-mark views run as their definer (the user who first ran migrate): a definer dropped
+  // later would make every insert fail. Running migrate again points them at the current user.
+  for (const table of MARKED_TABLES) {
+    await client.command({
+      query: `ALTER TABLE \`${options.database}\`.\`tributary_mark_${table}\`${onCluster} MODIFY SQL SECURITY DEFINER DEFINER = CURRENT_USER`,
+    });
+    statements++;
+  }
+  if (await needsKeeperState(client, options)) {
+    try {
+      await client.command({ query: keeperStateDdl(options) });
+    } catch (err) {
+      throw new TributaryError(
+        'INTERNAL',
+        `cannot create ${KEEPER_STATE_TABLE} (KeeperMap), which replicated tables need for exactly-once plans: ${errorMessage(err)}. The server needs <keeper_map_path_prefix> in its configuration (and a Keeper); ClickHouse Cloud has both`,
+        { cause: err },
+      );
+    }
+    statements++;
+    log.info('KeeperMap delivery state ready', { table: KEEPER_STATE_TABLE });
   }
   log.info('schema ready', {
     database: options.database,
@@ -68,6 +95,20 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     indexes: fullTextIndexes ? 'text' : 'bloom',
   });
   return { files: files.map((f) => f.name), statements, fullTextIndexes };
+}
+
+/** Whether this deployment's plans live in KeeperMap: asked for, or auto on replicated tables. */
+async function needsKeeperState(client: ClickHouseClient, options: MigrateOptions): Promise<boolean> {
+  const coordination = options.coordination ?? 'auto';
+  if (coordination !== 'auto') return coordination === 'keepermap';
+  if (options.cluster) return true;
+  const result = await client.query({
+    query: `SELECT engine FROM system.tables WHERE database = {db:String} AND name = 'tributary_done'`,
+    query_params: { db: options.database },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ engine: string }>();
+  return /^(Replicated|Shared)/.test(row?.engine ?? '');
 }
 
 /** The per-signal retention keys (`schema.logsTtl`, …) as DDL options. */
@@ -95,6 +136,7 @@ export async function runMigrateCommand(config: Config): Promise<void> {
       ttl: schemaRetention(config),
       cluster: config['schema.cluster'],
       dedupWindow: config['clickhouse.dedupWindow'],
+      coordination: config['clickhouse.coordination'],
     });
     process.stdout.write(
       `migrated database ${config['clickhouse.database']}: ${result.files.length} files, ${result.statements} statements\n`,

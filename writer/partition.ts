@@ -15,8 +15,8 @@ import type { Logger } from '../core/log.js';
 import type { FetchedPartition, GroupFence } from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
 import { PartitionBatch, type RowRules, type ShapeLookup } from './batch.js';
+import { type DeliveryDeps, PlanMismatch, writeBatch } from './delivery/protocol.js';
 import type { Plan } from './delivery/state.js';
-import { type FlushDeps, PlanMismatch, writeBatch } from './flush.js';
 import { Abandoned } from './retry.js';
 
 /** Longest stretch of transcoding between two turns of the event loop. */
@@ -41,6 +41,8 @@ export class PartitionWorker {
   batch: PartitionBatch | undefined;
   /** The plan of the batch that starts at `position`, if one was recorded. */
   plan: Plan | undefined;
+  /** Where the next done range after `position` begins: the open batch stops there (a gap's end). */
+  doneAhead: number | undefined;
   /**
    * Whether the open batch (or, without one, the batch beginning at `position`) was checked against
    * plans and done ranges yet. An open batch that is not checked was read ahead during a write.
@@ -112,6 +114,7 @@ export class PartitionWorker {
     this.batch = undefined;
     this.pendingReason = undefined;
     this.checked = false;
+    this.doneAhead = undefined;
     this.position = position;
     this.epoch++;
   }
@@ -120,10 +123,14 @@ export class PartitionWorker {
    * After a successful write, checks the batch read ahead meanwhile: kept when nobody planned or
    * finished its start, else dropped so `begin` follows what the state says.
    */
-  async verifyReadAhead(deps: FlushDeps): Promise<void> {
+  async verifyReadAhead(deps: DeliveryDeps): Promise<void> {
     const batch = this.batch!;
     const found = await deps.state.at(this.stream, batch.start);
-    if (found.plan || (found.doneEnd !== undefined && found.doneEnd > batch.start)) {
+    if (
+      found.plan ||
+      (found.doneEnd !== undefined && found.doneEnd > batch.start) ||
+      (found.nextDone !== undefined && found.nextDone < batch.end)
+    ) {
       this.log.info('the range read ahead was planned by another writer; reading it again', {
         partition: this.key,
         start: batch.start,
@@ -135,7 +142,7 @@ export class PartitionWorker {
   }
 
   /** Looks up the plan and done ranges at the current position; skips ranges already done. */
-  async begin(deps: FlushDeps): Promise<void> {
+  async begin(deps: DeliveryDeps): Promise<void> {
     for (;;) {
       const position = this.position!;
       const found = await deps.state.at(this.stream, position);
@@ -144,6 +151,7 @@ export class PartitionWorker {
         continue;
       }
       this.plan = found.plan;
+      this.doneAhead = found.nextDone;
       this.checked = true;
       return;
     }
@@ -156,6 +164,7 @@ export class PartitionWorker {
     this.writing = writing;
     this.batch = undefined;
     this.plan = undefined;
+    this.doneAhead = undefined;
     this.checked = false;
     this.pendingReason = undefined;
     return writing;
@@ -166,8 +175,9 @@ export class PartitionWorker {
     if (fetched.highWatermark >= 0) this.highWatermark = fetched.highWatermark;
     const start = this.position!;
     const planEnd = this.plan?.end;
-    // A plan's end wins over a replay's end: a planned range is always written whole.
-    const stopAt = planEnd ?? this.limits.endPosition ?? Infinity;
+    // A plan's end wins over a replay's end: a planned range is always written whole. Without a
+    // plan, a batch never runs into a done range ahead (a replay filling a gap stops at its end).
+    const stopAt = planEnd ?? Math.min(this.limits.endPosition ?? Infinity, this.doneAhead ?? Infinity);
     this.batch ??= new PartitionBatch(
       this.topic,
       this.partition,
@@ -246,7 +256,7 @@ export class PartitionWorker {
    * waits for its check; on 'replan' both are dropped and the range is rebuilt from its start along
    * the winning plan; when abandoned nothing changes in the state.
    */
-  async write(reason: FlushReason, deps: FlushDeps): Promise<boolean> {
+  async write(reason: FlushReason, deps: DeliveryDeps): Promise<boolean> {
     const writing = this.writing;
     if (!writing) return false;
     const { batch, plan } = writing;

@@ -12,7 +12,7 @@ import { DLQ_HEADERS } from '../../schemas/topics.js';
 import { PartitionBatch, type RowRules, type TableDay } from '../../writer/batch.js';
 import { streamKey } from '../../writer/delivery/identity.js';
 import type { DeadLetter, DeadLetterQueue } from '../../writer/dlq.js';
-import { type FlushDeps, writeBatch } from '../../writer/flush.js';
+import { type DeliveryDeps, writeBatch } from '../../writer/delivery/protocol.js';
 import { viewOf } from './read.js';
 
 export const REDRIVE_GROUP = 'tributary-dlq-redrive';
@@ -54,7 +54,7 @@ export async function redrive(
   letters: readonly IncomingRecord[],
   signal: Signal,
   admin: KafkaAdmin,
-  deps: FlushDeps,
+  deps: DeliveryDeps,
   rules: RowRules,
 ): Promise<RedriveResult[]> {
   const results: RedriveResult[] = [];

@@ -8,9 +8,9 @@ import { kafkaSecurity } from '../../kafka/security.js';
 import type { Signal } from '../../schemas/otlp/shapes.js';
 import { dlqTopic, topicFor } from '../../schemas/topics.js';
 import { ruleVersion } from '../../writer/batch.js';
-import { checkDeliveryTables } from '../../writer/delivery/preflight.js';
+import { prepareDelivery } from '../../writer/delivery/preflight.js';
 import { createWriterMetrics } from '../../writer/metrics.js';
-import { DeadLetterQueue, rowRules, signalWriterBase } from '../../writer/setup.js';
+import { DeadLetterQueue, bodyEncoding, rowRules, signalWriterBase } from '../../writer/setup.js';
 import { parseRefs, preview, readLetters, viewOf } from './read.js';
 import { redrive } from './redrive.js';
 
@@ -75,8 +75,8 @@ export async function runDlqCommand(config: Config, positional: readonly string[
     const client = clickhouseFromConfig(config);
     const dlq = new DeadLetterQueue(kafka);
     try {
-      await checkDeliveryTables(client, config['clickhouse.database'], config, log);
-      const base = signalWriterBase(config, client, kafka, dlq, createWriterMetrics(), log);
+      const delivery = await prepareDelivery(client, config, bodyEncoding(config), log);
+      const base = signalWriterBase(config, client, kafka, dlq, createWriterMetrics(), log, delivery);
       const rules = rowRules(config);
       const results = await redrive(
         letters,

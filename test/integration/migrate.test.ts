@@ -5,7 +5,7 @@ import { loadConfig } from '../../core/config/load.js';
 import type { Logger } from '../../core/log.js';
 import { migrate } from '../../schemas/migrate.js';
 import { checkDeliveryTables } from '../../writer/delivery/preflight.js';
-import { insertSettings } from '../../writer/insert.js';
+import { insertSettings } from '../../writer/delivery/fenced-insert.js';
 import { rows, testClient } from '../harness/clickhouse.js';
 import { uniqueName } from '../harness/env.js';
 
@@ -127,7 +127,7 @@ test('a retried insert is not counted twice in the rollups: their views dedup wi
   const insert = (token: string): Promise<unknown> =>
     client.command({
       query: `INSERT INTO ${database}.otel_logs (Timestamp, ServiceName, SeverityText) VALUES ('2026-11-20 10:01:00', 'api', 'info')`,
-      clickhouse_settings: insertSettings(token),
+      clickhouse_settings: insertSettings(token, 1),
     });
   await insert('batch-a');
   await insert('batch-a'); // the same batch again (two writers racing)

@@ -56,7 +56,18 @@ test(
 
     await produce(topics.logs, [{ value: logRequest('before') }]);
     await eventually(async () => (await count(db.client, table)) === 1, 30_000, 'the first row');
-    assert.equal((await health(writer.healthPort, '/ready')).status, 200);
+    // The first batch is over once its range is recorded done (its rows are in a moment before).
+    await eventually(
+      async () =>
+        (await count(
+          db.client,
+          `SELECT count() AS n FROM \`${db.database}\`.tributary_done WHERE Kind = 'done'`,
+        )) === 1,
+      30_000,
+      'the first batch recorded done',
+    );
+    const first = await health(writer.healthPort, '/ready');
+    assert.equal(first.status, 200, first.reason);
 
     proxy.down();
     await produce(topics.logs, [{ value: logRequest('during 1') }, { value: logRequest('during 2') }]);
@@ -90,8 +101,14 @@ test(
     const topics = await freshTopics(1);
     const db = await freshDatabase();
     t.after(() => db.drop());
-    // The done state is something ClickHouse refuses permanently to read (a parse error on every
-    // row): the loop's first position look-up fails for good and the loop ends.
+    // The writer starts on a sound database (its start-up self-test reads the state too), then the
+    // done state becomes something ClickHouse refuses permanently to read (a parse error on every
+    // row): the loop's next position look-up fails for good and the loop ends.
+    const writer = await startTestWriter(topics.prefix, db.database, {
+      'writer.signals': 'logs',
+      'writer.stuckAfterMs': 60_000,
+    });
+    t.after(() => writer.stop());
     await db.client.command({ query: `DROP TABLE \`${db.database}\`.tributary_done` });
     await db.client.command({
       query: `CREATE VIEW \`${db.database}\`.tributary_done AS
@@ -100,11 +117,6 @@ test(
               FROM system.numbers LIMIT 1`,
     });
     await produce(topics.logs, [{ value: logRequest('waiting') }]);
-    const writer = await startTestWriter(topics.prefix, db.database, {
-      'writer.signals': 'logs',
-      'writer.stuckAfterMs': 60_000,
-    });
-    t.after(() => writer.stop());
     let ready = { status: 0, reason: '' };
     await eventually(
       async () => {
@@ -127,8 +139,10 @@ test(
     const db = await freshDatabase();
     t.after(() => db.drop());
     const inserts = `\`${db.database}\`.tributary_inserts`;
+    const writer = await startTestWriter(topics.prefix, db.database, { 'writer.signals': 'logs' });
+    t.after(() => writer.stop());
     // Only the fence reads the marks table: batches start normally, every insert is refused
-    // because of the state, not because of its rows.
+    // because of the state, not because of its rows. (After the start: the self-test reads it too.)
     await db.client.command({
       query: `RENAME TABLE ${inserts} TO \`${db.database}\`.tributary_inserts_saved`,
     });
@@ -138,8 +152,6 @@ test(
               FROM system.numbers LIMIT 1`,
     });
     await produce(topics.logs, [{ value: logRequest('innocent-1') }, { value: logRequest('innocent-2') }]);
-    const writer = await startTestWriter(topics.prefix, db.database, { 'writer.signals': 'logs' });
-    t.after(() => writer.stop());
     let ready = { status: 0, reason: '' };
     await eventually(
       async () => {

@@ -131,18 +131,37 @@ export function bindExternalTables(
     Reflect.deleteProperty(settings, formatKey);
     if (!structure)
       throw new EngineError(`external table ${part.name} needs ${part.name}_structure`, 36, 'BAD_ARGUMENTS');
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(format))
-      throw new EngineError(`bad ${formatKey} ${format}`, 73, 'UNKNOWN_FORMAT');
-    checkStructure(part.name, structure);
-    const table = `${identifier(EXTERNAL_DATABASE)}.${identifier(`${id}-${part.name}`)}`;
-    const create = `CREATE TABLE ${table} (${structure}) ENGINE = Memory`;
-    checkServerSql(create);
-    const file = join(dir, `${id}-${part.name}.data`);
-    writeFileSync(file, part.data);
-    bound.files.push(file);
-    bound.before.push(create, `INSERT INTO ${table} FROM INFILE ${literal(file)} FORMAT ${format}`);
-    bound.after.push(`DROP TABLE IF EXISTS ${table} SYNC`);
+    const table = loadIntoMemory(bound, part.name, structure, format, part.data, dir, id, checkServerSql);
     rewritten = rewritten.replace(new RegExp(`\\bFROM\\s+${part.name}\\b`, 'g'), `FROM ${table}`);
   }
   return { ...bound, sql: rewritten };
+}
+
+/**
+ * Plans the load of one piece of client data into a server-owned Memory table (see
+ * bindExternalTables): written to a file, created with the client's structure (checked), filled by
+ * `INSERT … FROM INFILE`, dropped afterwards. Returns the table's name for the client's statement.
+ */
+export function loadIntoMemory(
+  bound: Omit<BoundExternalTables, 'sql'>,
+  name: string,
+  structure: string,
+  format: string,
+  data: Buffer,
+  dir: string,
+  id: string,
+  checkServerSql: (sql: string) => void,
+): string {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(format))
+    throw new EngineError(`bad ${name}_format ${format}`, 73, 'UNKNOWN_FORMAT');
+  checkStructure(name, structure);
+  const table = `${identifier(EXTERNAL_DATABASE)}.${identifier(`${id}-${name}`)}`;
+  const create = `CREATE TABLE ${table} (${structure}) ENGINE = Memory`;
+  checkServerSql(create);
+  const file = join(dir, `${id}-${name}.data`);
+  writeFileSync(file, data);
+  bound.files.push(file);
+  bound.before.push(create, `INSERT INTO ${table} FROM INFILE ${literal(file)} FORMAT ${format}`);
+  bound.after.push(`DROP TABLE IF EXISTS ${table} SYNC`);
+  return table;
 }

@@ -8,12 +8,24 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { join } from 'node:path';
-import { gzipSync, createGunzip, createInflate } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import {
+  gzipSync,
+  createBrotliDecompress,
+  createGunzip,
+  createInflate,
+  createZstdDecompress,
+} from 'node:zlib';
+import type { Readable, Transform } from 'node:stream';
 import type { Logger } from '../../../core/log.js';
 import { type Engine, EngineError } from './engine.js';
-import { bindExternalTables, multipartBoundary, splitMultipart } from './external-data.js';
-import { fromInfile, parseInsert, splitInsertBody } from './insert-sql.js';
+import { bindExternalTables, loadIntoMemory, multipartBoundary, splitMultipart } from './external-data.js';
+import {
+  INPUT_PLACEHOLDER,
+  fromInfile,
+  parseInputInsert,
+  parseInsert,
+  splitInsertBody,
+} from './insert-sql.js';
 import { clientProtocolVersion, frameResult, refuseBlockCompression, resultFormat } from './native-output.js';
 import type { GuardVerdict } from './request-guard.js';
 import type { SqlPolicy } from './sql-policy.js';
@@ -82,13 +94,34 @@ function contentTypeFor(format: string): string {
   return 'application/octet-stream';
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
+/** Request-body decoders by Content-Encoding: the ones a server has that Node's zlib also has. */
+const DECODERS: Readonly<Record<string, () => Transform>> = {
+  gzip: createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+  zstd: createZstdDecompress,
+};
+
+/**
+ * The request body. A plain body is decompressed by its Content-Encoding, as the server does; a
+ * multipart body (external data, form fields) is read as sent, as the server does too (it parses
+ * multipart from the raw request stream), so a compressed one fails here as it would there.
+ */
+function readBody(req: IncomingMessage, limit: number, multipart: boolean): Promise<Buffer> {
+  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase().trim();
   let stream: Readable = req;
-  if (encoding === 'gzip') stream = req.pipe(createGunzip());
-  else if (encoding === 'deflate') stream = req.pipe(createInflate());
-  else if (encoding && encoding !== 'identity')
-    return Promise.reject(new EngineError(`Unknown Content-Encoding ${encoding}`, 73, 'UNKNOWN_FORMAT'));
+  if (!multipart && encoding && encoding !== 'identity') {
+    const decoder = DECODERS[encoding];
+    if (!decoder)
+      return Promise.reject(
+        new EngineError(
+          `Content-Encoding ${encoding} is not decompressed by the local server (gzip, deflate, br and zstd are)`,
+          36,
+          'BAD_ARGUMENTS',
+        ),
+      );
+    stream = req.pipe(decoder());
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -214,15 +247,20 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
     const queryParam = url.searchParams.get('query') ?? '';
     // A GET is refused before anything runs; a POST's statement is checked once its body is in.
     if (readOnly) options.policy.checkStatement(queryParam, { readOnly });
-    const body = req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
+    const boundary = multipartBoundary(req.headers['content-type']);
+    const body =
+      req.method === 'POST'
+        ? await readBody(req, options.maxBodyBytes, boundary !== undefined)
+        : Buffer.alloc(0);
 
     let sql: string;
     let dataFile: string | undefined;
     let externalFiles: string[] = [];
     let before: string[] = [];
     let after: string[] = [];
-    const boundary = multipartBoundary(req.headers['content-type']);
-    const insert = queryParam && !boundary ? parseInsert(queryParam) : undefined;
+    const loadId = `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}`;
+    const input = queryParam && !boundary && !readOnly ? parseInputInsert(queryParam) : undefined;
+    const insert = queryParam && !boundary && !input ? parseInsert(queryParam) : undefined;
     const bodyInsert = !queryParam && !boundary ? splitInsertBody(body) : undefined;
     if (boundary) {
       // The client's statement is checked before the server puts its own tables in.
@@ -232,13 +270,30 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
         splitMultipart(body, boundary),
         settings,
         options.tmpDir,
-        `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}`,
+        loadId,
         (serverSql) => options.policy.checkStatement(serverSql, { readOnly: false }),
       );
       sql = bound.sql;
       externalFiles = bound.files;
       before = bound.before;
       after = bound.after;
+    } else if (input) {
+      // INSERT … SELECT … FROM input(…): the body is the data. The server loads it, under the
+      // request's settings (as a server reads input() after applying them), into a Memory table
+      // the statement then reads in place of input().
+      options.policy.checkStatement(queryParam, { readOnly });
+      const bound = { before, after, files: externalFiles };
+      const table = loadIntoMemory(
+        bound,
+        'input',
+        input.structure,
+        input.format,
+        body,
+        options.tmpDir,
+        loadId,
+        (serverSql) => options.policy.checkStatement(serverSql, { readOnly: false }),
+      );
+      sql = input.sql.replace(INPUT_PLACEHOLDER, table);
     } else if (insert || bodyInsert) {
       const target = insert ?? parseInsert(bodyInsert!.sql);
       if (!target) throw new EngineError('Cannot parse the INSERT statement', 62, 'SYNTAX_ERROR');
