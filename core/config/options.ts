@@ -53,6 +53,8 @@ const DEDUP_WINDOW = use('behaviour', ['dev', 'migrate', 'clickhouse', 'doctor']
 // Who inserts rows through the delivery core: the writer, replay and the DLQ re-drive.
 const INSERTS = use('behaviour', ['dev', 'writer', 'replay', 'dlq']);
 const COORDINATION = use('behaviour', ['dev', 'writer', 'replay', 'migrate', 'doctor', 'dlq']);
+// The body encoding is also what doctor's delivery self-test sends.
+const COMPRESSION = use('behaviour', ['dev', 'writer', 'replay', 'dlq', 'doctor']);
 const SCHEMA = use('behaviour', ['dev', 'migrate']);
 const RECEIVER = use('behaviour', ['dev', 'receiver']);
 const RECEIVER_LIMITS = use('behaviour', ['dev', 'receiver', 'doctor']);
@@ -233,7 +235,7 @@ export const configSchema = {
     'auto',
     ['auto', 'none', 'gzip', 'zstd'] as const,
     'How insert bodies travel to ClickHouse: compressed with zstd or gzip (the request Content-Encoding, which every ClickHouse server decompresses), or none; auto = zstd unless the server is on a loopback address.',
-    INSERTS,
+    COMPRESSION,
   ),
   'clickhouse.coordination': oneOf(
     'auto',

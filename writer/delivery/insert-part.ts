@@ -2,6 +2,7 @@
  * Inserting one (table, day) body of a planned batch, and what happens when ClickHouse says no
  * (the rules are stated in ./protocol.ts, steps 3–4).
  */
+import { freezePoint } from '../../core/crash-point.js';
 import { errorMessage } from '../../core/errors.js';
 import type { PartitionBatch, TableDay } from '../batch.js';
 import type { DeadLetter } from '../dlq.js';
@@ -52,6 +53,8 @@ class BodyInsert {
     const { deps, part } = this;
     const shape = await deps.schemas.get(part.table, part.provided);
     const body = this.batch.body(part, shape);
+    // Tests freeze the writer here: past every check it makes itself, before the server's fence.
+    freezePoint('insert');
     try {
       return await fencedInsert(
         deps.client,

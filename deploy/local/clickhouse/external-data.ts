@@ -131,37 +131,65 @@ export function bindExternalTables(
     Reflect.deleteProperty(settings, formatKey);
     if (!structure)
       throw new EngineError(`external table ${part.name} needs ${part.name}_structure`, 36, 'BAD_ARGUMENTS');
-    const table = loadIntoMemory(bound, part.name, structure, format, part.data, dir, id, checkServerSql);
+    // A server reads an external table in chunks of max_block_size rows and stores them unsquashed
+    // (ExternalTable.cpp, BaseExternalTable::getData).
+    const chunkRows = Number(settings['max_block_size'] ?? DEFAULT_MAX_BLOCK_SIZE);
+    const table = loadIntoMemory(bound, {
+      name: part.name,
+      structure,
+      format,
+      data: part.data,
+      chunkRows,
+      dir,
+      id,
+      checkServerSql,
+    });
     rewritten = rewritten.replace(new RegExp(`\\bFROM\\s+${part.name}\\b`, 'g'), `FROM ${table}`);
   }
   return { ...bound, sql: rewritten };
 }
 
+/** A server's defaults for the chunk sizes of client data (Settings.cpp). */
+export const DEFAULT_MAX_BLOCK_SIZE = 65_409;
+export const DEFAULT_MAX_INSERT_BLOCK_SIZE = 1_048_449;
+
+export interface ClientData {
+  readonly name: string;
+  readonly structure: string;
+  readonly format: string;
+  readonly data: Buffer;
+  /** Rows per chunk the server's parser makes of this data (each chunk one block, unsquashed). */
+  readonly chunkRows: number;
+  readonly dir: string;
+  readonly id: string;
+  readonly checkServerSql: (sql: string) => void;
+}
+
 /**
  * Plans the load of one piece of client data into a server-owned Memory table (see
  * bindExternalTables): written to a file, created with the client's structure (checked), filled by
- * `INSERT … FROM INFILE`, dropped afterwards. Returns the table's name for the client's statement.
+ * `INSERT … FROM INFILE` in chunks of `chunkRows` rows kept as they are (no squashing: the statement
+ * reading the table sees the blocks a server's parser would hand it), dropped afterwards. Returns
+ * the table's name for the client's statement.
  */
-export function loadIntoMemory(
-  bound: Omit<BoundExternalTables, 'sql'>,
-  name: string,
-  structure: string,
-  format: string,
-  data: Buffer,
-  dir: string,
-  id: string,
-  checkServerSql: (sql: string) => void,
-): string {
+export function loadIntoMemory(bound: Omit<BoundExternalTables, 'sql'>, data: ClientData): string {
+  const { name, structure, format } = data;
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(format))
     throw new EngineError(`bad ${name}_format ${format}`, 73, 'UNKNOWN_FORMAT');
+  if (!Number.isSafeInteger(data.chunkRows) || data.chunkRows < 1)
+    throw new EngineError(`bad block size ${data.chunkRows}`, 36, 'BAD_ARGUMENTS');
   checkStructure(name, structure);
-  const table = `${identifier(EXTERNAL_DATABASE)}.${identifier(`${id}-${name}`)}`;
+  const table = `${identifier(EXTERNAL_DATABASE)}.${identifier(`${data.id}-${name}`)}`;
   const create = `CREATE TABLE ${table} (${structure}) ENGINE = Memory`;
-  checkServerSql(create);
-  const file = join(dir, `${id}-${name}.data`);
-  writeFileSync(file, data);
+  data.checkServerSql(create);
+  const file = join(data.dir, `${data.id}-${name}.data`);
+  writeFileSync(file, data.data);
   bound.files.push(file);
-  bound.before.push(create, `INSERT INTO ${table} FROM INFILE ${literal(file)} FORMAT ${format}`);
+  bound.before.push(
+    create,
+    `INSERT INTO ${table} FROM INFILE ${literal(file)} SETTINGS max_insert_block_size = ${data.chunkRows}, ` +
+      `min_insert_block_size_rows = 0, min_insert_block_size_bytes = 0 FORMAT ${format}`,
+  );
   bound.after.push(`DROP TABLE IF EXISTS ${table} SYNC`);
   return table;
 }

@@ -18,7 +18,13 @@ import {
 import type { Readable, Transform } from 'node:stream';
 import type { Logger } from '../../../core/log.js';
 import { type Engine, EngineError } from './engine.js';
-import { bindExternalTables, loadIntoMemory, multipartBoundary, splitMultipart } from './external-data.js';
+import {
+  DEFAULT_MAX_INSERT_BLOCK_SIZE,
+  bindExternalTables,
+  loadIntoMemory,
+  multipartBoundary,
+  splitMultipart,
+} from './external-data.js';
 import {
   INPUT_PLACEHOLDER,
   fromInfile,
@@ -283,16 +289,17 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       // the statement then reads in place of input().
       options.policy.checkStatement(queryParam, { readOnly });
       const bound = { before, after, files: externalFiles };
-      const table = loadIntoMemory(
-        bound,
-        'input',
-        input.structure,
-        input.format,
-        body,
-        options.tmpDir,
-        loadId,
-        (serverSql) => options.policy.checkStatement(serverSql, { readOnly: false }),
-      );
+      const table = loadIntoMemory(bound, {
+        name: 'input',
+        structure: input.structure,
+        format: input.format,
+        data: body,
+        // input() parses the body in chunks of max_insert_block_size rows (getInputFormatFromASTInsertQuery).
+        chunkRows: Number(settings['max_insert_block_size'] ?? DEFAULT_MAX_INSERT_BLOCK_SIZE),
+        dir: options.tmpDir,
+        id: loadId,
+        checkServerSql: (serverSql) => options.policy.checkStatement(serverSql, { readOnly: false }),
+      });
       sql = input.sql.replace(INPUT_PLACEHOLDER, table);
     } else if (insert || bodyInsert) {
       const target = insert ?? parseInsert(bodyInsert!.sql);
