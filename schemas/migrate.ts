@@ -41,6 +41,7 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
   validateDdlOptions(options);
   const log = options.log ?? createLogger({ component: 'migrate' });
   const onCluster = options.cluster ? ` ON CLUSTER \`${options.cluster}\`` : '';
+  if (options.cluster) await refuseShards(client, options.cluster);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS \`${options.database}\`${onCluster}` });
   const version = await serverVersion(client);
   const fullTextIndexes = supportsFullTextIndexes(version);
@@ -95,6 +96,32 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     indexes: fullTextIndexes ? 'text' : 'bloom',
   });
   return { files: files.map((f) => f.name), statements, fullTextIndexes };
+}
+
+/**
+ * tributary keeps one delivery state per database; on a cluster of several shards each shard would
+ * hold its own (no Distributed tables are made), and writers behind a load balancer could insert a
+ * range twice. Single-shard clusters (any number of replicas) only.
+ */
+async function refuseShards(client: ClickHouseClient, cluster: string): Promise<void> {
+  const result = await client.query({
+    query:
+      'SELECT toString(uniqExact(shard_num)) AS shards FROM system.clusters WHERE cluster = {cluster:String}',
+    query_params: { cluster },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ shards: string }>();
+  const shards = Number(row?.shards ?? 0);
+  if (shards === 0)
+    throw new TributaryError(
+      'CONFIG_INVALID',
+      `config schema.cluster: the server knows no cluster ${cluster}`,
+    );
+  if (shards > 1)
+    throw new TributaryError(
+      'CONFIG_INVALID',
+      `config schema.cluster: cluster ${cluster} has ${shards} shards; tributary supports single-shard clusters (replicas are fine): its delivery state is per shard`,
+    );
 }
 
 /** Whether this deployment's plans live in KeeperMap: asked for, or auto on replicated tables. */

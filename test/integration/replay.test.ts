@@ -115,3 +115,32 @@ test(
     );
   },
 );
+
+test(
+  'a range replayed into a new database, then everything: the second replay fills the gaps and stops at the range done in between (dedup window 3)',
+  { timeout: 180_000 },
+  async (t) => {
+    const topics = await freshTopics(1);
+    const db = await freshDatabase(3);
+    t.after(() => db.drop());
+    for (let n = 0; n < 30; n++) await produce(topics.logs, [{ value: logRequest(n), partition: 0 }]);
+    const groupId = uniqueName('writer');
+    const replay = (from: string, to?: string) =>
+      runReplay(
+        replayConfig(topics.prefix, db.database, groupId, {
+          'replay.from': from,
+          ...(to ? { 'replay.to': to } : {}),
+          // One batch could hold the whole topic: only the done range in the middle may stop it.
+          'writer.batchRows': 1000,
+        }),
+      );
+    await replay('10', '20');
+    assert.equal(await count(db.client, `SELECT count() AS n FROM \`${db.database}\`.otel_logs`), 10);
+    await replay('earliest');
+    const rows = await count(db.client, `SELECT count() AS n FROM \`${db.database}\`.otel_logs`);
+    const distinct = await count(db.client, `SELECT uniqExact(Body) AS n FROM \`${db.database}\`.otel_logs`);
+    t.diagnostic(`30 records: ${rows} rows, ${distinct} distinct`);
+    assert.equal(distinct, 30, 'the gaps were written');
+    assert.equal(rows, 30, 'the range done in between was not written again');
+  },
+);

@@ -118,6 +118,11 @@ export async function prepareDelivery(
   await checkDeliveryTables(client, database, config, log);
   const caps = await readServerCaps(client, database, config['schema.cluster']);
   const coordination = resolveCoordination(config, caps);
+  if (caps.timezone !== 'UTC' && caps.timezone !== 'Etc/UTC')
+    log.warn(
+      'the server time zone is not UTC: tables partition by its days and bodies are cut at UTC midnight, so a body can touch two partitions (more parts, nothing lost)',
+      { timezone: caps.timezone },
+    );
   const transport: InsertTransport = { encoding, settings: caps.insertSettings };
   const proof = await selfTestOrFailure(client, database, transport);
   if (!proof.ok) {
