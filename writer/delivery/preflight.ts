@@ -12,6 +12,7 @@ import type { Config } from '../../core/config/options.js';
 import { TributaryError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { DEDUP_TABLES, INSERTED_TABLES, KEEPER_STATE_TABLE } from '../../schemas/ddl.js';
+import { partitionTimeZone, setPartitionTimeZone } from '../transcode/partition-day.js';
 import type { InsertTransport } from './fenced-insert.js';
 import { KeeperState } from './keeper-state.js';
 import { SELF_TEST_TABLE, selfTestOrFailure } from './self-test.js';
@@ -118,11 +119,12 @@ export async function prepareDelivery(
   await checkDeliveryTables(client, database, config, log);
   const caps = await readServerCaps(client, database, config['schema.cluster']);
   const coordination = resolveCoordination(config, caps);
-  if (caps.timezone !== 'UTC' && caps.timezone !== 'Etc/UTC')
-    log.warn(
-      'the server time zone is not UTC: tables partition by its days and bodies are cut at UTC midnight, so a body can touch two partitions (more parts, nothing lost)',
-      { timezone: caps.timezone },
-    );
+  // Bodies are cut at the days the tables partition by: the server's (protocol.ts, step 3).
+  setPartitionTimeZone(caps.timezone);
+  if (partitionTimeZone() !== 'UTC')
+    log.info("bodies are cut at the server time zone's midnight, as its tables partition", {
+      timezone: caps.timezone,
+    });
   const transport: InsertTransport = { encoding, settings: caps.insertSettings };
   const proof = await selfTestOrFailure(client, database, transport);
   if (!proof.ok) {
