@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import { gzipSync, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../core/log.js';
+import type { ClickStackUi } from './clickstack-ui.js';
 import { type Engine, EngineError } from './engine.js';
-import { bindExternalTables, multipartBoundary, splitMultipart } from './external-data.js';
+import { bindExternalTables } from './external-data.js';
 import { fromInfile, parseInsert, splitInsertBody } from './insert-sql.js';
+import { addFormFields, multipartBoundary, parseMultipartForm } from './multipart-form.js';
 import { clientProtocolVersion, frameResult, refuseBlockCompression, resultFormat } from './native-output.js';
 import type { GuardVerdict } from './request-guard.js';
 import type { SqlPolicy } from './sql-policy.js';
@@ -28,6 +30,8 @@ export interface ServerOptions {
   /** Decides from the headers whether this client may talk to the server at all. */
   readonly guard: (headers: IncomingMessage['headers']) => GuardVerdict;
   readonly policy: SqlPolicy;
+  /** The ClickStack UI's files (/clickstack, /__ENV.js, /favicons), when the engine has them. */
+  readonly ui?: ClickStackUi;
 }
 
 /** URL parameters that are part of the HTTP protocol, not engine settings. */
@@ -183,6 +187,10 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       res.end('Ok.\n');
       return;
     }
+    if (options.ui?.owns(url.pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
+      await options.ui.serve(req, res, url.pathname);
+      return;
+    }
     if (url.pathname !== '/') {
       sendError(res, new EngineError(`There is no handle ${url.pathname}`, 1003, 'NOT_FOUND'), queryId);
       return;
@@ -225,11 +233,20 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
     const insert = queryParam && !boundary ? parseInsert(queryParam) : undefined;
     const bodyInsert = !queryParam && !boundary ? splitInsertBody(body) : undefined;
     if (boundary) {
+      // Form fields join the URL parameters (query, param_*, settings); file parts are tables.
+      const form = parseMultipartForm(body, boundary);
+      const formQuery = addFormFields(form.fields, queryParam, {
+        url: url.searchParams,
+        settings,
+        params,
+        isSetting: (name) => !PROTOCOL_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name),
+      });
+      options.policy.checkSettingNames(Object.keys(settings));
       // The client's statement is checked before the server puts its own tables in.
-      options.policy.checkStatement(queryParam, { readOnly });
+      options.policy.checkStatement(formQuery, { readOnly });
       const bound = bindExternalTables(
-        queryParam,
-        splitMultipart(body, boundary),
+        formQuery,
+        form.files,
         settings,
         options.tmpDir,
         `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}`,
