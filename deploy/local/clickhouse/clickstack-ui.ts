@@ -167,3 +167,24 @@ export function openClickStackUi(libraryPath: string | undefined): ClickStackUi 
     },
   };
 }
+
+/**
+ * The ready banner's line for the UI: where to open it and as whom, when the ClickHouse server
+ * serves it (the local one, or a ClickHouse 26.x given by URL); its absence otherwise.
+ */
+export async function clickStackBannerLine(
+  clickhouseUrl: string,
+  user: string,
+  hasPassword: boolean,
+): Promise<string> {
+  const url = `${clickhouseUrl.replace(/\/+$/, '')}/clickstack`;
+  try {
+    const answer = await fetch(`${url}/__ENV.js`, { signal: AbortSignal.timeout(15_000) });
+    const version = /"NEXT_PUBLIC_APP_VERSION"\s*:\s*"([^"]+)"/.exec(await answer.text())?.[1];
+    if (answer.ok && version)
+      return `  ClickStack  open ${url} (user ${user}, ${hasPassword ? 'its password' : 'no password'}; HyperDX ${version} UI)`;
+  } catch {
+    // not served: said below
+  }
+  return `  ClickStack  no UI at ${url} (this ClickHouse does not serve it)`;
+}
