@@ -122,8 +122,8 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
         counts[where] = await rowsOf(stack.clickhouse, `SELECT count() FROM ${where}`);
       return Object.entries(expected).every(([where, least]) => counts[where]! >= least);
     };
-    await eventually(landed, 90_000, 'the telemetry in ClickHouse').catch((err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify(counts)}`);
+    await eventually(landed, 90_000, 'the telemetry in ClickHouse').catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${JSON.stringify(counts)}`);
     });
     page = await browser.context.newPage();
     recorded = recordQueries(page, stack.clickhouse);
@@ -187,7 +187,7 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
     await page.getByText(VISITOR_EMAIL).first().click();
     await page.getByText('Session Player').waitFor();
     // rrweb rebuilds the recorded page in a frame of the player.
-    const replayed = page.frameLocator('iframe').first().getByText(BUTTON_TEXT);
+    const replayed = page.locator('iframe').first().contentFrame().getByText(BUTTON_TEXT);
     await replayed.waitFor({ timeout: 30_000 });
     await seen(from, 'otel_traces', VISITOR_EMAIL); // the sessions list
     await seen(from, 'hyperdx_sessions', BUTTON_TEXT); // the replay
