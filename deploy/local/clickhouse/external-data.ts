@@ -1,10 +1,11 @@
 /**
- * ClickHouse's "external data for query processing" over HTTP: a multipart/form-data body whose
- * parts are temporary tables the query can read (`<name>_structure` and `<name>_format` come as URL
- * parameters). The writer's fenced inserts use it (writer/insert.ts). Here each part is written to
- * a file, loaded by the server into a Memory table, and the table name in the query becomes that
- * table: chdb has no temporary tables of an HTTP session, and the whole body has arrived before
- * the query runs, as on a server.
+ * ClickHouse's "external data for query processing" over HTTP: the file parts of a
+ * multipart/form-data body (multipart-form.ts) are temporary tables the query can read
+ * (`<name>_structure` and `<name>_format` come as URL parameters or form fields). The writer's
+ * fenced inserts use it (writer/insert.ts). Here each part is written to a file, loaded by the
+ * server into a Memory table, and the table name in the query becomes that table: chdb has no
+ * temporary tables of an HTTP session, and the whole body has arrived before the query runs, as on
+ * a server.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,36 +15,6 @@ import { SqlLexError, tokenize } from './sql-tokens.js';
 export interface ExternalTable {
   readonly name: string;
   readonly file: string;
-}
-
-/** The boundary of a multipart/form-data request, or undefined for other bodies. */
-export function multipartBoundary(contentType: string | undefined): string | undefined {
-  if (!contentType || !/^multipart\/form-data/i.test(contentType)) return undefined;
-  const match = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-  const boundary = match?.[1] ?? match?.[2];
-  if (!boundary) throw new EngineError('multipart/form-data without a boundary', 33, 'CANNOT_READ_ALL_DATA');
-  return boundary.trim();
-}
-
-/** The parts of a multipart body: each part's form name and its bytes. */
-export function splitMultipart(body: Buffer, boundary: string): { name: string; data: Buffer }[] {
-  const delimiter = Buffer.from(`--${boundary}`);
-  const parts: { name: string; data: Buffer }[] = [];
-  let at = body.indexOf(delimiter);
-  while (at >= 0) {
-    const afterDelimiter = at + delimiter.length;
-    if (body.subarray(afterDelimiter, afterDelimiter + 2).toString() === '--') break;
-    const headerEnd = body.indexOf('\r\n\r\n', afterDelimiter);
-    if (headerEnd < 0) throw new EngineError('malformed multipart body', 33, 'CANNOT_READ_ALL_DATA');
-    const headers = body.subarray(afterDelimiter, headerEnd).toString('utf8');
-    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd + 4);
-    if (next < 0) throw new EngineError('multipart body ends inside a part', 33, 'CANNOT_READ_ALL_DATA');
-    const name = /name="([^"]*)"/i.exec(headers)?.[1];
-    if (!name) throw new EngineError('multipart part without a name', 33, 'CANNOT_READ_ALL_DATA');
-    parts.push({ name, data: body.subarray(headerEnd + 4, next) });
-    at = next + 2;
-  }
-  return parts;
 }
 
 /**

@@ -17,14 +17,9 @@ import {
 } from 'node:zlib';
 import type { Readable, Transform } from 'node:stream';
 import type { Logger } from '../../../core/log.js';
+import type { ClickStackUi } from './clickstack-ui.js';
 import { type Engine, EngineError } from './engine.js';
-import {
-  DEFAULT_MAX_INSERT_BLOCK_SIZE,
-  bindExternalTables,
-  loadIntoMemory,
-  multipartBoundary,
-  splitMultipart,
-} from './external-data.js';
+import { DEFAULT_MAX_INSERT_BLOCK_SIZE, bindExternalTables, loadIntoMemory } from './external-data.js';
 import {
   INPUT_PLACEHOLDER,
   fromInfile,
@@ -32,6 +27,7 @@ import {
   parseInsert,
   splitInsertBody,
 } from './insert-sql.js';
+import { addFormFields, multipartBoundary, parseMultipartForm } from './multipart-form.js';
 import { clientProtocolVersion, frameResult, refuseBlockCompression, resultFormat } from './native-output.js';
 import type { GuardVerdict } from './request-guard.js';
 import type { SqlPolicy } from './sql-policy.js';
@@ -46,6 +42,8 @@ export interface ServerOptions {
   /** Decides from the headers whether this client may talk to the server at all. */
   readonly guard: (headers: IncomingMessage['headers']) => GuardVerdict;
   readonly policy: SqlPolicy;
+  /** The ClickStack UI's files (/clickstack, /__ENV.js, /favicons), when the engine has them. */
+  readonly ui?: ClickStackUi;
 }
 
 /** URL parameters that are part of the HTTP protocol, not engine settings. */
@@ -222,6 +220,10 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       res.end('Ok.\n');
       return;
     }
+    if (options.ui?.owns(url.pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
+      await options.ui.serve(req, res, url.pathname);
+      return;
+    }
     if (url.pathname !== '/') {
       sendError(res, new EngineError(`There is no handle ${url.pathname}`, 1003, 'NOT_FOUND'), queryId);
       return;
@@ -269,15 +271,19 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
     const insert = queryParam && !boundary && !input ? parseInsert(queryParam) : undefined;
     const bodyInsert = !queryParam && !boundary ? splitInsertBody(body) : undefined;
     if (boundary) {
-      // The client's statement is checked before the server puts its own tables in.
-      options.policy.checkStatement(queryParam, { readOnly });
-      const bound = bindExternalTables(
-        queryParam,
-        splitMultipart(body, boundary),
+      // Form fields join the URL parameters (query, param_*, settings); file parts are tables.
+      const form = parseMultipartForm(body, boundary);
+      const formQuery = addFormFields(form.fields, queryParam, {
+        url: url.searchParams,
         settings,
-        options.tmpDir,
-        loadId,
-        (serverSql) => options.policy.checkStatement(serverSql, { readOnly: false }),
+        params,
+        isSetting: (name) => !PROTOCOL_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name),
+      });
+      options.policy.checkSettingNames(Object.keys(settings));
+      // The client's statement is checked before the server puts its own tables in.
+      options.policy.checkStatement(formQuery, { readOnly });
+      const bound = bindExternalTables(formQuery, form.files, settings, options.tmpDir, loadId, (serverSql) =>
+        options.policy.checkStatement(serverSql, { readOnly: false }),
       );
       sql = bound.sql;
       externalFiles = bound.files;
