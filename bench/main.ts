@@ -1,19 +1,21 @@
 /**
- * The benchmark: tributary side by side with the OpenTelemetry Collector on one Kafka, on the same
- * cores, with seeded load; then the writer beside the Collector as a writer and the raw-insert ceiling
+ * The benchmark: tributary side by side with its peers, the OpenTelemetry Collector and Rotel, on one
+ * Kafka, on the same cores, with seeded load (bench/lib/receiver-bench.ts); then the writer beside the
+ * Collector and Rotel as writers and the raw-insert ceiling, with the bytes each sends to ClickHouse
  * (bench/lib/writer-bench.ts; `npm run bench:writer` runs that part alone), end-to-end latency at half
  * of the measured maximum, event-loop delay, and memory under 2× overload. Prints the figures and the
  * targets (pass/fail) and writes bench/results/<date>.json and .md.
  *
- *   npm run bench                       full run (builds the collector from the Go module proxy first)
+ *   npm run bench                       full run (builds the Collector from the Go module proxy and
+ *                                       installs Rotel from its PyPI wheel first; BENCH_ROTEL=0: no Rotel)
  *   npm run bench -- --save-baseline    also writes bench/baseline.json
- *   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_COLLECTOR=0 npm run bench   a quick smoke: no collector build and
- *                                       no receiver comparison (the writer part runs a built collector)
+ *   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_COLLECTOR=0 npm run bench   a quick smoke: no peer build or
+ *                                       install and no receiver comparison (the writer part runs the
+ *                                       peers that are already there)
  *   (BENCH_RESULTS_DIR=<dir> writes the results there instead of bench/results)
  *
  * When bench/baseline.json exists the headline figures are compared with it (ratio now ÷ baseline).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClickHouse } from '../core/clickhouse.js';
@@ -23,42 +25,20 @@ import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/
 import { freshTopics } from '../test/harness/kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
+import { type RunningCollector, collectorWriterSkip, ensureCollector } from './lib/collector.js';
+import { type Signal, httpSender, openLoop } from './lib/load.js';
 import {
-  TELEMETRYGEN_BINARY,
-  type RunningCollector,
-  collectorWriterSkip,
-  ensureCollector,
-  startCollector,
-} from './lib/collector.js';
-import {
-  type LoadResult,
-  type Sender,
-  type Signal,
-  closedLoop,
-  grpcSender,
-  httpSender,
-  openLoop,
-} from './lib/load.js';
-import {
-  cpuSeconds,
-  median,
-  peakRssBytes,
-  percentile,
-  scrapeMetric,
-  sleep,
-  waitHealthy,
-} from './lib/proc.js';
+  BEST_PEER,
+  type ReceiverBenchResult,
+  receiverBench,
+  receiverMarkdown,
+} from './lib/receiver-bench.js';
+import { ensureRotel } from './lib/rotel.js';
+import { peakRssBytes, percentile, scrapeMetric, sleep, waitHealthy } from './lib/proc.js';
 import { spawnBenchWriter } from './lib/writer-process.js';
 import { loadConfig } from '../core/config/load.js';
 import { writerMemoryBytes } from '../writer/setup.js';
-import {
-  type Headline,
-  type Target,
-  compareMarkdown,
-  passes,
-  tableMarkdown,
-  targetsMarkdown,
-} from './lib/report.js';
+import { type Headline, type Target, compareMarkdown, passes, targetsMarkdown } from './lib/report.js';
 import { RETRYABLE_OR_OK, overloadRun } from './lib/overload.js';
 import { cleanUpOnSignals } from './lib/signals.js';
 import { writerBench } from './lib/writer-bench.js';
@@ -89,89 +69,10 @@ function bodiesFor(signal: Signal, count: number, firstSeed = 1): Uint8Array[] {
   });
 }
 
-interface ReceiverRun {
-  readonly system: string;
-  readonly signal: Signal;
-  readonly transport: string;
-  readonly round: number;
-  readonly itemsPerSecond: number;
-  readonly cpuSecondsPerMillion: number;
-  readonly itemsPerCpuSecond: number;
-  readonly failures: number;
-}
-
-async function measure(
-  pid: number,
-  run: () => Promise<LoadResult>,
-): Promise<{ result: LoadResult; cpu: number }> {
-  const before = cpuSeconds(pid);
-  const result = await run();
-  return { result, cpu: cpuSeconds(pid) - before };
-}
-
-function receiverRun(
-  system: string,
-  signal: Signal,
-  transport: string,
-  round: number,
-  { result, cpu }: { result: LoadResult; cpu: number },
-): ReceiverRun {
-  const ok = (result.statuses['200'] ?? 0) + (result.statuses['grpc-0'] ?? 0);
-  return {
-    system,
-    signal,
-    transport,
-    round,
-    itemsPerSecond: result.items / result.seconds,
-    cpuSecondsPerMillion: (cpu / result.items) * 1e6,
-    itemsPerCpuSecond: result.items / cpu,
-    failures: result.requests - ok,
-  };
-}
-
-/** telemetrygen (a load generator nobody here wrote) sending traces over OTLP/HTTP; items = spans. */
-async function telemetrygen(endpoint: string, pid: number): Promise<{ result: LoadResult; cpu: number }> {
-  const workers = 4;
-  const traces = 1500;
-  const spansPerTrace = 10;
-  const before = cpuSeconds(pid);
-  const start = performance.now();
-  const child = spawn(
-    TELEMETRYGEN_BINARY,
-    [
-      'traces',
-      '--otlp-http',
-      '--otlp-insecure',
-      '--otlp-endpoint',
-      endpoint,
-      '--workers',
-      String(workers),
-      '--traces',
-      String(traces),
-      '--child-spans',
-      String(spansPerTrace - 1),
-      '--rate',
-      '0',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`telemetrygen failed (${code}): ${stderr.slice(-500)}`);
-  const seconds = (performance.now() - start) / 1000;
-  const items = workers * traces * spansPerTrace;
-  return {
-    result: { requests: 0, items, seconds, statuses: { '200': 0 } },
-    cpu: cpuSeconds(pid) - before,
-  };
-}
-
 async function main(): Promise<void> {
   const saveBaseline = process.argv.includes('--save-baseline');
   const collectorSkip = ensureCollector(say);
+  const rotelSkip = ensureRotel(say);
   const started = Date.now();
   const stack = await startTestStack(say);
   Object.assign(process.env, stack.env);
@@ -217,10 +118,12 @@ async function main(): Promise<void> {
     signal: Signal,
     name: string,
     groupId?: string,
+    where: { clickhouseUrl?: string; env?: Readonly<Record<string, string>> } = {},
   ): Promise<{ child: Child; metrics: number }> => {
     const writer = await spawnBenchWriter({
       brokers,
-      clickhouseUrl,
+      clickhouseUrl: where.clickhouseUrl ?? clickhouseUrl,
+      ...(where.env ? { env: where.env } : {}),
       prefix,
       database,
       signal,
@@ -243,172 +146,46 @@ async function main(): Promise<void> {
   };
   const targets: Target[] = [];
   try {
-    // ---- Receivers side by side -------------------------------------------------------------
+    // ---- Receivers side by side (bench/lib/receiver-bench.ts) --------------------------------
     const ours = await startReceiver((await freshTopics(6)).prefix, 'receiver');
     const oursPid = ours.child.process.pid!;
-    let durable: RunningCollector | undefined;
-    let batched: RunningCollector | undefined;
-    const ports = { durableHttp: 0, durableGrpc: 0, batchedHttp: 0 };
-    if (!collectorSkip) {
-      const topicsFor = async () => {
-        const t = await freshTopics(6);
-        return { traces: t.traces, metrics: t.metrics, logs: t.logs };
-      };
-      ports.durableHttp = await freePort();
-      ports.durableGrpc = await freePort();
-      durable = await startCollector({
-        brokers: brokers.split(','),
-        topics: await topicsFor(),
-        httpPort: ports.durableHttp,
-        grpcPort: ports.durableGrpc,
-        mode: 'durable',
-        dir: logDir,
-      });
-      collectors.push(durable);
-      ports.batchedHttp = await freePort();
-      batched = await startCollector({
-        brokers: brokers.split(','),
-        topics: await topicsFor(),
-        httpPort: ports.batchedHttp,
-        grpcPort: await freePort(),
-        mode: 'batched',
-        dir: logDir,
-      });
-      collectors.push(batched);
-    } else say(`collector skipped: ${collectorSkip}`);
-
     const bodies = Object.fromEntries(SIGNALS.map((s) => [s, bodiesFor(s, 16)])) as Record<
       Signal,
       Uint8Array[]
     >;
-    const runs: ReceiverRun[] = [];
-    const closed = (send: Sender, signal: Signal) => () =>
-      closedLoop(send, bodies[signal], ITEMS[signal], CLIENTS, SECONDS);
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const signal of SIGNALS) {
-        say(`round ${round}: ${signal} over OTLP/HTTP protobuf`);
-        runs.push(
-          receiverRun(
-            'tributary',
-            signal,
-            'http/protobuf',
-            round,
-            await measure(oursPid, closed(httpSender(`http://127.0.0.1:${ours.http}`, signal), signal)),
-          ),
-        );
-        if (durable)
-          runs.push(
-            receiverRun(
-              'collector',
-              signal,
-              'http/protobuf',
-              round,
-              await measure(
-                durable.process.pid!,
-                closed(httpSender(`http://127.0.0.1:${ports.durableHttp}`, signal), signal),
-              ),
-            ),
-          );
-      }
-      say(`round ${round}: traces over OTLP/gRPC`);
-      const grpcOurs = grpcSender(`127.0.0.1:${ours.grpc}`, 'traces');
-      runs.push(
-        receiverRun(
-          'tributary',
-          'traces',
-          'grpc',
-          round,
-          await measure(oursPid, closed(grpcOurs.send, 'traces')),
-        ),
-      );
-      grpcOurs.close();
-      if (durable) {
-        const grpcTheirs = grpcSender(`127.0.0.1:${ports.durableGrpc}`, 'traces');
-        runs.push(
-          receiverRun(
-            'collector',
-            'traces',
-            'grpc',
-            round,
-            await measure(durable.process.pid!, closed(grpcTheirs.send, 'traces')),
-          ),
-        );
-        grpcTheirs.close();
-      }
-      if (batched) {
-        say(`round ${round}: traces into the collector's batched pipeline`);
-        runs.push(
-          receiverRun(
-            'collector (batch+queue)',
-            'traces',
-            'http/protobuf',
-            round,
-            await measure(
-              batched.process.pid!,
-              closed(httpSender(`http://127.0.0.1:${ports.batchedHttp}`, 'traces'), 'traces'),
-            ),
-          ),
-        );
-      }
-    }
-    if (durable) {
-      say('telemetrygen → tributary and → collector (traces, OTLP/HTTP)');
-      runs.push(
-        receiverRun(
-          'tributary',
-          'traces',
-          'http/protobuf (telemetrygen)',
-          1,
-          await telemetrygen(`127.0.0.1:${ours.http}`, oursPid),
-        ),
-      );
-      runs.push(
-        receiverRun(
-          'collector',
-          'traces',
-          'http/protobuf (telemetrygen)',
-          1,
-          await telemetrygen(`127.0.0.1:${ports.durableHttp}`, durable.process.pid!),
-        ),
-      );
-    }
-    // Medians over rounds per (system, signal, transport).
-    const groups = new Map<string, ReceiverRun[]>();
-    for (const run of runs) {
-      const key = `${run.system}|${run.signal}|${run.transport}`;
-      groups.set(key, [...(groups.get(key) ?? []), run]);
-    }
-    const receiverMedians = [...groups.values()].map((group) => ({
-      system: group[0]!.system,
-      signal: group[0]!.signal,
-      transport: group[0]!.transport,
-      runs: group.length,
-      itemsPerSecond: median(group.map((r) => r.itemsPerSecond)),
-      cpuSecondsPerMillion: median(group.map((r) => r.cpuSecondsPerMillion)),
-      itemsPerCpuSecond: median(group.map((r) => r.itemsPerCpuSecond)),
-      failures: group.reduce((a, r) => a + r.failures, 0),
-    }));
-    const find = (system: string, signal: Signal, transport: string) =>
-      receiverMedians.find((m) => m.system === system && m.signal === signal && m.transport === transport);
-    const ratios = SIGNALS.flatMap((signal) =>
-      ['http/protobuf', 'grpc', 'http/protobuf (telemetrygen)'].flatMap((transport) => {
-        const a = find('tributary', signal, transport);
-        const b = find('collector', signal, transport);
-        return a && b
-          ? [{ signal, transport, oursOverCollector: a.itemsPerCpuSecond / b.itemsPerCpuSecond }]
-          : [];
-      }),
-    );
-    results['receiver'] = { runs, medians: receiverMedians, perCpuRatios: ratios };
-    const httpTraces = ratios.find((r) => r.signal === 'traces' && r.transport === 'http/protobuf');
-    targets.push({
-      name: 'receiver items per CPU-second ÷ collector, OTLP/HTTP protobuf traces',
-      measured: httpTraces?.oursOverCollector ?? Number.NaN,
-      limit: 1.5,
-      kind: 'min',
-      unit: '×',
-      ...(httpTraces ? {} : { skipped: collectorSkip ?? 'no collector run' }),
+    const receiver = await receiverBench({
+      brokers: brokers.split(','),
+      ours: { pid: oursPid, http: ours.http, grpc: ours.grpc },
+      bodies,
+      items: ITEMS,
+      clients: CLIENTS,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      logDir,
+      collectorSkip,
+      // The receiver comparison needs peers started: BENCH_COLLECTOR=0 (the CI smoke) runs none.
+      rotelSkip: collectorSkip === 'BENCH_COLLECTOR=0' ? 'BENCH_COLLECTOR=0' : rotelSkip,
+      track: (c) => collectors.push(c),
+      say,
     });
+    results['receiver'] = receiver;
+    const find = (system: string, signal: Signal, transport: string) =>
+      receiver.medians.find((m) => m.system === system && m.signal === signal && m.transport === transport);
+    for (const signal of SIGNALS)
+      for (const transport of ['http/protobuf', 'grpc']) {
+        if (transport === 'grpc' && signal !== 'traces') continue;
+        const best = receiver.peerRatios.find(
+          (r) => r.signal === signal && r.transport === transport && r.against === BEST_PEER,
+        );
+        targets.push({
+          name: `receiver items per CPU-second ÷ best peer (the Collector durable, Rotel), ${transport === 'grpc' ? 'OTLP/gRPC' : 'OTLP/HTTP protobuf'} ${signal}`,
+          measured: best?.ratio ?? Number.NaN,
+          limit: 1.5,
+          kind: 'min',
+          unit: '×',
+          ...(best ? {} : { skipped: collectorSkip ?? rotelSkip ?? 'no peer run' }),
+        });
+      }
     const receiverPeak = peakRssBytes(oursPid);
 
     // ---- 2× overload: shed with retryable answers, memory bounded, nothing dropped silently ------
@@ -464,8 +241,12 @@ async function main(): Promise<void> {
       flushIntervalMs: FLUSH_INTERVAL_MS,
       logDir,
       collectorSkip: collectorWriterSkip(collectorSkip),
-      startWriter: async (prefix, database, groupId, name) => {
-        const { child } = await startWriter(prefix, database, 'traces', name, groupId);
+      rotelSkip,
+      startWriter: async (o) => {
+        const { child } = await startWriter(o.prefix, o.database, 'traces', o.name, o.groupId, {
+          clickhouseUrl: o.clickhouseUrl,
+          env: o.env,
+        });
         return { pid: child.process.pid!, stop: () => child.kill('SIGTERM') };
       },
       track: (c) => collectors.push(c),
@@ -625,11 +406,7 @@ async function main(): Promise<void> {
       kind: 'max',
       unit: 'ms',
     });
-    results['peakRssBytes'] = {
-      receiver: receiverPeak,
-      ...(durable ? { collectorDurable: peakRssBytes(durable.process.pid!) } : {}),
-      ...(batched ? { collectorBatched: peakRssBytes(batched.process.pid!) } : {}),
-    };
+    results['peakRssBytes'] = { ...receiver.peakRssBytes, tributary: receiverPeak };
   } finally {
     await Promise.allSettled([...children.map((c) => c.kill('SIGTERM')), ...collectors.map((c) => c.stop())]);
     await client.close();
@@ -639,19 +416,7 @@ async function main(): Promise<void> {
   results['totalSeconds'] = (Date.now() - started) / 1000;
 
   // ---- Report --------------------------------------------------------------------------------
-  const receiver = results['receiver'] as {
-    medians: {
-      system: string;
-      signal: string;
-      transport: string;
-      runs: number;
-      itemsPerSecond: number;
-      cpuSecondsPerMillion: number;
-      itemsPerCpuSecond: number;
-      failures: number;
-    }[];
-    perCpuRatios: { signal: string; transport: string; oursOverCollector: number }[];
-  };
+  const receiver = results['receiver'] as ReceiverBenchResult;
   const writer = results['writer'] as { steadyRowsPerSecond: number; steadyRowsPerWriterCpuSecond: number };
   const e2e = results['endToEnd'] as { p50Seconds: number; p99Seconds: number };
   const headlines: Headline[] = [
@@ -676,37 +441,11 @@ async function main(): Promise<void> {
     '',
     `Node ${process.version}, ${String(results['cpus'])} CPUs shared by Kafka, ClickHouse, the load generator and the system under test; ${ROUNDS} round(s) of ${SECONDS} s, ${CLIENTS} clients, medians.`,
     '',
-    '## Receivers (OTLP → Kafka, acks=all, answered after the Kafka ack)',
+    '## Receivers (OTLP → Kafka, acks=all)',
     '',
-    tableMarkdown(
-      [
-        'system',
-        'signal',
-        'transport',
-        'runs',
-        'items/s',
-        'CPU-s per M items',
-        'items per CPU-s',
-        'failed requests',
-      ],
-      receiver.medians.map((m) => [
-        m.system,
-        m.signal,
-        m.transport,
-        m.runs,
-        m.itemsPerSecond,
-        m.cpuSecondsPerMillion,
-        m.itemsPerCpuSecond,
-        m.failures,
-      ]),
-    ),
+    ...receiverMarkdown(receiver),
     '',
-    tableMarkdown(
-      ['signal', 'transport', 'tributary ÷ collector, items per CPU-s'],
-      receiver.perCpuRatios.map((r) => [r.signal, r.transport, `${r.oursOverCollector.toFixed(2)}×`]),
-    ),
-    '',
-    '## Writer (Kafka → ClickHouse, the same records)',
+    '## Writer (→ ClickHouse, the same records)',
     '',
     ...writerMarkdown(results['writer'] as Record<string, unknown>),
     '',

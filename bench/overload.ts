@@ -8,6 +8,9 @@
  *   npm run bench:overload                              3 rounds, 8 s of overload each
  *   npm run bench:overload -- --rounds 5 --rate 900     a fixed offered rate (requests/s)
  *   npm run bench:overload -- --compare /other/checkout another build's receiver in the same rounds
+ *   npm run bench:overload -- --node-options=--import=<preload>   node flags for the receivers, e.g.
+ *        dist/bench/lib/memory-sampler.js with MEMORY_SAMPLE_FILE=<prefix> (one file per receiver:
+ *        <prefix>-<name>.jsonl) to split a peak into V8 heap, buffers and the rest
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +33,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '8' },
     rate: { type: 'string' },
     compare: { type: 'string' },
+    'node-options': { type: 'string', default: '' },
   },
 });
 
@@ -60,9 +64,15 @@ async function main(): Promise<void> {
         TRIBUTARY_RECEIVER_HEALTH_PORT: String(ports.health),
         TRIBUTARY_RECEIVER_METRICS_PORT: '0',
         TRIBUTARY_LOG_LEVEL: 'error',
+        ...(process.env['MEMORY_SAMPLE_FILE']
+          ? { MEMORY_SAMPLE_FILE: `${process.env['MEMORY_SAMPLE_FILE']}-${name}.jsonl` }
+          : {}),
       },
       join(root, `${name}.log`),
-      checkout ? { cli: join(checkout, 'dist', 'cli', 'main.js') } : {},
+      {
+        ...(checkout ? { cli: join(checkout, 'dist', 'cli', 'main.js') } : {}),
+        nodeArgs: args['node-options'].split(' ').filter(Boolean),
+      },
     );
     children.push(child);
     await waitHealthy(`http://127.0.0.1:${ports.health}/ready`);

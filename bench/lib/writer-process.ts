@@ -14,6 +14,8 @@ export interface BenchWriterOptions {
   readonly groupId?: string;
   readonly flushIntervalMs: number;
   readonly logFile: string;
+  /** More environment (e.g. a config key the bench varies). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function spawnBenchWriter(o: BenchWriterOptions): Promise<{ child: Child; metrics: number }> {
@@ -32,6 +34,7 @@ export async function spawnBenchWriter(o: BenchWriterOptions): Promise<{ child: 
       TRIBUTARY_WRITER_HEALTH_PORT: String(health),
       TRIBUTARY_WRITER_METRICS_PORT: String(metrics),
       TRIBUTARY_LOG_LEVEL: 'error',
+      ...o.env,
     },
     o.logFile,
   );
