@@ -16,6 +16,8 @@ export interface BenchWriterOptions {
   readonly logFile: string;
   /** More environment (e.g. a config key the bench varies). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Node flags (e.g. a preload). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export async function spawnBenchWriter(o: BenchWriterOptions): Promise<{ child: Child; metrics: number }> {
@@ -37,6 +39,7 @@ export async function spawnBenchWriter(o: BenchWriterOptions): Promise<{ child: 
       ...o.env,
     },
     o.logFile,
+    { nodeArgs: o.nodeArgs ?? [] },
   );
   try {
     await waitHealthy(`http://127.0.0.1:${health}/health`);
