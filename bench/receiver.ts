@@ -11,6 +11,7 @@
  *   npm run bench:receiver -- --cases http-logs,grpc-traces --rounds 3 --seconds 5
  *   npm run bench:receiver -- --profile /tmp/prof --no-collector --no-rotel   node --cpu-prof on ours
  *   npm run bench:receiver -- --compare /path/to/other/checkout   its receiver (built) in the same rounds
+ *   npm run bench:receiver -- --compare . --compare-node-options=--max-semi-space-size=64   flags A/B
  *   npm run bench:receiver -- --node-options=--trace-gc    other node flags for our receiver (its log is kept)
  *
  * Cases: http-traces, http-logs, http-metrics, grpc-traces. Writes nothing under bench/results.
@@ -27,7 +28,7 @@ import { freePort } from '../test/harness/stack.js';
 import { type RunningCollector, collectorBuilt, startCollector } from './lib/collector.js';
 import { deliveryCheck } from './lib/delivery-check.js';
 import { type Sender, type Signal, closedLoop, grpcSender, httpSender } from './lib/load.js';
-import { cpuSeconds, scrapeMetric, waitHealthy } from './lib/proc.js';
+import { cpuSeconds, median, scrapeMetric, waitHealthy } from './lib/proc.js';
 import { ensureRotel, startRotelReceiver } from './lib/rotel.js';
 import { peerRatioLines } from './lib/peer-ratios.js';
 import { cleanUpOnSignals } from './lib/signals.js';
@@ -54,6 +55,8 @@ const { values: args } = parseArgs({
     'rotel-args': { type: 'string', default: '' },
     /** Another checkout (built) whose receiver runs in the same rounds: before/after in one run. */
     compare: { type: 'string' },
+    /** Node flags for the compared receiver only (A/B of flags on one build: --compare .). */
+    'compare-node-options': { type: 'string' },
   },
 });
 const cases = args.cases.split(',').map((c) => {
@@ -131,7 +134,11 @@ async function main(): Promise<void> {
     const t = await freshTopics(6);
     return { prefix: t.prefix, traces: t.traces, metrics: t.metrics, logs: t.logs };
   };
-  const startOurs = async (name: string, checkout?: string): Promise<System> => {
+  const startOurs = async (
+    name: string,
+    checkout?: string,
+    nodeOptions = args['node-options'],
+  ): Promise<System> => {
     const ports = { http: await freePort(), grpc: await freePort(), health: await freePort() };
     const metricsPort = await freePort();
     const { prefix, ...topics } = await topicsFor();
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
       : join(root, `${name}.log`);
     // Flags on the command line, not in NODE_OPTIONS: Node refuses some there (--trace-gc).
     const nodeArgs = [
-      ...args['node-options'].split(' ').filter(Boolean),
+      ...nodeOptions.split(' ').filter(Boolean),
       ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
     ];
     const child = spawnTributary('receiver', env, log, {
@@ -178,7 +185,10 @@ async function main(): Promise<void> {
   };
   try {
     const systems: System[] = [await startOurs('tributary')];
-    if (args.compare) systems.push(await startOurs('compared', args.compare));
+    if (args.compare)
+      systems.push(
+        await startOurs('compared', args.compare, args['compare-node-options'] ?? args['node-options']),
+      );
     if (!args['no-collector']) {
       if (!collectorBuilt()) throw new Error('the Collector is not built: run `npm run bench` once');
       systems.push(
@@ -241,6 +251,15 @@ async function main(): Promise<void> {
         (system, which) => figures.get(`${system} ${which}`)!,
       ),
     ];
+    if (args.compare)
+      for (const which of cases) {
+        const ours = figures.get(`tributary ${which}`)!;
+        const theirs = figures.get(`compared ${which}`)!;
+        const perRound = theirs.map((x, i) => (x / ours[i]!).toFixed(2)).join(' ');
+        lines.push(
+          `${which.padEnd(13)} compared ÷ tributary ${(median(theirs) / median(ours)).toFixed(2)}× (per round ${perRound}; median of per-round ${median(theirs.map((x, i) => x / ours[i]!)).toFixed(2)}×)`,
+        );
+      }
     // Delivery: acknowledged items counted back from Kafka (outside the measured rounds).
     for (const system of systems) {
       const missing: string[] = [];
