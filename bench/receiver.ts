@@ -224,7 +224,7 @@ async function main(): Promise<void> {
       metrics: bodiesFor('metrics', 16),
     };
     // A warm-up per system and case, not measured: our receiver's first seconds run unoptimised
-    // code and grow its buffer pool (its first round measured 0.4-0.6x of the next ones).
+    // code and grow its buffer pool (its first round measured 0.3-0.7x of the next ones).
     for (const which of cases)
       for (const system of systems) {
         const { send, close } = senderFor(system.target, which);

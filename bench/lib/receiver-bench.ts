@@ -215,7 +215,7 @@ export async function receiverBench(o: ReceiverBenchOptions): Promise<ReceiverBe
   const systems: Running[] = [{ name: 'tributary', ...o.ours, tracesOnly: false }, ...(await startPeers(o))];
   const runs: ReceiverRun[] = [];
   // A warm-up per system and case, not measured: our receiver's first seconds run unoptimised code
-  // and grow its buffer pool (its first round measured 0.4-0.6× of the next ones).
+  // and grow its buffer pool (its first round measured 0.3-0.7× of the next ones).
   for (const { signal, transport } of CASES)
     for (const system of systems) {
       if (system.tracesOnly && (signal !== 'traces' || transport !== 'http/protobuf')) continue;
