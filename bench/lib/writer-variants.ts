@@ -8,7 +8,7 @@
  *   BENCH_WRITER_COMPRESSION=none,lz4,zstd   the values to drain (default: off and the key's default,
  *                                             or its first "on" value when the default is off)
  */
-import { configSchema, envName } from '../../core/config/options.js';
+import { type Option, configSchema, envName } from '../../core/config/options.js';
 
 export interface WriterVariant {
   /** `tributary` alone, or `tributary (<key>=<value>)`. */
@@ -27,24 +27,29 @@ export interface WriterVariants {
 
 const OFF = new Set(['none', 'off', 'false', 'disabled']);
 
-export function compressionKey(): string | undefined {
-  return Object.keys(configSchema).find((key) => /^(clickhouse|writer)\.\w*compress/i.test(key));
+type Schema = Readonly<Record<string, Option>>;
+
+export function compressionKey(schema: Schema = configSchema): string | undefined {
+  return Object.keys(schema).find((key) => /^(clickhouse|writer)\.\w*compress/i.test(key));
 }
 
-export function writerVariants(requested = process.env['BENCH_WRITER_COMPRESSION']): WriterVariants {
-  const key = compressionKey();
+export function writerVariants(
+  requested = process.env['BENCH_WRITER_COMPRESSION'],
+  schema: Schema = configSchema,
+): WriterVariants {
+  const key = compressionKey(schema);
   if (!key)
     return {
       variants: [{ name: 'tributary', env: {}, isDefault: true }],
       note: 'Insert compression: this build has no config key for it (no clickhouse.*compress* or writer.*compress* key); the writer sends its insert bodies uncompressed.',
     };
-  const option = configSchema[key as keyof typeof configSchema];
+  const option = schema[key]!;
   const def = String(option.default);
   let values: string[];
   if (requested) values = requested.split(',').map((v) => v.trim());
   else if (option.type === 'bool') values = ['false', 'true'];
   else if (option.type === 'enum') {
-    const all = option.values as readonly string[];
+    const all = option.values;
     const off = all.find((v) => OFF.has(v)) ?? all[0]!;
     const on = OFF.has(def) ? (all.find((v) => !OFF.has(v)) ?? def) : def;
     values = [...new Set([off, on])];
