@@ -62,7 +62,9 @@ export function endToEndMarkdown(result: Record<string, unknown>): string[] {
     name,
     (max ?? Number.NaN) * 1000,
     g?.maxMs ?? Number.NaN,
-    g ? `${g.maxOwnCpuMs.toFixed(1)} / ${g.maxRunQueueMs.toFixed(1)}` : 'n/a',
+    g
+      ? `${g.maxOwnCpuMs.toFixed(1)} / ${g.maxRunQueueMs.toFixed(1)} / ${Math.max(0, g.maxMs - g.maxOwnCpuMs - g.maxRunQueueMs).toFixed(1)}`
+      : 'n/a',
     g?.ownMaxMs ?? Number.NaN,
     g ? `${g.over50} / ${g.ownOver50}` : 'n/a',
   ];
@@ -89,7 +91,7 @@ export function endToEndMarkdown(result: Record<string, unknown>): string[] {
         'process',
         'max delay (Node monitor), ms',
         'max delay (10 ms timer), ms',
-        'of it: own CPU / waiting for a core, ms',
+        'of it: own CPU / waiting for a core / neither (blocked in the kernel), ms',
         'largest own-CPU delay, ms',
         'delays > 50 ms: all / on own CPU',
       ],

@@ -333,6 +333,6 @@ export function receiverMarkdown(r: ReceiverBenchResult): string[] {
       ]),
     ),
     '',
-    'Peers: the Collector *durable* answers a client after the Kafka ack (no batch processor, sending queue off), as tributary does; *batch+queue* answers before. Rotel answers before the Kafka ack (it has no mode that waits for it); its Kafka exporter runs with acks=all and its batching at its defaults. The best peer of a case is the durable Collector or Rotel, whichever did more items per CPU-second.',
+    'Peers: the Collector *durable* answers a client after the Kafka ack (no batch processor, sending queue off), as tributary does; *batch+queue* answers before. Rotel answers before the Kafka ack (it has no mode that waits for it); its Kafka exporter runs with acks=all and its batches sized to fit Kafka’s 1 MB message limit (`--batch-max-size 2048`: at its default 8192 they exceed it and are dropped). The best peer of a case is the durable Collector or Rotel, whichever did more items per CPU-second.',
   ];
 }
