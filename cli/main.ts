@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /** The `tributary` command line: the roof of the tree. It imports the components; none imports it. */
+import { commandFlags } from '../core/config/flags.js';
 import { loadConfig } from '../core/config/load.js';
 import { errorMessage, isTributaryError } from '../core/errors.js';
 import { setLogFormat, setLogLevel } from '../core/log.js';
 import { parseArgs } from './args.js';
-import { keysFor } from './command.js';
 import { commands } from './commands.js';
 import { commandHelp, topHelp } from './help.js';
 
@@ -21,12 +21,12 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  const args = parseArgs(rest);
+  const args = parseArgs(rest, commandFlags(command.name));
   if (args.help) {
     process.stdout.write(commandHelp(command) + '\n');
     return 0;
   }
-  const loaded = loadConfig({ flags: args.flags, allowedKeys: keysFor(command.name) });
+  const loaded = loadConfig({ flags: args.flags, command: command.name });
   setLogLevel(loaded.config.logLevel);
   setLogFormat(loaded.config.logFormat);
   await command.run(loaded, args.positional);

@@ -34,7 +34,7 @@ export async function runDlqCommand(config: Config, positional: readonly string[
   if (action === 'redrive' && refs.length === 0 && !config['dlq.all'])
     throw new TributaryError(
       'CONFIG_INVALID',
-      'tributary dlq redrive: name the letters with --dlq-offsets (offset or partition:offset), or pass --dlq-all',
+      'tributary dlq redrive: name the letters with --offsets (offset or partition:offset), or pass --all',
     );
   const log = createLogger({ component: 'dlq' });
   const kafka = createKafka({
