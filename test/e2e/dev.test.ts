@@ -12,6 +12,7 @@ import { selfCommand } from '../../core/self.js';
 import { count, eventually } from '../harness/clickhouse.js';
 import { createClickHouse } from '../../core/clickhouse.js';
 import { freePort } from '../harness/stack.js';
+import { parseStrictJson } from '../harness/strict-json.js';
 
 function processesMentioning(text: string): string[] {
   return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
@@ -54,8 +55,11 @@ test('tributary dev: up, ingest, query, Ctrl-C stops everything', { timeout: 180
     '0',
     '--writer-flush-interval-ms',
     '300',
+    // Every line a dev run logs, at info, as the JSON strict consumers read (checked below).
     '--log-level',
-    'warn',
+    'info',
+    '--log-format',
+    'json',
   ];
   const started = Date.now();
   const dev = spawn(self.command, args, {
@@ -63,8 +67,12 @@ test('tributary dev: up, ingest, query, Ctrl-C stops everything', { timeout: 180
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let logged = '';
   dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  dev.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  dev.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    logged += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
   t.after(() => {
     dev.kill('SIGKILL');
@@ -123,4 +131,14 @@ test('tributary dev: up, ingest, query, Ctrl-C stops everything', { timeout: 180
     'no orphan process',
   );
   assert.match(output, /\[dev\] stopped/);
+
+  // dev, its receiver and its writer log JSON lines on stderr: each one an object whose keys appear once.
+  const lines = logged.split('\n').filter((line) => line.trim() !== '');
+  const components = new Set<unknown>();
+  for (const line of lines) {
+    const event = parseStrictJson(line) as Record<string, unknown>;
+    components.add(event['component']);
+  }
+  for (const component of ['dev', 'receiver', 'writer'])
+    assert.ok(components.has(component), `${component} logged (${lines.length} lines)`);
 });
