@@ -530,7 +530,7 @@ export const configSchema = {
   ),
   'writer.stuckAfterMs': int(
     120_000,
-    'Readiness fails when a partition with records waiting made no progress for this long.',
+    'Readiness fails when records of a partition waited this long without progress (from when they began waiting or the last write, whichever is later).',
     WRITER,
     1_000,
     86_400_000,
