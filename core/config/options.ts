@@ -574,7 +574,7 @@ export const configSchema = {
   json: bool(false, 'Print machine-readable JSON instead of text (doctor, status, dlq).', JSON_OUTPUT),
   'doctor.replayWindowMs': int(
     7 * 86_400_000,
-    'How far back you want to be able to replay (and re-drive dead letters): doctor wants every topic to keep records at least this long.',
+    'How far back you want to be able to replay (and re-drive dead letters): doctor wants every topic to keep records at least this long. Topics tributary creates (`kafka`, `dev`) keep records for the default.',
     DOCTOR,
     0,
     3650 * 86_400_000,

@@ -13,6 +13,7 @@ import { count, eventually } from '../harness/clickhouse.js';
 import { createClickHouse } from '../../core/clickhouse.js';
 import { freePort } from '../harness/stack.js';
 import { parseStrictJson } from '../harness/strict-json.js';
+import { runCli } from '../harness/cli.js';
 
 function processesMentioning(text: string): string[] {
   return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
@@ -122,6 +123,19 @@ test('tributary dev: up, ingest, query, Ctrl-C stops everything', { timeout: 180
   );
   await client.close();
   assert.equal((await fetch(`http://127.0.0.1:${ports.health}/ready`)).status, 200);
+
+  // The stack `npm start` brings up passes its own doctor: topics and tables as the guarantees need
+  // them, one broker's lack of replicas noted once as what a local stack is.
+  const doctor = await runCli([
+    'doctor',
+    '--kafka-brokers',
+    `127.0.0.1:${ports.kafka}`,
+    '--clickhouse-url',
+    `http://127.0.0.1:${ports.clickhouse}`,
+  ]);
+  assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+  assert.match(doctor.stdout, /^doctor: no problems found$/m);
+  assert.match(doctor.stdout, /^info {2}kafka: one broker: /m);
 
   dev.kill('SIGINT');
   assert.equal(await exited, 0, `dev exits cleanly:\n${output.slice(-2000)}`);
