@@ -185,6 +185,9 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('TRIBUTARY_') || name === 'TRIBUTARY_CONFIG' || raw === undefined) continue;
     if (name.startsWith('TRIBUTARY_TEST_')) continue; // test-only switches (core/crash-point.ts), not config
+    // Where the local stack caches Kafka classpaths and the pinned Node.js release: read before any
+    // config (deploy/local/kafka/maven.ts, deploy/local/node/pinned-node.cjs), not a config key.
+    if (name === 'TRIBUTARY_CACHE_DIR') continue;
     const fileKey = name.endsWith('_FILE') ? envToKey.get(name.slice(0, -'_FILE'.length)) : undefined;
     if (fileKey && isSecret(fileKey)) {
       if (env[envName(fileKey)] !== undefined)
