@@ -590,7 +590,13 @@ export const configSchema = {
     "Prometheus endpoints (base URLs) of the components `status` reads request answers and insert times from; the defaults are dev's receiver and writer.",
     STATUS,
   ),
-  'status.intervalMs': int(2_000, 'Refresh interval of `status` on a terminal.', STATUS, 200, 3_600_000),
+  'status.intervalMs': int(
+    2_000,
+    'Refresh interval of `status` on a terminal; `--once` and `--json` measure their rates (rows/s, answers/s) over it.',
+    STATUS,
+    200,
+    3_600_000,
+  ),
 
   'dlq.signal': oneOf(
     'logs',

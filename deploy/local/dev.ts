@@ -17,6 +17,7 @@ import { migrate, schemaRetention } from '../../schemas/migrate.js';
 import { type LocalClickHouse, startClickHouse } from './clickhouse/process.js';
 import { type LocalKafka, startKafka } from './kafka/runner.js';
 import { ensureTopics, topicNames } from './kafka/topics.js';
+import { statusCommand } from './status-command.js';
 
 const say = (line: string): void => {
   process.stdout.write(`[dev] ${line}\n`);
@@ -212,6 +213,7 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     say(`  OTLP/HTTP   http://${host}:${config['receiver.httpPort']}/v1/{traces,metrics,logs}`);
     say(`  Kafka       ${brokers.join(',')}`);
     say(`  ClickHouse  ${clickhouseUrl} (database ${config['clickhouse.database']})`);
+    say(`  status      ${statusCommand(config, { brokers, clickhouseUrl, host })}`);
     say(
       sources['receiver.corsOrigins'] === 'default'
         ? '  CORS        any origin (dev default; --receiver-cors-origins <list> restricts it)'

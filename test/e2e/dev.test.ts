@@ -14,6 +14,7 @@ import { createClickHouse } from '../../core/clickhouse.js';
 import { freePort } from '../harness/stack.js';
 import { parseStrictJson } from '../harness/strict-json.js';
 import { runCli } from '../harness/cli.js';
+import type { StatusSnapshot } from '../../ops/status/collect.js';
 
 function processesMentioning(text: string): string[] {
   return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
@@ -136,6 +137,28 @@ test('tributary dev: up, ingest, query, Ctrl-C stops everything', { timeout: 180
   assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
   assert.match(doctor.stdout, /^doctor: no problems found$/m);
   assert.match(doctor.stdout, /^info {2}kafka: one broker: /m);
+
+  // On its non-default ports dev tells `status` where to look: the exact command, which works as printed.
+  const statusLine = /^\[dev\] {3}status {6}(tributary status .*)$/m.exec(output)?.[1];
+  assert.ok(statusLine, `the ready banner names the status command:\n${output}`);
+  assert.equal(
+    statusLine,
+    `tributary status --kafka-brokers 127.0.0.1:${ports.kafka} --clickhouse-url http://127.0.0.1:${ports.clickhouse}` +
+      ` --endpoints http://127.0.0.1:${ports.health},http://127.0.0.1:${ports.writerHealth} --metrics-endpoints ''`,
+  );
+  const words = statusLine.match(/'[^']*'|\S+/g)!.map((w) => (w.startsWith("'") ? w.slice(1, -1) : w));
+  const status = await runCli([...words.slice(1), '--once', '--json']);
+  assert.equal(status.code, 0, status.stderr);
+  const snapshot = JSON.parse(status.stdout) as StatusSnapshot;
+  assert.deepEqual(
+    snapshot.components.map((c) => [c.url, c.ready]),
+    [
+      [`http://127.0.0.1:${ports.health}`, true],
+      [`http://127.0.0.1:${ports.writerHealth}`, true],
+    ],
+  );
+  assert.equal(snapshot.tables.find((t) => t.table === 'otel_logs')?.rows, 1);
+  assert.deepEqual(snapshot.problems, []);
 
   dev.kill('SIGINT');
   assert.equal(await exited, 0, `dev exits cleanly:\n${output.slice(-2000)}`);
