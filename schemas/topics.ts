@@ -59,6 +59,12 @@ export const DLQ_HEADERS = {
   topic: 'tributary.source.topic',
   partition: 'tributary.source.partition',
   offset: 'tributary.source.offset',
+  /**
+   * Set when the letter alone outgrew the DLQ topic's max.message.bytes: its value is then the
+   * record's first bytes only, and this header holds the original value's size in bytes (the whole
+   * record stays at its source offset while Kafka keeps it).
+   */
+  trimmed: 'tributary.error.trimmed',
 } as const;
 
 /** Kafka's default message.max.bytes: the record-batch limit assumed when a topic's config cannot be read. */
