@@ -62,6 +62,8 @@ export class PartitionWorker {
   /** Why this partition stopped (a delivery alarm); undefined while healthy. */
   stuck: string | undefined;
   lastProgressAt = Date.now();
+  /** When records began waiting after a time with none (undefined: none waiting, as far as known). */
+  private waitingFrom: number | undefined;
   highWatermark = -1;
   /** No batch handed off yet: the first one comes of age early by this partition's phase. */
   private firstBatch = true;
@@ -173,6 +175,7 @@ export class PartitionWorker {
   /** Appends a fetch's records; returns why the batch must be written now, if it must. */
   async accept(fetched: FetchedPartition, shapeOf: ShapeLookup): Promise<FlushReason | undefined> {
     if (fetched.highWatermark >= 0) this.highWatermark = fetched.highWatermark;
+    if (this.lag > 0) this.waitingFrom ??= Date.now();
     const start = this.position!;
     const planEnd = this.plan?.end;
     // A plan's end wins over a replay's end: a planned range is always written whole. Without a
@@ -220,6 +223,16 @@ export class PartitionWorker {
   get lag(): number {
     if (this.highWatermark < 0 || this.position === undefined) return -1;
     return this.highWatermark - (this.writing?.batch.start ?? this.batch?.start ?? this.position);
+  }
+
+  /**
+   * Since when the records waiting now have waited without progress: the later of the last write and
+   * the moment records began waiting (an idle partition's next record starts a new wait; it is not
+   * late by the idle time). Undefined when nothing waits.
+   */
+  get waitingSince(): number | undefined {
+    if (this.lag <= 0 || this.waitingFrom === undefined) return undefined;
+    return Math.max(this.waitingFrom, this.lastProgressAt);
   }
 
   /**
@@ -283,6 +296,8 @@ export class PartitionWorker {
       // Without a batch read ahead, the next one begins where this one ended, still unchecked.
       if (!this.batch) this.position = batch.end;
       this.lastProgressAt = Date.now();
+      // Everything fetched so far is written: the next records begin a wait of their own.
+      if (this.highWatermark <= (this.batch?.start ?? this.position ?? -1)) this.waitingFrom = undefined;
       return true;
     } catch (err) {
       if (err instanceof PlanMismatch) {

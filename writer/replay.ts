@@ -67,7 +67,7 @@ export async function planReplay(
   if (config['replay.from'] === '')
     throw new TributaryError(
       'CONFIG_INVALID',
-      'config replay.from: required (earliest, an offset or an ISO time)',
+      'tributary replay needs --from: earliest, an offset or an ISO time (config replay.from)',
     );
   const from = await resolvePoint(admin, topic, config['replay.from'], 'replay.from');
   const to = await resolvePoint(admin, topic, config['replay.to'], 'replay.to');

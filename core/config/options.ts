@@ -552,7 +552,7 @@ export const configSchema = {
   ),
   'writer.stuckAfterMs': int(
     120_000,
-    'Readiness fails when a partition with records waiting made no progress for this long.',
+    'Readiness fails when records of a partition waited this long without progress (from when they began waiting or the last write, whichever is later).',
     WRITER,
     1_000,
     86_400_000,
@@ -596,7 +596,7 @@ export const configSchema = {
   json: bool(false, 'Print machine-readable JSON instead of text (doctor, status, dlq).', JSON_OUTPUT),
   'doctor.replayWindowMs': int(
     7 * 86_400_000,
-    'How far back you want to be able to replay (and re-drive dead letters): doctor wants every topic to keep records at least this long.',
+    'How far back you want to be able to replay (and re-drive dead letters): doctor wants every topic to keep records at least this long. Topics tributary creates (`kafka`, `dev`) keep records for the default.',
     DOCTOR,
     0,
     3650 * 86_400_000,
@@ -612,7 +612,13 @@ export const configSchema = {
     "Prometheus endpoints (base URLs) of the components `status` reads request answers and insert times from; the defaults are dev's receiver and writer.",
     STATUS,
   ),
-  'status.intervalMs': int(2_000, 'Refresh interval of `status` on a terminal.', STATUS, 200, 3_600_000),
+  'status.intervalMs': int(
+    2_000,
+    'Refresh interval of `status` on a terminal; `--once` and `--json` measure their rates (rows/s, answers/s) over it.',
+    STATUS,
+    200,
+    3_600_000,
+  ),
 
   'dlq.signal': oneOf(
     'logs',

@@ -18,6 +18,7 @@ import { clickStackBannerLine } from './clickhouse/clickstack-ui.js';
 import { type LocalClickHouse, startClickHouse } from './clickhouse/process.js';
 import { type LocalKafka, startKafka } from './kafka/runner.js';
 import { ensureTopics, topicNames } from './kafka/topics.js';
+import { statusCommand } from './status-command.js';
 
 const say = (line: string): void => {
   process.stdout.write(`[dev] ${line}\n`);
@@ -219,6 +220,7 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
     say(`  Kafka       ${brokers.join(',')}`);
     say(`  ClickHouse  ${clickhouseUrl} (database ${config['clickhouse.database']})`);
     say(clickStack);
+    say(`  status      ${statusCommand(config, { brokers, clickhouseUrl, host })}`);
     say(
       sources['receiver.corsOrigins'] === 'default'
         ? '  CORS        any origin (dev default; --receiver-cors-origins <list> restricts it)'

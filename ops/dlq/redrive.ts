@@ -34,7 +34,13 @@ class TablesBatch extends PartitionBatch {
   }
 }
 
-export type RedriveOutcome = 'written' | 'already re-driven' | 'dead-lettered again' | 'replanned';
+export type RedriveOutcome =
+  | 'written'
+  | 'already re-driven'
+  | 'dead-lettered again'
+  | 'replanned'
+  /** Only the first bytes are in the DLQ (DLQ_HEADERS.trimmed): replay its source offset instead. */
+  | 'trimmed: not re-driven';
 
 export interface RedriveResult {
   readonly partition: number;
@@ -78,6 +84,15 @@ export async function redrive(
         partition: letter.partition,
         offset: letter.offset,
         outcome: 'already re-driven',
+        rows: 0,
+      });
+      continue;
+    }
+    if (view.trimmedFrom !== undefined) {
+      results.push({
+        partition: letter.partition,
+        offset: letter.offset,
+        outcome: 'trimmed: not re-driven',
         rows: 0,
       });
       continue;

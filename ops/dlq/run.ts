@@ -34,7 +34,7 @@ export async function runDlqCommand(config: Config, positional: readonly string[
   if (action === 'redrive' && refs.length === 0 && !config['dlq.all'])
     throw new TributaryError(
       'CONFIG_INVALID',
-      'tributary dlq redrive: name the letters with --dlq-offsets (offset or partition:offset), or pass --dlq-all',
+      'tributary dlq redrive: name the letters with --offsets (offset or partition:offset), or pass --all',
     );
   const log = createLogger({ component: 'dlq' });
   const kafka = createKafka({
@@ -57,7 +57,7 @@ export async function runDlqCommand(config: Config, positional: readonly string[
         );
         for (const v of views)
           out(
-            `  ${v.partition}:${v.offset}  ${v.at}  ${v.code}  from ${v.source.topic}:${v.source.partition}@${v.source.offset}  ${v.bytes} B  ${v.reason}`,
+            `  ${v.partition}:${v.offset}  ${v.at}  ${v.code}  from ${v.source.topic}:${v.source.partition}@${v.source.offset}  ${v.bytes} B${v.trimmedFrom === undefined ? '' : ` (trimmed from ${v.trimmedFrom} B)`}  ${v.reason}`,
           );
       }
       return;
@@ -88,7 +88,8 @@ export async function runDlqCommand(config: Config, positional: readonly string[
       if (config.json) out(JSON.stringify({ topic, results }, null, 2));
       else
         for (const r of results) out(`${topic} ${r.partition}:${r.offset}  ${r.outcome}  (${r.rows} rows)`);
-      if (results.some((r) => r.outcome === 'dead-lettered again')) process.exitCode = 1;
+      if (results.some((r) => r.outcome === 'dead-lettered again' || r.outcome === 'trimmed: not re-driven'))
+        process.exitCode = 1;
     } finally {
       await Promise.allSettled([dlq.close(), client.close()]);
     }

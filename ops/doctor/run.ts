@@ -49,7 +49,7 @@ export async function diagnose(config: Config): Promise<Finding[]> {
   }
 }
 
-/** Prints the findings (or JSON with --doctor-json) and sets a non-zero exit code when any is an error. */
+/** Prints the findings (or JSON with --json) and sets a non-zero exit code when any is an error. */
 export async function runDoctorCommand(config: Config): Promise<void> {
   const findings = await diagnose(config);
   process.stdout.write(

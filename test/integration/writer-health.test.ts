@@ -56,18 +56,16 @@ test(
 
     await produce(topics.logs, [{ value: logRequest('before') }]);
     await eventually(async () => (await count(db.client, table)) === 1, 30_000, 'the first row');
-    // The first batch is over once its range is recorded done (its rows are in a moment before).
+    // The row is visible a moment before the writer records its range done: with ClickHouse down
+    // before that, the first record would wait too. Await the writer's own account of it.
     await eventually(
-      async () =>
-        (await count(
-          db.client,
-          `SELECT count() AS n FROM \`${db.database}\`.tributary_done WHERE Kind = 'done'`,
-        )) === 1,
-      30_000,
-      'the first batch recorded done',
+      async () => {
+        const ready = await health(writer.healthPort, '/ready');
+        return ready.status === 200 && /^logs: ready, 1 partition, 0 records waiting$/.test(ready.reason);
+      },
+      10_000,
+      'the first record written and accounted for',
     );
-    const first = await health(writer.healthPort, '/ready');
-    assert.equal(first.status, 200, first.reason);
 
     proxy.down();
     await produce(topics.logs, [{ value: logRequest('during 1') }, { value: logRequest('during 2') }]);
@@ -177,5 +175,66 @@ test(
       30_000,
       'ready again',
     );
+  },
+);
+
+test(
+  'an idle partition: its next record keeps readiness green through the flush; the reason names each signal',
+  { timeout: 120_000 },
+  async (t) => {
+    const topics = await freshTopics(1);
+    const db = await freshDatabase();
+    t.after(() => db.drop());
+    const stuckAfterMs = 3_000;
+    const writer = await startTestWriter(topics.prefix, db.database, {
+      'writer.signals': 'logs,traces',
+      'writer.stuckAfterMs': stuckAfterMs,
+      // A batch comes of age well within stuckAfterMs: a record that waits only for that is not stuck.
+      'writer.flushIntervalMs': 1_000,
+    });
+    t.after(() => writer.stop());
+    const table = `SELECT count() AS n FROM \`${db.database}\`.otel_logs`;
+
+    await produce(topics.logs, [{ value: logRequest('first') }]);
+    await eventually(async () => (await count(db.client, table)) === 1, 30_000, 'the first row');
+    const lastWrite = Date.now();
+    // The row is visible a moment before the writer records its range done and moves on: await it.
+    let ready = { status: 0, reason: '' };
+    await eventually(
+      async () => {
+        ready = await health(writer.healthPort, '/ready');
+        return /0 records waiting; traces/.test(ready.reason);
+      },
+      10_000,
+      'the first record written and accounted for',
+    );
+    assert.equal(ready.status, 200);
+    assert.equal(
+      ready.reason,
+      'logs: ready, 1 partition, 0 records waiting; traces: ready, 1 partition, 0 records waiting',
+    );
+
+    // Idle past the threshold (readiness stays green meanwhile: nothing waits)...
+    await eventually(
+      async () => {
+        assert.equal((await health(writer.healthPort, '/ready')).status, 200, 'ready while idle');
+        return Date.now() - lastWrite > 2 * stuckAfterMs;
+      },
+      30_000,
+      'the partition to idle past writer.stuckAfterMs',
+    );
+    // ...then one record: it waits for its batch to come of age, never as long as stuckAfterMs.
+    await produce(topics.logs, [{ value: logRequest('after the idle time') }]);
+    const answers: { status: number; reason: string }[] = [];
+    await eventually(
+      async () => {
+        answers.push(await health(writer.healthPort, '/ready'));
+        return (await count(db.client, table)) === 2;
+      },
+      30_000,
+      'the second row',
+    );
+    const refused = answers.filter((a) => a.status !== 200);
+    assert.deepEqual(refused, [], `readiness stayed green through the flush (${answers.length} answers)`);
   },
 );
