@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { selfCommand } from '../../core/self.js';
 import { APP_SERVICE, BUTTON_TEXT, VISITOR_EMAIL, playBrowserSession } from '../fixtures/browser-session.js';
 import * as shop from '../fixtures/clickstack-telemetry.js';
+import { quickStartRequest } from '../fixtures/quick-start.js';
 import { type UiQuery, isKnownUiFailure, launchChromium, recordQueries } from '../harness/browser.js';
 import { eventually } from '../harness/clickhouse.js';
 import { kafkaBrokers, uniqueName } from '../harness/env.js';
@@ -98,6 +99,7 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
   let recorded: ReturnType<typeof recordQueries>;
   let traceId = '';
   let sessionId = '';
+  const quickStart = quickStartRequest();
   let sources: Record<string, Source>;
 
   before(async () => {
@@ -106,6 +108,11 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
     [{ traceId }, sessionId] = await Promise.all([
       shop.sendServiceTelemetry(stack.receiver),
       playBrowserSession(browser.context, stack.receiver),
+      fetch(`${stack.receiver}${quickStart.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: quickStart.body,
+      }).then((answer) => assert.equal(answer.status, 200, 'the quick start request is accepted')),
     ]);
     // Everything sent is in ClickHouse before the UI looks (the counts say what is missing if not).
     const expected = {
@@ -114,6 +121,7 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
       [`otel_metrics_gauge WHERE MetricName = '${shop.GAUGE}'`]: shop.GAUGE_VALUES.length,
       [`hyperdx_sessions WHERE ResourceAttributes['rum.sessionId'] = '${sessionId}'`]: 1,
       [`otel_traces WHERE ServiceName = '${APP_SERVICE}' AND SpanName = 'click'`]: 3,
+      [`otel_logs WHERE ServiceName = '${quickStart.service}' AND Body = '${quickStart.logBody}'`]: 1,
     };
     let counts: Record<string, number> = {};
     const landed = async (): Promise<boolean> => {
@@ -166,6 +174,17 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
     await seen(from, 'otel_logs', shop.LOG_BODIES[2]);
   });
 
+  test("log search shows the README quick start's log beside the SDK's logs", async () => {
+    const from = recorded.queries.length;
+    await page.goto(`${stack.ui}/search?source=${sources['log']!.id}`);
+    await page.getByText(quickStart.logBody, { exact: true }).first().waitFor();
+    await page.getByText(shop.LOG_BODIES[0]).first().waitFor();
+    // The README's picture (CLICKSTACK_SCREENSHOT=docs/clickstack-ui.png takes it again).
+    if (process.env['CLICKSTACK_SCREENSHOT'])
+      await page.screenshot({ path: process.env['CLICKSTACK_SCREENSHOT'] });
+    await seen(from, 'otel_logs', quickStart.logBody);
+  });
+
   test('the trace waterfall shows both spans, their logs and the span event', async () => {
     const from = recorded.queries.length;
     await page.goto(`${stack.ui}/search?source=${sources['trace']!.id}&traceId=${traceId}`);
@@ -176,8 +195,6 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
     // The root span's details list its span event.
     await page.getByText(`${shop.SERVICE} | ${shop.ROOT_SPAN}`).click();
     await page.getByText('card declined', { exact: true }).first().waitFor();
-    if (process.env['CLICKSTACK_SCREENSHOT'])
-      await page.screenshot({ path: process.env['CLICKSTACK_SCREENSHOT'] });
     await seen(from, 'otel_traces', shop.CHILD_SPAN);
   });
 
