@@ -51,6 +51,7 @@ const CLICKHOUSE_AUTH = use('connection', ['dev', 'writer', 'replay', 'migrate',
 const LOCAL_CLICKHOUSE = use('local stack', ['dev', 'clickhouse']);
 const DEDUP_WINDOW = use('behaviour', ['dev', 'migrate', 'clickhouse', 'doctor']);
 const SCHEMA = use('behaviour', ['dev', 'migrate']);
+const MIGRATE = use('behaviour', ['migrate']);
 const RECEIVER = use('behaviour', ['dev', 'receiver']);
 const RECEIVER_LIMITS = use('behaviour', ['dev', 'receiver', 'doctor']);
 const DOCTOR = use('behaviour', ['doctor']);
@@ -238,6 +239,13 @@ export const configSchema = {
   'schema.metricsTtl': retention('Retention of the five otel_metrics_* tables (as schema.logsTtl).'),
   'schema.sessionsTtl': retention('Retention of hyperdx_sessions (as schema.logsTtl).'),
   'schema.cluster': str('', 'ClickHouse cluster name for `ON CLUSTER` DDL (empty = single server).', SCHEMA),
+  'schema.attributes': oneOf(
+    'map',
+    ['map', 'json'] as const,
+    "Attribute columns of new otel_logs, otel_traces and hyperdx_sessions tables: map = Map(LowCardinality(String), String) as ClickStack creates them; json = JSON columns (with *AttributesKeys) as the Collector's clickhouseexporter creates them with `json: true`. Existing tables keep theirs; the writer follows each table's live layout.",
+    SCHEMA,
+  ),
+  dryRun: bool(false, '`migrate` prints the changes it would make and makes none.', MIGRATE),
 
   // receiver
   'receiver.host': str('0.0.0.0', 'Listen address of the OTLP receivers.', RECEIVER),
