@@ -53,7 +53,7 @@ export interface RowRules {
  * and metrics do not depend on it, so their version (and their open plans) stay as they were.
  */
 export function ruleVersion(rules: RowRules, signal: Signal): string {
-  const base = `rows/3;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}`;
+  const base = `rows/4;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}`;
   return signal === 'logs' ? `${base};logs=${logRulesVersion(rules.logProcessing)}` : base;
 }
 

@@ -110,17 +110,24 @@ export function readKeyValue(bytes: Uint8Array, start: number, end: number): [st
   return [key, value];
 }
 
-/** ES6 number to string, as Go's encoding/json and pdata format float64. */
-function formatDouble(value: number): string {
-  if (!Number.isFinite(value))
-    return `json: unsupported value: ${value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN'}`;
+/**
+ * ES6 number to string, as Go's encoding/json and pdata format float64; NaN and ±Inf as the
+ * OpenTelemetry spec writes them (pdata since v1.61, collector-contrib v0.155: before, AsString gave
+ * "json: unsupported value: NaN").
+ */
+export function formatDouble(value: number): string {
+  if (!Number.isFinite(value)) return nonFiniteText(value);
   // Go prints negative zero as "-0"; JavaScript's String() drops the sign.
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
+/**
+ * A JSON string as pdata writes map and array values (pdata v1.61+, without HTML escaping: <, > and
+ * & stay as they are); U+2028 and U+2029 are escaped, as Go's encoder always does.
+ */
 function escapeJsonString(value: string): string {
   return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
+    /[\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
