@@ -64,6 +64,32 @@ function collectorArrayKey(key: string): string {
   return out;
 }
 
+/**
+ * The [path, value] leaves of a JSON column as compared (its JSON text, or the path → type object of
+ * `<column>:types`), or of a keys column (an array of paths): undefined for anything else.
+ */
+function jsonLeaves(value: unknown): [string, string][] | undefined {
+  if (Array.isArray(value) && value.every((k) => typeof k === 'string'))
+    return (value as string[]).map((k) => [k, '']);
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const out: [string, string][] = [];
+  const walk = (v: unknown, prefix: string): void => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      for (const [k, child] of Object.entries(v)) walk(child, prefix ? `${prefix}.${k}` : k);
+    else out.push([prefix, JSON.stringify(v)]);
+  };
+  walk(parsed, '');
+  return out;
+}
+
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     id: 'array-in-array keys (k.0.0 vs k.00)',
@@ -74,8 +100,20 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       sortedText(a.map(([k, v]) => [collectorArrayKey(k), v] as [string, string])) === sortedText(b),
   },
   {
+    id: 'array-in-array keys (k.0.0 vs k.00), JSON paths',
+    columns: ['LogAttributes', 'LogAttributes:types', 'LogAttributesKeys'],
+    test: (a, b) => {
+      const [la, lb] = [jsonLeaves(a), jsonLeaves(b)];
+      return (
+        la !== undefined &&
+        lb !== undefined &&
+        sortedText(la.map(([k, v]) => [collectorArrayKey(k), v] as [string, string])) === sortedText(lb)
+      );
+    },
+  },
+  {
     id: 'JSON keys flattening to one key (Go map order upstream)',
-    columns: ['LogAttributes'],
+    columns: ['LogAttributes', 'LogAttributes:types', 'LogAttributesKeys'],
     test: (_a, _b, row) => bodyKeysCollide(row),
   },
   {

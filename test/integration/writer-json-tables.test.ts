@@ -8,9 +8,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { migrate } from '../../schemas/migrate.js';
+import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
+import { DLQ_HEADERS } from '../../writer/dlq.js';
 import { count, eventually, rows, testClient } from '../harness/clickhouse.js';
 import { EXPORTER_JSON } from '../fixtures/foreign-layouts.js';
 import { uniqueName } from '../harness/env.js';
+import { freshTopics, produce, readRecords } from '../harness/kafka.js';
 import { startTestReceiver } from '../harness/receiver.js';
 import { startTestWriter } from '../harness/writer.js';
 
@@ -322,4 +325,71 @@ test('migrate on a database the exporter made in JSON mode adds what tributary n
     await count(client, `SELECT count() AS n FROM ${database}.otel_traces_trace_id_ts WHERE TraceId != ''`),
     1,
   );
+});
+
+test('a record whose attributes give one JSON path twice goes to the DLQ; the batch around it is written', async (t) => {
+  const topics = await freshTopics(1);
+  const database = uniqueName('jsonconflict');
+  const client = testClient();
+  t.after(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.close();
+  });
+  await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 1000, attributes: 'json' });
+  const span = (name: string, attributes: unknown[]): Buffer =>
+    Buffer.from(
+      jsonToProtobuf(
+        'traces',
+        JSON.stringify({
+          resourceSpans: [
+            {
+              resource,
+              scopeSpans: [
+                {
+                  spans: [
+                    {
+                      traceId: '5b8efff798038103d269b633813fc60c',
+                      spanId: 'eee19b7ec3c1b174',
+                      name,
+                      startTimeUnixNano: T,
+                      endTimeUnixNano: T,
+                      attributes,
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+    );
+  // "a.b" and a map "a" holding "b" are one path of a JSON column: the server refuses the row (the
+  // exporter loses its whole batch over it).
+  const conflict = span('conflict', [
+    { key: 'a.b', value: { stringValue: 'x' } },
+    { key: 'a', value: { kvlistValue: { values: [{ key: 'b', value: { stringValue: 'y' } }] } } },
+  ]);
+  await produce(topics.traces, [
+    { value: span('before', [{ key: 'a.c', value: { stringValue: '1' } }]) },
+    { value: conflict },
+    { value: span('after', []) },
+  ]);
+  const writer = await startTestWriter(topics.prefix, database, { 'writer.signals': 'traces' });
+  t.after(() => writer.stop());
+  await eventually(
+    async () => (await count(client, `SELECT count() AS n FROM ${database}.otel_traces`)) === 2,
+    60_000,
+    'the two good spans',
+  );
+  const names = await rows<{ SpanName: string }>(
+    client,
+    `SELECT SpanName FROM ${database}.otel_traces ORDER BY SpanName`,
+  );
+  assert.deepEqual(
+    names.map((r) => r.SpanName),
+    ['after', 'before'],
+  );
+  const [letter] = await readRecords(`${topics.traces}.dlq`, 1);
+  assert.deepEqual(letter!.value, conflict);
+  assert.match(letter!.headers[DLQ_HEADERS.message] ?? '', /[Dd]uplicate path/);
 });
