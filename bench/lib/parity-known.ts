@@ -69,8 +69,7 @@ function collectorArrayKey(key: string): string {
  * `<column>:types`), or of a keys column (an array of paths): undefined for anything else.
  */
 function jsonLeaves(value: unknown): [string, string][] | undefined {
-  if (Array.isArray(value) && value.every((k) => typeof k === 'string'))
-    return (value as string[]).map((k) => [k, '']);
+  if (Array.isArray(value) && value.every((k) => typeof k === 'string')) return value.map((k) => [k, '']);
   let parsed: unknown = value;
   if (typeof value === 'string') {
     try {
