@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { migrate } from '../../schemas/migrate.js';
-import { CLICKSTACK_2_15 } from '../fixtures/foreign-layouts.js';
+import { CLICKSTACK_2_15, EXPORTER_MAP } from '../fixtures/foreign-layouts.js';
 import { count, eventually, rows, testClient } from '../harness/clickhouse.js';
 import { uniqueName } from '../harness/env.js';
 import { startTestReceiver } from '../harness/receiver.js';
@@ -283,4 +283,84 @@ test('migrate upgrades a ClickStack 2.15 database in place: plan, dry run, old r
     `SELECT count() AS n FROM ${database}.hyperdx_sessions WHERE ResourceAttributes['rum.sessionId'] IN ('s-0', 's-1')`,
   );
   assert.equal(sessions, 2);
+});
+
+test("migrate upgrades the exporter's own Map layout: ClickStack's columns, sessions and rollups added; the writer fills it", async (t) => {
+  const database = uniqueName('exportermap');
+  const client = testClient();
+  const receiver = await startTestReceiver();
+  t.after(async () => {
+    await receiver.stop();
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.close();
+  });
+  await client.command({ query: `CREATE DATABASE ${database}` });
+  for (const ddl of EXPORTER_MAP) await client.command({ query: ddl.replaceAll('{db}', database) });
+  await client.command({
+    query: `INSERT INTO ${database}.otel_logs (Timestamp, ServiceName, Body, ResourceAttributes) VALUES (now64(9), 'legacy', 'before', {'k8s.pod.name':'p0'})`,
+  });
+  const lines: string[] = [];
+  const options = {
+    database,
+    ttlDays: 0,
+    cluster: '',
+    dedupWindow: 1000,
+    print: (l: string) => lines.push(l),
+  };
+  await migrate(client, options);
+  for (const line of [
+    '+ otel_logs: add column __hdx_materialized_k8s.pod.name LowCardinality(String)',
+    '+ otel_logs: set enable_block_number_column = 1',
+    '+ otel_traces: add column __hdx_materialized_rum.sessionId String',
+    '+ otel_traces: add column SampleRate UInt64',
+    '+ otel_traces: add index idx_lower_span_name',
+    '+ hyperdx_sessions: create table',
+    '+ otel_logs_attr_kv_rollup_15m_mv: create view',
+  ])
+    assert.ok(lines.includes(line), `the plan has "${line}":\n${lines.join('\n')}`);
+  // Text indexes on the map values: the table keeps its variant, no *Items aliases are added.
+  assert.ok(!lines.some((l) => /AttributeItems/.test(l)), lines.join('\n'));
+  const again = await migrate(client, options);
+  assert.deepEqual(
+    again.plan.filter((c) => c.kind === 'change'),
+    [],
+  );
+  const [old] = await rows<{ pod: string }>(
+    client,
+    `SELECT \`__hdx_materialized_k8s.pod.name\` AS pod FROM ${database}.otel_logs WHERE ServiceName = 'legacy'`,
+  );
+  assert.equal(old!.pod, 'p0', 'the added MATERIALIZED column reads the old row');
+
+  const writer = await startTestWriter(receiver.topics.prefix, database);
+  t.after(() => writer.stop());
+  await post(`${receiver.httpUrl}/v1/logs`, {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },
+        scopeLogs: [
+          {
+            logRecords: [
+              { timeUnixNano: now(), body: { stringValue: 'new' } },
+              {
+                timeUnixNano: now(),
+                body: { stringValue: '{"type":2}' },
+                attributes: [{ key: 'rr-web.event', value: { intValue: '2' } }],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  await eventually(
+    async () =>
+      (await count(client, `SELECT count() AS n FROM ${database}.otel_logs`)) === 2 &&
+      (await count(client, `SELECT count() AS n FROM ${database}.hyperdx_sessions`)) === 1 &&
+      (await count(
+        client,
+        `SELECT count() AS n FROM ${database}.otel_logs_kv_rollup_15m WHERE Key = 'ServiceName' AND Value = 'shop'`,
+      )) === 1,
+    60_000,
+    'the new log, the session and the rollup',
+  );
 });
