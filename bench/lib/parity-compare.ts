@@ -65,7 +65,8 @@ async function text(client: ClickHouseClient, query: string): Promise<string[]> 
   const result = await client.query({
     query,
     format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_denormals: 1 },
+    // prefer_column_name_to_alias: `f(X) AS X` must not hide the column X from another expression.
+    clickhouse_settings: { output_format_json_quote_denormals: 1, prefer_column_name_to_alias: 1 },
   });
   return (await result.text()).split('\n').filter((line) => line !== '');
 }

@@ -121,12 +121,16 @@ export function formatDouble(value: number): string {
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
  * A JSON string as pdata writes map and array values (pdata v1.61+, without HTML escaping: <, > and
  * & stay as they are); U+2028 and U+2029 are escaped, as Go's encoder always does.
  */
 function escapeJsonString(value: string): string {
-  return JSON.stringify(value).replace(
+  // A lone surrogate (a JSON body's "\ud800" parsed by the ClickStack rules) is U+FFFD, as Go's
+  // decoder makes it; JSON.stringify would write the escape, which ClickHouse's JSON parser refuses.
+  return JSON.stringify(value.replace(LONE_SURROGATE, '\ufffd')).replace(
     /[\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

@@ -87,3 +87,9 @@ test('a JSON column travels as String (Array(String)), its keys column from the 
   plain.encode(out2, ['k']);
   assert.deepEqual([...out2.bytes()], [1, 1, 0x6b]);
 });
+
+test('a lone surrogate (from a JSON body the rules parsed) is U+FFFD in the JSON text, as in Go', () => {
+  const text = attributesText(typed([['lone', '\ud800x']]));
+  assert.equal(text, '{"lone":"\ufffdx"}');
+  assert.doesNotThrow(() => JSON.parse(text));
+});
