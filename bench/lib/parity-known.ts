@@ -65,28 +65,77 @@ function collectorArrayKey(key: string): string {
 }
 
 /**
+ * The [path, value] leaves of JSON text, keys repeated as they come: toJSONString of a JSON column
+ * can repeat a key (paths "" and ".0.0" both start with the key ""), which JSON.parse would merge.
+ */
+function textLeaves(text: string): [string, string][] | undefined {
+  const out: [string, string][] = [];
+  let at = 0;
+  const space = (): void => {
+    while (at < text.length && ' \t\n\r'.includes(text[at]!)) at++;
+  };
+  const stringEnd = (from: number): number => {
+    let i = from + 1;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    return i + 1;
+  };
+  /** Past the value at `at` (any JSON value), returning its text. */
+  const skipValue = (): string => {
+    const from = at;
+    if (text[at] === '"') at = stringEnd(at);
+    else if (text[at] === '{' || text[at] === '[') {
+      let depth = 0;
+      do {
+        if (text[at] === '"') {
+          at = stringEnd(at);
+          continue;
+        }
+        if (text[at] === '{' || text[at] === '[') depth++;
+        else if (text[at] === '}' || text[at] === ']') depth--;
+        at++;
+      } while (depth > 0 && at < text.length);
+    } else while (at < text.length && !',}] \n'.includes(text[at]!)) at++;
+    return text.slice(from, at);
+  };
+  /** `prefix`: the object's own path, undefined for the root (a key "" still adds a segment below it). */
+  const object = (prefix: string | undefined): void => {
+    at++; // {
+    space();
+    while (text[at] !== '}') {
+      const keyEnd = stringEnd(at);
+      const key = JSON.parse(text.slice(at, keyEnd)) as string;
+      at = keyEnd;
+      space();
+      at++; // :
+      space();
+      const path = prefix === undefined ? key : `${prefix}.${key}`;
+      if (text[at] === '{') object(path);
+      else out.push([path, skipValue()]);
+      space();
+      if (text[at] === ',') at++;
+      space();
+      if (at >= text.length) throw new Error('unterminated object');
+    }
+    at++; // }
+  };
+  try {
+    space();
+    if (text[at] !== '{') return undefined;
+    object(undefined);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The [path, value] leaves of a JSON column as compared (its JSON text, or the path → type object of
  * `<column>:types`), or of a keys column (an array of paths): undefined for anything else.
  */
 function jsonLeaves(value: unknown): [string, string][] | undefined {
-  if (Array.isArray(value) && value.every((k) => typeof k === 'string')) return value.map((k) => [k, '']);
-  let parsed: unknown = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value) as unknown;
-    } catch {
-      return undefined;
-    }
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  const out: [string, string][] = [];
-  const walk = (v: unknown, prefix: string): void => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v))
-      for (const [k, child] of Object.entries(v)) walk(child, prefix ? `${prefix}.${k}` : k);
-    else out.push([prefix, JSON.stringify(v)]);
-  };
-  walk(parsed, '');
-  return out;
+  if (Array.isArray(value) && value.every((k) => typeof k === 'string'))
+    return (value).map((k) => [k, '']);
+  return typeof value === 'string' ? textLeaves(value) : undefined;
 }
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
