@@ -1,6 +1,6 @@
 /**
- * How to send JSON attribute columns, measured: the same 100k log rows (test/fixtures/generate.ts:
- * 4 resource and 3 log attributes each) inserted on the local ClickHouse server
+ * How to send JSON attribute columns, measured: the same 100k log rows (test/fixtures/generate.ts
+ * with a 20-attribute resource and 10 log attributes, wideLogs) inserted by the local engine
  *
  *   map:         into the Map layout (the baseline), RowBinary;
  *   json-text:   into the JSON layout, each JSON column as its JSON text, parsed by the server (what
@@ -8,28 +8,28 @@
  *   json-binary: into the JSON layout, each JSON column in RowBinary's binary JSON encoding (typed
  *                paths: String, Int64, Float64, Bool), parsed by nobody.
  *
- * The rows are encoded before the clock starts: the figures are the server's insert time. Run:
+ * The rows are encoded before the clock starts, written to files and inserted by the engine itself
+ * (`INSERT … SELECT … FROM file(…, 'RowBinary', <structure>)`, no HTTP in between): the figures are
+ * the engine's insert time, taken from the engine's own elapsed time per statement. Run:
  * npm run bench:json
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { type ClickHouseClient, createClickHouse } from '../core/clickhouse.js';
 import { fromRoot } from '../core/paths.js';
-import { startClickHouse } from '../deploy/local/clickhouse/process.js';
-import { migrate } from '../schemas/migrate.js';
-import { generateLogs } from '../test/fixtures/generate.js';
-import { type Raw, typedEntries } from '../writer/decode/anyvalue.js';
+import { createRequire } from 'node:module';
+import { loadDdl } from '../schemas/ddl.js';
+import { generateLogsObject } from '../test/fixtures/generate.js';
+import { jsonToProtobuf } from '../schemas/otlp/codec.js';
+import { type Attributes, type Raw, typedEntries } from '../writer/decode/anyvalue.js';
 import type { Row } from '../writer/decode/index.js';
 import { decodeRecord } from '../writer/decode/index.js';
 import { ByteWriter, type Encoder } from '../writer/rowbinary.js';
-import { SchemaCache, type TableShape, encodeRows } from '../writer/schema.js';
-import type { Attributes } from '../writer/decode/anyvalue.js';
+import { type TableShape, encodeRows, insertColumn } from '../writer/schema.js';
 
-const BATCHES = 5;
+const BATCHES = Number(process.env['BENCH_JSON_BATCHES'] ?? 5);
 const ROWS_PER_BATCH = 20_000;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env['BENCH_JSON_ROUNDS'] ?? 3);
 
 /** Binary JSON (RowBinary): path count, then each path and its Dynamic value (type code, value). */
 function binaryJson(out: ByteWriter, value: unknown): void {
@@ -73,77 +73,129 @@ function binaryShape(shape: TableShape, tableTypes: Map<string, string>): TableS
   };
 }
 
-async function insert(
-  client: ClickHouseClient,
-  database: string,
-  shape: TableShape,
-  body: Buffer,
-  settings: Record<string, number> = {},
-): Promise<void> {
-  const columns = shape.columns.map((c) => `\`${c.name}\``).join(', ');
-  const result = await client.exec({
-    query: `INSERT INTO \`${database}\`.\`${shape.table}\` (${columns}) FORMAT RowBinary`,
-    values: Readable.from([body]),
-    clickhouse_settings: { async_insert: 0, wait_end_of_query: 1, ...settings },
-  });
-  for await (const _chunk of result.stream) {
-    // drain, so the connection returns to the pool
+/**
+ * Log records of the fixture generator with a Kubernetes-like resource (20 attributes) and 10 log
+ * attributes of every scalar kind: the width a JSON column's parse cost grows with.
+ */
+function wideLogs(shape: Parameters<typeof generateLogsObject>[0]): Uint8Array {
+  const object = generateLogsObject(shape) as {
+    resourceLogs: {
+      resource: { attributes: unknown[] };
+      scopeLogs: { logRecords: { attributes: unknown[] }[] }[];
+    }[];
+  };
+  const kv = (key: string, value: unknown): unknown => ({ key, value });
+  for (const [r, resource] of object.resourceLogs.entries()) {
+    for (let k = 0; k < 16; k++)
+      resource.resource.attributes.push(kv(`k8s.label.${k}`, { stringValue: `value-${r}-${k}` }));
+    for (const scope of resource.scopeLogs)
+      for (const [n, record] of scope.logRecords.entries())
+        record.attributes.push(
+          kv('http.status_code', { intValue: String(200 + (n % 5)) }),
+          kv('http.method', { stringValue: 'GET' }),
+          kv('http.route', { stringValue: `/api/v${n % 7}` }),
+          kv('duration.ms', { doubleValue: n * 0.25 }),
+          kv('cache.hit', { boolValue: n % 2 === 0 }),
+          kv('user.id', { stringValue: `user-${n}` }),
+          kv('retry', { intValue: String(n % 3) }),
+        );
   }
+  return jsonToProtobuf('logs', JSON.stringify(object));
+}
+
+/** chdb's own session (the local server's engine refuses file() to its sandboxed user). */
+interface Engine {
+  queryAsync(sql: string, opts: { format: string }): Promise<{ elapsed: number; bytes(): Uint8Array }>;
+  close(): void;
+}
+
+async function run(
+  engine: Engine,
+  sql: string,
+  format = 'TabSeparated',
+): Promise<{ text: string; seconds: number }> {
+  const result = await engine.queryAsync(sql, { format });
+  return { text: Buffer.from(result.bytes()).toString('utf8'), seconds: result.elapsed };
+}
+
+/** The writer's shape of a table (its DESCRIBE through the writer's column rules). */
+async function shapeOf(engine: Engine, database: string, table: string): Promise<TableShape> {
+  const { text } = await run(engine, `DESCRIBE TABLE \`${database}\`.\`${table}\``, 'JSONEachRow');
+  const all = text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { name: string; type: string; default_type: string })
+    .filter((c) => c.default_type === '');
+  return { table, columns: all.map((c) => insertColumn(c.name, c.type, all)) };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-json-formats-'));
-  const ch = await startClickHouse({ dataDir: dir, port: 0 });
-  const client = createClickHouse({ url: ch.url, user: 'default', password: '', database: 'default' });
+  const { Session } = createRequire(import.meta.url)('chdb') as { Session: new (path: string) => Engine };
+  const engine = new Session(join(dir, 'data'));
   try {
     for (const [database, attributes] of [
       ['jmap', 'map'],
       ['jjson', 'json'],
-    ] as const)
-      await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 1000, attributes });
-    const batches: Row[][] = [];
-    for (let b = 0; b < BATCHES; b++) {
-      const rows = decodeRecord(
-        'logs',
-        generateLogs({
-          seed: b + 1,
-          resources: 20,
-          scopesPerResource: 1,
-          itemsPerScope: ROWS_PER_BATCH / 20,
-        }),
-        { logProcessing: 'none' },
-      ).get('otel_logs')!;
-      batches.push(rows);
+    ] as const) {
+      await run(engine, `CREATE DATABASE ${database}`);
+      for (const file of loadDdl({ database, ttlDays: 0, cluster: '', dedupWindow: 0, attributes }))
+        for (const statement of file.statements) await run(engine, statement);
     }
-    const provided = new Set(Object.keys(batches[0]![0]!));
-    const mapShape = await new SchemaCache(client, 'jmap').get('otel_logs', provided);
-    const textShape = await new SchemaCache(client, 'jjson').get('otel_logs', provided);
-    const desc = await client.query({ query: 'DESCRIBE TABLE jjson.otel_logs', format: 'JSONEachRow' });
+    const batches: Row[][] = [];
+    for (let b = 0; b < BATCHES; b++)
+      batches.push(
+        decodeRecord(
+          'logs',
+          wideLogs({
+            seed: b + 1,
+            resources: 20,
+            scopesPerResource: 1,
+            itemsPerScope: ROWS_PER_BATCH / 20,
+          }),
+          { logProcessing: 'none' },
+        ).get('otel_logs')!,
+      );
+    const mapShape = await shapeOf(engine, 'jmap', 'otel_logs');
+    const textShape = await shapeOf(engine, 'jjson', 'otel_logs');
+    const { text: desc } = await run(engine, 'DESCRIBE TABLE jjson.otel_logs', 'JSONEachRow');
     const tableTypes = new Map(
-      (await desc.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]),
+      desc
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { name: string; type: string })
+        .map((c) => [c.name, c.type]),
     );
     const ways = {
-      map: { database: 'jmap', shape: mapShape, settings: {} },
-      'json-text': {
-        database: 'jjson',
-        shape: textShape,
-        settings: { input_format_binary_read_json_as_string: 1 },
-      },
-      'json-binary': { database: 'jjson', shape: binaryShape(textShape, tableTypes), settings: {} },
+      map: { database: 'jmap', shape: mapShape },
+      'json-text': { database: 'jjson', shape: textShape },
+      'json-binary': { database: 'jjson', shape: binaryShape(textShape, tableTypes) },
     };
     const results: Record<string, unknown> = {
       date: new Date().toISOString(),
       rows: BATCHES * ROWS_PER_BATCH,
       batchRows: ROWS_PER_BATCH,
+      note: 'engine-only insert time (chdb, no HTTP); the rows encoded beforehand',
     };
     const seconds: Record<string, number[]> = {};
     for (let round = 0; round < ROUNDS; round++)
       for (const [name, way] of Object.entries(ways)) {
-        const bodies = batches.map((rows) => Buffer.from(encodeRows(way.shape, rows)));
-        await client.command({ query: `TRUNCATE TABLE ${way.database}.otel_logs` });
-        const start = process.hrtime.bigint();
-        for (const body of bodies) await insert(client, way.database, way.shape, body, way.settings);
-        const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+        const files = batches.map((rows, k) => {
+          const file = join(dir, `${name}-${k}.bin`);
+          writeFileSync(file, encodeRows(way.shape, rows));
+          return file;
+        });
+        await run(engine, `TRUNCATE TABLE ${way.database}.otel_logs`);
+        const columns = way.shape.columns.map((c) => `\`${c.name}\``).join(', ');
+        const structure = way.shape.columns.map((c) => `\`${c.name}\` ${c.type}`).join(', ');
+        let elapsed = 0;
+        for (const file of files)
+          elapsed += (
+            await run(
+              engine,
+              `INSERT INTO ${way.database}.otel_logs (${columns}) SELECT ${columns} FROM file('${file}', 'RowBinary', '${structure.replace(/'/g, "\\'")}')`,
+            )
+          ).seconds;
         (seconds[name] ??= []).push(elapsed);
         process.stderr.write(
           `${name} round ${round + 1}: ${Math.round((BATCHES * ROWS_PER_BATCH) / elapsed)} rows/s\n`,
@@ -153,18 +205,18 @@ async function main(): Promise<void> {
       const median = [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
       results[name] = { medianRowsPerSecond: Math.round((BATCHES * ROWS_PER_BATCH) / median), seconds: list };
     }
-    const types = await client.query({
-      query: 'SELECT toJSONString(JSONAllPathsWithTypes(LogAttributes)) AS t FROM jjson.otel_logs LIMIT 1',
-      format: 'JSONEachRow',
-    });
-    results['pathTypes'] = (await types.json<{ t: string }>())[0]?.t;
+    results['pathTypes'] = (
+      await run(
+        engine,
+        'SELECT toJSONString(JSONAllPathsWithTypes(LogAttributes)) FROM jjson.otel_logs LIMIT 1',
+      )
+    ).text.trim();
     mkdirSync(fromRoot('bench', 'results'), { recursive: true });
-    const file = fromRoot('bench', 'results', `${new Date().toISOString().slice(0, 10)}-json-formats.json`);
-    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-    process.stdout.write(JSON.stringify(results, null, 2) + `\nwritten to ${file}\n`);
+    const out = fromRoot('bench', 'results', `${new Date().toISOString().slice(0, 10)}-json-formats.json`);
+    writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(results, null, 2) + `\nwritten to ${out}\n`);
   } finally {
-    await client.close();
-    await ch.stop();
+    engine.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
