@@ -42,6 +42,7 @@ import {
 import { type TableResult, compareRows, tableLayout, tableRows } from './lib/parity-compare.js';
 import { type ParityRequest, parityRequests } from './lib/parity-cases.js';
 import { BAD_UTF8_SERVICE } from './lib/parity-known.js';
+import { type Deferred, type ReportContext, report } from './lib/parity-report.js';
 
 const say = (line: string): void => void process.stderr.write(`parity: ${line}\n`);
 const [DB_A, DB_B] = ['parity_a', 'parity_b'];
@@ -91,89 +92,6 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boole
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-interface Deferred {
-  readonly label: string;
-  readonly collector: number;
-  readonly tributary: number;
-  /** Rows tributary wrote for it, per table. */
-  readonly rows: Record<string, number>;
-}
-
-function report(
-  results: TableResult[],
-  layouts: Record<string, string[]>,
-  deferred: Deferred[],
-  meta: Record<string, unknown>,
-): string {
-  const json = ATTRIBUTES === 'json';
-  const lines = [
-    `# Differential test against the Collector ${VERSION}${json ? ', JSON attributes' : ''} (${String(meta['date'])})`,
-    '',
-    `\`npm run parity -- --collector ${COLLECTOR} --attributes ${ATTRIBUTES}\`: the same ${String(meta['requests'])} OTLP ` +
-      'requests into tributary (A, receiver → Kafka → writer, `writer.logProcessing: clickstack`) and into the ' +
-      `OpenTelemetry Collector ${VERSION} built as the ClickStack collector (B, otlp → ` +
-      `${CLICKSTACK_COLLECTORS[COLLECTOR].routing === 'connector' ? 'routing connector' : 'routing by filter processors'} → ` +
-      'transform → clickhouseexporter' +
-      (json
-        ? ', `json: true`, tables created by the exporter itself and then migrated by tributary; A made by ' +
-          '`tributary migrate --schema-attributes json`)'
-        : ', `create_schema: false`; both databases made by `tributary migrate`)') +
-      ' on the local ClickHouse server. Columns compared: all but ALIAS ones (JSON columns as their JSON text and, ' +
-      "apart, their paths' types); the view-fed tables in their read form (trace id min/max, rollup `sum(count)`). " +
-      'Differences and what was done about each: docs/schema.md, "Differences from the Collector".',
-    '',
-    '| table | rows A | rows B | identical | differing (explained) | only A | only B | unexplained | known differences (rows) |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...results.map(
-      (r) =>
-        `| ${r.table} | ${r.rowsA} | ${r.rowsB} | ${r.identical} | ${r.differing} (${r.explained}) | ${r.onlyA} | ${r.onlyB} | ` +
-        `**${r.unexplained}** | ${Object.entries(r.known)
-          .map(([c, n]) => `${c} (${n})`)
-          .join('; ')} |`,
-    ),
-    '',
-    'Layouts (columns of A and B, by name and type): ' +
-      (Object.values(layouts).every((d) => d.length === 0)
-        ? 'the same in every table.'
-        : Object.entries(layouts)
-            .filter(([, d]) => d.length > 0)
-            .map(([t, d]) => `${t}: ${d.join('; ')}`)
-            .join(' · ')),
-    '',
-    '| request | tributary | Collector |',
-    '|---|---|---|',
-    ...(meta['statuses'] as [string, number, number][]).map(
-      ([label, a, b]) => `| ${label} | ${a === 0 ? 'not sent' : a} | ${b} |`,
-    ),
-  ];
-  if (deferred.length > 0)
-    lines.push(
-      '',
-      'Requests the Collector refused, sent to tributary after the comparison:',
-      '',
-      '| request | Collector | tributary | rows tributary wrote |',
-      '|---|---|---|---|',
-      ...deferred.map(
-        (d) =>
-          `| ${d.label} | ${d.collector} | ${d.tributary} | ${Object.entries(d.rows)
-            .filter(([, n]) => n > 0)
-            .map(([t, n]) => `${t} ${n}`)
-            .join(', ')} |`,
-      ),
-    );
-  for (const r of results.filter((x) => x.examples.length || x.unpaired.length)) {
-    lines.push('', `## ${r.table}`, '');
-    for (const example of r.examples.slice(0, 4))
-      for (const diff of example.diffs)
-        lines.push(
-          `- \`${diff.column}\`${diff.orderOnly ? ' (entry order only)' : ''}${diff.known ? ` (known: ${diff.known})` : ''}: A \`${JSON.stringify(diff.a)}\` / B \`${JSON.stringify(diff.b)}\``,
-        );
-    for (const u of r.unpaired.slice(0, 4))
-      lines.push(`- only in ${u.side}${u.known ? ` (known: ${u.known})` : ''}: \`${u.row.slice(0, 400)}\``);
-  }
-  return lines.join('\n') + '\n';
 }
 
 async function query<T>(client: ReturnType<typeof createClickHouse>, sql: string): Promise<T[]> {
@@ -371,7 +289,11 @@ async function main(): Promise<void> {
       fromRoot('bench', 'results', `${name}.json`),
       JSON.stringify({ ...meta, layouts, deferred, tables: results }, null, 2) + '\n',
     );
-    writeFileSync(fromRoot('bench', 'results', `${name}.md`), report(results, layouts, deferred, meta));
+    const context: ReportContext = { collector: COLLECTOR, version: VERSION, attributes: ATTRIBUTES };
+    writeFileSync(
+      fromRoot('bench', 'results', `${name}.md`),
+      report(context, results, layouts, deferred, meta),
+    );
     say(`written bench/results/${name}.{md,json}`);
   } finally {
     collector?.kill('SIGTERM');
