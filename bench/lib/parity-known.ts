@@ -133,8 +133,7 @@ function textLeaves(text: string): [string, string][] | undefined {
  * `<column>:types`), or of a keys column (an array of paths): undefined for anything else.
  */
 function jsonLeaves(value: unknown): [string, string][] | undefined {
-  if (Array.isArray(value) && value.every((k) => typeof k === 'string'))
-    return (value).map((k) => [k, '']);
+  if (Array.isArray(value) && value.every((k) => typeof k === 'string')) return value.map((k) => [k, '']);
   return typeof value === 'string' ? textLeaves(value) : undefined;
 }
 

@@ -125,7 +125,6 @@ function writeDecimal(out: ByteWriter, n: number): void {
 const TRUE = Buffer.from('\x04true');
 const FALSE = Buffer.from('\x05false');
 
-
 /**
  * pdata AsString of the AnyValue message at bytes[s, e) (s < 0: no value, ""). Scalars are rendered
  * here; arrays and maps (JSON with sorted keys) go through the decoder's own renderer.
