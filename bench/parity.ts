@@ -13,7 +13,7 @@
  * bench/results/parity-<date>-<collector>[-json].{md,json}. Builds the Collector on first use (needs
  * Go; run it under the heavy-run lock).
  *
- *   npm run parity -- [--collector 0.165|0.155|0.149] [--attributes map|json]
+ *   npm run parity -- [--collector 0.165|0.155|0.149] [--attributes map|json] [--from clickstack-2.15]
  *
  * A request the Collector refuses (not a random one) is sent to tributary after the comparison, and
  * the rows it wrote are reported beside it.
@@ -26,6 +26,7 @@ import { createLogger, setLogLevel } from '../core/log.js';
 import { fromRoot } from '../core/paths.js';
 import { migrate } from '../schemas/migrate.js';
 import type { Signal } from '../schemas/otlp/shapes.js';
+import { CLICKSTACK_2_15 } from '../test/fixtures/foreign-layouts.js';
 import * as sdk from '../test/fixtures/otel-sdk.js';
 import { SIGNALS, generated } from '../test/fixtures/otlp-random.js';
 import { startTestReceiver } from '../test/harness/receiver.js';
@@ -74,6 +75,12 @@ function argument(name: string, allowed: readonly string[], fallback: string): s
 const COLLECTOR = argument('collector', Object.keys(CLICKSTACK_COLLECTORS), '0.165') as ClickStackCollector;
 const ATTRIBUTES = argument('attributes', ['map', 'json'], 'map') as 'map' | 'json';
 const VERSION = CLICKSTACK_COLLECTORS[COLLECTOR].version;
+/**
+ * `--from clickstack-2.15`: both databases start as ClickStack 2.15 made them (test/fixtures/
+ * foreign-layouts.ts) and are upgraded by `tributary migrate` before anything is written: the rows
+ * on an upgraded database compared with the exporter's on the same layout.
+ */
+const FROM = argument('from', ['empty', 'clickstack-2.15'], 'empty');
 
 async function post(url: string, body: Uint8Array): Promise<number> {
   const response = await fetch(url, {
@@ -130,6 +137,11 @@ async function main(): Promise<void> {
     log: createLogger(),
   });
   try {
+    if (FROM === 'clickstack-2.15')
+      for (const database of [DB_A, DB_B]) {
+        await client.command({ query: `CREATE DATABASE ${database}` });
+        for (const ddl of CLICKSTACK_2_15) await client.command({ query: ddl.replaceAll('{db}', database) });
+      }
     // In JSON mode the exporter makes B's tables itself (ClickStack's JSON mode); tributary adds its own after.
     for (const database of json ? [DB_A] : [DB_A, DB_B]) await migrate(client, migrateOptions(database));
     const receiver = await startTestReceiver({}, 3);
@@ -276,7 +288,7 @@ async function main(): Promise<void> {
     }
 
     const date = new Date().toISOString().slice(0, 10);
-    const name = `parity-${date}-${COLLECTOR}${json ? '-json' : ''}`;
+    const name = `parity-${date}-${COLLECTOR}${json ? '-json' : ''}${FROM === 'empty' ? '' : `-from-${FROM}`}`;
     const meta = {
       date,
       requests: requests.length,
@@ -289,7 +301,12 @@ async function main(): Promise<void> {
       fromRoot('bench', 'results', `${name}.json`),
       JSON.stringify({ ...meta, layouts, deferred, tables: results }, null, 2) + '\n',
     );
-    const context: ReportContext = { collector: COLLECTOR, version: VERSION, attributes: ATTRIBUTES };
+    const context: ReportContext = {
+      collector: COLLECTOR,
+      version: VERSION,
+      attributes: ATTRIBUTES,
+      from: FROM,
+    };
     writeFileSync(
       fromRoot('bench', 'results', `${name}.md`),
       report(context, results, layouts, deferred, meta),

@@ -14,6 +14,8 @@ export interface ReportContext {
   readonly collector: ClickStackCollector;
   readonly version: string;
   readonly attributes: 'map' | 'json';
+  /** `empty`, or the older layout both databases were upgraded from. */
+  readonly from: string;
 }
 
 export function report(
@@ -23,12 +25,14 @@ export function report(
   deferred: Deferred[],
   meta: Record<string, unknown>,
 ): string {
-  const { collector: COLLECTOR, version: VERSION, attributes: ATTRIBUTES } = context;
+  const { collector: COLLECTOR, version: VERSION, attributes: ATTRIBUTES, from } = context;
   const json = ATTRIBUTES === 'json';
   const lines = [
-    `# Differential test against the Collector ${VERSION}${json ? ', JSON attributes' : ''} (${String(meta['date'])})`,
+    `# Differential test against the Collector ${VERSION}${json ? ', JSON attributes' : ''}` +
+      `${from === 'empty' ? '' : `, upgraded from ${from}`} (${String(meta['date'])})`,
     '',
-    `\`npm run parity -- --collector ${COLLECTOR} --attributes ${ATTRIBUTES}\`: the same ${String(meta['requests'])} OTLP ` +
+    `\`npm run parity -- --collector ${COLLECTOR} --attributes ${ATTRIBUTES}${from === 'empty' ? '' : ` --from ${from}`}\`: ` +
+      `the same ${String(meta['requests'])} OTLP ` +
       'requests into tributary (A, receiver → Kafka → writer, `writer.logProcessing: clickstack`) and into the ' +
       `OpenTelemetry Collector ${VERSION} built as the ClickStack collector (B, otlp → ` +
       `${CLICKSTACK_COLLECTORS[COLLECTOR].routing === 'connector' ? 'routing connector' : 'routing by filter processors'} → ` +
@@ -36,7 +40,8 @@ export function report(
       (json
         ? ', `json: true`, tables created by the exporter itself and then migrated by tributary; A made by ' +
           '`tributary migrate --schema-attributes json`)'
-        : ', `create_schema: false`; both databases made by `tributary migrate`)') +
+        : ', `create_schema: false`; both databases made by `tributary migrate`' +
+          (from === 'empty' ? ')' : `, over tables as ${from} created them)`)) +
       ' on the local ClickHouse server. Columns compared: all but ALIAS ones (JSON columns as their JSON text and, ' +
       "apart, their paths' types); the view-fed tables in their read form (trace id min/max, rollup `sum(count)`). " +
       'Differences and what was done about each: docs/schema.md, "Differences from the Collector".',
