@@ -108,6 +108,21 @@ function readAs(c: ColumnInfo): string[] {
   return [name];
 }
 
+const TIME = /^(Array\()?DateTime(64\(\d+\))?\)?$/;
+
+/**
+ * A time column typed DateTime on one side and DateTime64 on the other (tables an older exporter
+ * made: the layout difference is reported apart): both read at second precision, so the rows still
+ * compare.
+ */
+function readTimeAsSeconds(c: ColumnInfo, otherType: string): string[] | undefined {
+  if (c.type === otherType || !TIME.test(c.type) || !TIME.test(otherType)) return undefined;
+  const name = `\`${c.name}\``;
+  return c.type.startsWith('Array(')
+    ? [`arrayMap(t -> toDateTime(t), ${name}) AS ${name}`]
+    : [`toDateTime(${name}) AS ${name}`];
+}
+
 export interface TableLayout {
   /** The SELECT list both sides are read with (the columns both have, in A's order). */
   readonly select: string;
@@ -141,7 +156,7 @@ export async function tableLayout(
   const select = a
     .filter((c) => typeB.has(c.name))
     .filter((c) => c.default_kind !== 'ALIAS' && !/\bnow(64)?\(/i.test(c.default_expression))
-    .flatMap(readAs)
+    .flatMap((c) => readTimeAsSeconds(c, typeB.get(c.name)!) ?? readAs(c))
     .join(', ');
   return { select, differences };
 }
