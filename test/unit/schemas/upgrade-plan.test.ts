@@ -137,3 +137,30 @@ test("TTL: changed only for tables with an explicit retention, on the table's ow
     /MODIFY TTL TimestampTime \+ toIntervalDay\(7\) SETTINGS materialize_ttl_after_modify = 0$/,
   );
 });
+
+test('on a cluster every ALTER names it; missing tables and views are created with the rendered DDL', () => {
+  const files = loadDdl({ ...OPTIONS, cluster: 'main' }).filter((f) => /^00[13]_/.test(f.name));
+  const logs = parseStatement(files[0]!.statements[0]!);
+  if (logs.kind !== 'table') throw new Error('not a table');
+  const table = live(
+    files[0]!.statements[0]!,
+    `CREATE TABLE db.otel_logs (x) ENGINE = ReplicatedMergeTree ORDER BY ${logs.orderBy}`,
+    logs.columns.filter((c) => c.name !== 'EventName').map((c): [string, string] => [c.name, c.type]),
+    logs.indexes.map((i) => i.name),
+  );
+  const plan = planUpgrade(files, new Map([[table.name, table]]), {
+    database: 'db',
+    onCluster: ' ON CLUSTER `main`',
+    ttlTables: new Set(),
+  });
+  const add = plan.find((c) => c.what === 'add column EventName String')!;
+  assert.match(
+    add.sql!,
+    /^ALTER TABLE `db`\.`otel_logs` ON CLUSTER `main` ADD COLUMN IF NOT EXISTS EventName String/,
+  );
+  assert.deepEqual(
+    plan.filter((c) => c.what.startsWith('create')).map((c) => `${c.table} ${c.what}`),
+    ['otel_traces_trace_id_ts create table', 'otel_traces_trace_id_ts_mv create view'],
+  );
+  assert.ok(plan.filter((c) => c.what.startsWith('create')).every((c) => /ON CLUSTER/.test(c.sql!)));
+});
