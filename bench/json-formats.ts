@@ -8,6 +8,9 @@
  *   json-binary: into the JSON layout, each JSON column in RowBinary's binary JSON encoding (typed
  *                paths: String, Int64, Float64, Bool), parsed by nobody.
  *
+ * Also the writer's side: the same records transcoded (ClickStack log processing on) into each
+ * layout's bodies, rows per writer CPU-second.
+ *
  * The rows are encoded before the clock starts, written to files and inserted by the engine itself
  * (`INSERT … SELECT … FROM file(…, 'RowBinary', <structure>)`, no HTTP in between): the figures are
  * the engine's insert time, taken from the engine's own elapsed time per statement. Run:
@@ -25,6 +28,7 @@ import { type Attributes, type Raw, typedEntries } from '../writer/decode/anyval
 import type { Row } from '../writer/decode/index.js';
 import { decodeRecord } from '../writer/decode/index.js';
 import { ByteWriter, type Encoder } from '../writer/rowbinary.js';
+import { transcodeRecord } from '../writer/transcode/index.js';
 import { type TableShape, encodeRows, insertColumn } from '../writer/schema.js';
 
 const BATCHES = Number(process.env['BENCH_JSON_BATCHES'] ?? 5);
@@ -142,20 +146,12 @@ async function main(): Promise<void> {
       for (const file of loadDdl({ database, ttlDays: 0, cluster: '', dedupWindow: 0, attributes }))
         for (const statement of file.statements) await run(engine, statement);
     }
+    const records = Array.from({ length: BATCHES }, (_, b) =>
+      wideLogs({ seed: b + 1, resources: 20, scopesPerResource: 1, itemsPerScope: ROWS_PER_BATCH / 20 }),
+    );
     const batches: Row[][] = [];
-    for (let b = 0; b < BATCHES; b++)
-      batches.push(
-        decodeRecord(
-          'logs',
-          wideLogs({
-            seed: b + 1,
-            resources: 20,
-            scopesPerResource: 1,
-            itemsPerScope: ROWS_PER_BATCH / 20,
-          }),
-          { logProcessing: 'none' },
-        ).get('otel_logs')!,
-      );
+    for (const record of records)
+      batches.push(decodeRecord('logs', record, { logProcessing: 'none' }).get('otel_logs')!);
     const mapShape = await shapeOf(engine, 'jmap', 'otel_logs');
     const textShape = await shapeOf(engine, 'jjson', 'otel_logs');
     const { text: desc } = await run(engine, 'DESCRIBE TABLE jjson.otel_logs', 'JSONEachRow');
@@ -201,6 +197,30 @@ async function main(): Promise<void> {
           `${name} round ${round + 1}: ${Math.round((BATCHES * ROWS_PER_BATCH) / elapsed)} rows/s\n`,
         );
       }
+    // The writer's side: the same records transcoded into each layout's insert bodies, CPU per row.
+    for (const database of ['jmap', 'jjson']) {
+      const shapes = new Map([
+        ['otel_logs', await shapeOf(engine, database, 'otel_logs')],
+        ['hyperdx_sessions', await shapeOf(engine, database, 'hyperdx_sessions')],
+      ]);
+      const sink = new ByteWriter(1 << 24);
+      const context = { shapes, sinkFor: () => sink, logProcessing: 'clickstack' as const };
+      const cpu: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const start = process.cpuUsage();
+        for (const record of records) {
+          transcodeRecord('logs', record, context);
+          sink.length = 0;
+        }
+        const used = process.cpuUsage(start);
+        cpu.push((used.user + used.system) / 1e6);
+      }
+      const median = [...cpu].sort((a, b) => a - b)[Math.floor(cpu.length / 2)]!;
+      results[`writer-${database === 'jmap' ? 'map' : 'json'}`] = {
+        rowsPerCpuSecond: Math.round((BATCHES * ROWS_PER_BATCH) / median),
+        cpuSeconds: cpu,
+      };
+    }
     for (const [name, list] of Object.entries(seconds)) {
       const median = [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
       results[name] = { medianRowsPerSecond: Math.round((BATCHES * ROWS_PER_BATCH) / median), seconds: list };
