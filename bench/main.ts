@@ -1,19 +1,21 @@
 /**
- * The benchmark: tributary side by side with the OpenTelemetry Collector on one Kafka, on the same
- * cores, with seeded load; then the writer beside the Collector as a writer and the raw-insert ceiling
+ * The benchmark: tributary side by side with its peers, the OpenTelemetry Collector and Rotel, on one
+ * Kafka, on the same cores, with seeded load (bench/lib/receiver-bench.ts); then the writer beside the
+ * Collector and Rotel as writers and the raw-insert ceiling, with the bytes each sends to ClickHouse
  * (bench/lib/writer-bench.ts; `npm run bench:writer` runs that part alone), end-to-end latency at half
  * of the measured maximum, event-loop delay, and memory under 2× overload. Prints the figures and the
  * targets (pass/fail) and writes bench/results/<date>.json and .md.
  *
- *   npm run bench                       full run (builds the collector from the Go module proxy first)
+ *   npm run bench                       full run (builds the Collector from the Go module proxy and
+ *                                       installs Rotel from its PyPI wheel first; BENCH_ROTEL=0: no Rotel)
  *   npm run bench -- --save-baseline    also writes bench/baseline.json
- *   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_COLLECTOR=0 npm run bench   a quick smoke: no collector build and
- *                                       no receiver comparison (the writer part runs a built collector)
+ *   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_COLLECTOR=0 npm run bench   a quick smoke: no peer build or
+ *                                       install and no receiver comparison (the writer part runs the
+ *                                       peers that are already there)
  *   (BENCH_RESULTS_DIR=<dir> writes the results there instead of bench/results)
  *
  * When bench/baseline.json exists the headline figures are compared with it (ratio now ÷ baseline).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClickHouse } from '../core/clickhouse.js';
@@ -23,43 +25,24 @@ import { generateLogs, generateMetrics, generateTraces } from '../test/fixtures/
 import { freshTopics } from '../test/harness/kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
+import { type RunningCollector, collectorWriterSkip, ensureCollector } from './lib/collector.js';
+import { type Signal } from './lib/load.js';
+import { endToEnd } from './lib/end-to-end.js';
+import { endToEndMarkdown, endToEndTargets } from './lib/end-to-end-report.js';
 import {
-  TELEMETRYGEN_BINARY,
-  type RunningCollector,
-  collectorWriterSkip,
-  ensureCollector,
-  startCollector,
-} from './lib/collector.js';
-import {
-  type LoadResult,
-  type Sender,
-  type Signal,
-  closedLoop,
-  grpcSender,
-  httpSender,
-  openLoop,
-} from './lib/load.js';
-import {
-  cpuSeconds,
-  median,
-  peakRssBytes,
-  percentile,
-  scrapeMetric,
-  sleep,
-  waitHealthy,
-} from './lib/proc.js';
+  BEST_PEER,
+  type ReceiverBenchResult,
+  receiverBench,
+  receiverMarkdown,
+} from './lib/receiver-bench.js';
+import { ensureRotel } from './lib/rotel.js';
+import { peakRssBytes, waitHealthy } from './lib/proc.js';
 import { spawnBenchWriter } from './lib/writer-process.js';
 import { loadConfig } from '../core/config/load.js';
 import { writerMemoryBytes } from '../writer/setup.js';
-import {
-  type Headline,
-  type Target,
-  compareMarkdown,
-  passes,
-  tableMarkdown,
-  targetsMarkdown,
-} from './lib/report.js';
-import { RETRYABLE_OR_OK, overloadRun } from './lib/overload.js';
+import { receiverMemoryBytes } from '../receiver/admission.js';
+import { type Headline, type Target, compareMarkdown, passes, targetsMarkdown } from './lib/report.js';
+import { type OverloadResult, RETRYABLE_OR_OK, overloadLine, overloadRun } from './lib/overload.js';
 import { cleanUpOnSignals } from './lib/signals.js';
 import { writerBench } from './lib/writer-bench.js';
 import { writerMarkdown } from './lib/writer-report.js';
@@ -89,89 +72,10 @@ function bodiesFor(signal: Signal, count: number, firstSeed = 1): Uint8Array[] {
   });
 }
 
-interface ReceiverRun {
-  readonly system: string;
-  readonly signal: Signal;
-  readonly transport: string;
-  readonly round: number;
-  readonly itemsPerSecond: number;
-  readonly cpuSecondsPerMillion: number;
-  readonly itemsPerCpuSecond: number;
-  readonly failures: number;
-}
-
-async function measure(
-  pid: number,
-  run: () => Promise<LoadResult>,
-): Promise<{ result: LoadResult; cpu: number }> {
-  const before = cpuSeconds(pid);
-  const result = await run();
-  return { result, cpu: cpuSeconds(pid) - before };
-}
-
-function receiverRun(
-  system: string,
-  signal: Signal,
-  transport: string,
-  round: number,
-  { result, cpu }: { result: LoadResult; cpu: number },
-): ReceiverRun {
-  const ok = (result.statuses['200'] ?? 0) + (result.statuses['grpc-0'] ?? 0);
-  return {
-    system,
-    signal,
-    transport,
-    round,
-    itemsPerSecond: result.items / result.seconds,
-    cpuSecondsPerMillion: (cpu / result.items) * 1e6,
-    itemsPerCpuSecond: result.items / cpu,
-    failures: result.requests - ok,
-  };
-}
-
-/** telemetrygen (a load generator nobody here wrote) sending traces over OTLP/HTTP; items = spans. */
-async function telemetrygen(endpoint: string, pid: number): Promise<{ result: LoadResult; cpu: number }> {
-  const workers = 4;
-  const traces = 1500;
-  const spansPerTrace = 10;
-  const before = cpuSeconds(pid);
-  const start = performance.now();
-  const child = spawn(
-    TELEMETRYGEN_BINARY,
-    [
-      'traces',
-      '--otlp-http',
-      '--otlp-insecure',
-      '--otlp-endpoint',
-      endpoint,
-      '--workers',
-      String(workers),
-      '--traces',
-      String(traces),
-      '--child-spans',
-      String(spansPerTrace - 1),
-      '--rate',
-      '0',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`telemetrygen failed (${code}): ${stderr.slice(-500)}`);
-  const seconds = (performance.now() - start) / 1000;
-  const items = workers * traces * spansPerTrace;
-  return {
-    result: { requests: 0, items, seconds, statuses: { '200': 0 } },
-    cpu: cpuSeconds(pid) - before,
-  };
-}
-
 async function main(): Promise<void> {
   const saveBaseline = process.argv.includes('--save-baseline');
   const collectorSkip = ensureCollector(say);
+  const rotelSkip = ensureRotel(say);
   const started = Date.now();
   const stack = await startTestStack(say);
   Object.assign(process.env, stack.env);
@@ -189,6 +93,7 @@ async function main(): Promise<void> {
   const startReceiver = async (
     prefix: string,
     name: string,
+    extra: { nodeArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
   ): Promise<{ child: Child; http: number; grpc: number; metrics: number }> => {
     const http = await freePort();
     const grpc = await freePort();
@@ -204,8 +109,10 @@ async function main(): Promise<void> {
         TRIBUTARY_RECEIVER_HEALTH_PORT: String(health),
         TRIBUTARY_RECEIVER_METRICS_PORT: String(metrics),
         TRIBUTARY_LOG_LEVEL: 'error',
+        ...extra.env,
       },
       join(logDir, `${name}.log`),
+      { nodeArgs: extra.nodeArgs ?? [] },
     );
     children.push(child);
     await waitHealthy(`http://127.0.0.1:${health}/ready`);
@@ -217,10 +124,17 @@ async function main(): Promise<void> {
     signal: Signal,
     name: string,
     groupId?: string,
+    where: {
+      clickhouseUrl?: string;
+      env?: Readonly<Record<string, string>>;
+      nodeArgs?: readonly string[];
+    } = {},
   ): Promise<{ child: Child; metrics: number }> => {
     const writer = await spawnBenchWriter({
       brokers,
-      clickhouseUrl,
+      clickhouseUrl: where.clickhouseUrl ?? clickhouseUrl,
+      ...(where.env ? { env: where.env } : {}),
+      ...(where.nodeArgs ? { nodeArgs: where.nodeArgs } : {}),
       prefix,
       database,
       signal,
@@ -243,185 +157,60 @@ async function main(): Promise<void> {
   };
   const targets: Target[] = [];
   try {
-    // ---- Receivers side by side -------------------------------------------------------------
+    // ---- Receivers side by side (bench/lib/receiver-bench.ts) --------------------------------
     const ours = await startReceiver((await freshTopics(6)).prefix, 'receiver');
     const oursPid = ours.child.process.pid!;
-    let durable: RunningCollector | undefined;
-    let batched: RunningCollector | undefined;
-    const ports = { durableHttp: 0, durableGrpc: 0, batchedHttp: 0 };
-    if (!collectorSkip) {
-      const topicsFor = async () => {
-        const t = await freshTopics(6);
-        return { traces: t.traces, metrics: t.metrics, logs: t.logs };
-      };
-      ports.durableHttp = await freePort();
-      ports.durableGrpc = await freePort();
-      durable = await startCollector({
-        brokers: brokers.split(','),
-        topics: await topicsFor(),
-        httpPort: ports.durableHttp,
-        grpcPort: ports.durableGrpc,
-        mode: 'durable',
-        dir: logDir,
-      });
-      collectors.push(durable);
-      ports.batchedHttp = await freePort();
-      batched = await startCollector({
-        brokers: brokers.split(','),
-        topics: await topicsFor(),
-        httpPort: ports.batchedHttp,
-        grpcPort: await freePort(),
-        mode: 'batched',
-        dir: logDir,
-      });
-      collectors.push(batched);
-    } else say(`collector skipped: ${collectorSkip}`);
-
     const bodies = Object.fromEntries(SIGNALS.map((s) => [s, bodiesFor(s, 16)])) as Record<
       Signal,
       Uint8Array[]
     >;
-    const runs: ReceiverRun[] = [];
-    const closed = (send: Sender, signal: Signal) => () =>
-      closedLoop(send, bodies[signal], ITEMS[signal], CLIENTS, SECONDS);
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const signal of SIGNALS) {
-        say(`round ${round}: ${signal} over OTLP/HTTP protobuf`);
-        runs.push(
-          receiverRun(
-            'tributary',
-            signal,
-            'http/protobuf',
-            round,
-            await measure(oursPid, closed(httpSender(`http://127.0.0.1:${ours.http}`, signal), signal)),
-          ),
-        );
-        if (durable)
-          runs.push(
-            receiverRun(
-              'collector',
-              signal,
-              'http/protobuf',
-              round,
-              await measure(
-                durable.process.pid!,
-                closed(httpSender(`http://127.0.0.1:${ports.durableHttp}`, signal), signal),
-              ),
-            ),
-          );
-      }
-      say(`round ${round}: traces over OTLP/gRPC`);
-      const grpcOurs = grpcSender(`127.0.0.1:${ours.grpc}`, 'traces');
-      runs.push(
-        receiverRun(
-          'tributary',
-          'traces',
-          'grpc',
-          round,
-          await measure(oursPid, closed(grpcOurs.send, 'traces')),
-        ),
-      );
-      grpcOurs.close();
-      if (durable) {
-        const grpcTheirs = grpcSender(`127.0.0.1:${ports.durableGrpc}`, 'traces');
-        runs.push(
-          receiverRun(
-            'collector',
-            'traces',
-            'grpc',
-            round,
-            await measure(durable.process.pid!, closed(grpcTheirs.send, 'traces')),
-          ),
-        );
-        grpcTheirs.close();
-      }
-      if (batched) {
-        say(`round ${round}: traces into the collector's batched pipeline`);
-        runs.push(
-          receiverRun(
-            'collector (batch+queue)',
-            'traces',
-            'http/protobuf',
-            round,
-            await measure(
-              batched.process.pid!,
-              closed(httpSender(`http://127.0.0.1:${ports.batchedHttp}`, 'traces'), 'traces'),
-            ),
-          ),
-        );
-      }
-    }
-    if (durable) {
-      say('telemetrygen → tributary and → collector (traces, OTLP/HTTP)');
-      runs.push(
-        receiverRun(
-          'tributary',
-          'traces',
-          'http/protobuf (telemetrygen)',
-          1,
-          await telemetrygen(`127.0.0.1:${ours.http}`, oursPid),
-        ),
-      );
-      runs.push(
-        receiverRun(
-          'collector',
-          'traces',
-          'http/protobuf (telemetrygen)',
-          1,
-          await telemetrygen(`127.0.0.1:${ports.durableHttp}`, durable.process.pid!),
-        ),
-      );
-    }
-    // Medians over rounds per (system, signal, transport).
-    const groups = new Map<string, ReceiverRun[]>();
-    for (const run of runs) {
-      const key = `${run.system}|${run.signal}|${run.transport}`;
-      groups.set(key, [...(groups.get(key) ?? []), run]);
-    }
-    const receiverMedians = [...groups.values()].map((group) => ({
-      system: group[0]!.system,
-      signal: group[0]!.signal,
-      transport: group[0]!.transport,
-      runs: group.length,
-      itemsPerSecond: median(group.map((r) => r.itemsPerSecond)),
-      cpuSecondsPerMillion: median(group.map((r) => r.cpuSecondsPerMillion)),
-      itemsPerCpuSecond: median(group.map((r) => r.itemsPerCpuSecond)),
-      failures: group.reduce((a, r) => a + r.failures, 0),
-    }));
-    const find = (system: string, signal: Signal, transport: string) =>
-      receiverMedians.find((m) => m.system === system && m.signal === signal && m.transport === transport);
-    const ratios = SIGNALS.flatMap((signal) =>
-      ['http/protobuf', 'grpc', 'http/protobuf (telemetrygen)'].flatMap((transport) => {
-        const a = find('tributary', signal, transport);
-        const b = find('collector', signal, transport);
-        return a && b
-          ? [{ signal, transport, oursOverCollector: a.itemsPerCpuSecond / b.itemsPerCpuSecond }]
-          : [];
-      }),
-    );
-    results['receiver'] = { runs, medians: receiverMedians, perCpuRatios: ratios };
-    const httpTraces = ratios.find((r) => r.signal === 'traces' && r.transport === 'http/protobuf');
-    targets.push({
-      name: 'receiver items per CPU-second ÷ collector, OTLP/HTTP protobuf traces',
-      measured: httpTraces?.oursOverCollector ?? Number.NaN,
-      limit: 1.5,
-      kind: 'min',
-      unit: '×',
-      ...(httpTraces ? {} : { skipped: collectorSkip ?? 'no collector run' }),
+    const receiver = await receiverBench({
+      brokers: brokers.split(','),
+      ours: { pid: oursPid, http: ours.http, grpc: ours.grpc },
+      bodies,
+      items: ITEMS,
+      clients: CLIENTS,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      logDir,
+      collectorSkip,
+      // The receiver comparison needs peers started: BENCH_COLLECTOR=0 (the CI smoke) runs none.
+      rotelSkip: collectorSkip === 'BENCH_COLLECTOR=0' ? 'BENCH_COLLECTOR=0' : rotelSkip,
+      track: (c) => collectors.push(c),
+      say,
     });
+    results['receiver'] = receiver;
+    for (const signal of SIGNALS)
+      for (const transport of ['http/protobuf', 'grpc']) {
+        if (transport === 'grpc' && signal !== 'traces') continue;
+        const best = receiver.peerRatios.find(
+          (r) => r.signal === signal && r.transport === transport && r.against === BEST_PEER,
+        );
+        targets.push({
+          name: `receiver items per CPU-second ÷ best peer (the Collector durable, Rotel), ${transport === 'grpc' ? 'OTLP/gRPC' : 'OTLP/HTTP protobuf'} ${signal}`,
+          measured: best?.ratio ?? Number.NaN,
+          limit: 1.5,
+          kind: 'min',
+          unit: '×',
+          ...(best ? {} : { skipped: collectorSkip ?? rotelSkip ?? 'no peer run' }),
+        });
+      }
     const receiverPeak = peakRssBytes(oursPid);
 
     // ---- 2× overload: shed with retryable answers, memory bounded, nothing dropped silently ------
-    const maxTraces = find('tributary', 'traces', 'http/protobuf')!;
-    const overloadRate = (2 * maxTraces.itemsPerSecond) / ITEMS.traces;
     const overloadTopics = await freshTopics(6);
     const overloaded = await startReceiver(overloadTopics.prefix, 'receiver-overload');
-    say(`2× overload: ${overloadRate.toFixed(0)} requests/s of ${ITEMS.traces} spans, open loop`);
+    say(
+      `2× overload: twice the capacity a closed loop measures just before, ${ITEMS.traces} spans per request`,
+    );
     const overload = await overloadRun(
       { pid: overloaded.child.process.pid!, http: overloaded.http, topic: overloadTopics.traces },
       bodies.traces,
       ITEMS.traces,
-      { rate: overloadRate, seconds: SECONDS, clients: CLIENTS },
+      { factor: 2, seconds: SECONDS, clients: CLIENTS },
+    );
+    say(
+      `2× overload: capacity ${overload.capacityRequestsPerSecond.toFixed(0)} requests/s, offered ${overload.offeredRequestsPerSecond.toFixed(0)}, refused ${(100 * overload.shedShare).toFixed(0)}%`,
     );
     const overloadPeak = overload.rssPeakBytes;
     const normalPeak = overload.rssBeforeBytes;
@@ -435,6 +224,15 @@ async function main(): Promise<void> {
       limit: 2,
       kind: 'max',
       unit: '×',
+    });
+    // The bound docs/operations.md states for the receiver's default settings.
+    const receiverBound = receiverMemoryBytes(loadConfig({ env: {}, overrides: {} }).config);
+    targets.push({
+      name: 'receiver peak RSS under 2× overload within its bound from the settings',
+      measured: overloadPeak / 2 ** 20,
+      limit: receiverBound / 2 ** 20,
+      kind: 'max',
+      unit: 'MiB',
     });
     targets.push({
       name: 'acknowledged requests missing from Kafka under overload',
@@ -464,15 +262,18 @@ async function main(): Promise<void> {
       flushIntervalMs: FLUSH_INTERVAL_MS,
       logDir,
       collectorSkip: collectorWriterSkip(collectorSkip),
-      startWriter: async (prefix, database, groupId, name) => {
-        const { child } = await startWriter(prefix, database, 'traces', name, groupId);
+      rotelSkip,
+      startWriter: async (o) => {
+        const { child } = await startWriter(o.prefix, o.database, 'traces', o.name, o.groupId, {
+          clickhouseUrl: o.clickhouseUrl,
+          env: o.env,
+        });
         return { pid: child.process.pid!, stop: () => child.kill('SIGTERM') };
       },
       track: (c) => collectors.push(c),
       say,
     });
     results['writer'] = writerResult;
-    const steadyRowsPerSecond = writerResult['steadyRowsPerSecond'] as number;
     const steadyRowsPerCpuSecond = writerResult['steadyRowsPerWriterCpuSecond'] as number;
     const writerPeakRss = writerResult['peakRssBytes'] as number;
     const overCeiling = writerResult['overCeiling'] as number;
@@ -502,134 +303,53 @@ async function main(): Promise<void> {
       unit: '×',
     });
 
-    // ---- End to end at half of the maximum: sent → queryable ---------------------------------
-    const pipelineMax = Math.min(
-      find('tributary', 'logs', 'http/protobuf')!.itemsPerSecond,
-      steadyRowsPerSecond,
-    );
-    const e2eItems = 100;
-    const e2eRate = pipelineMax / 2 / e2eItems;
-    const e2eSeconds = Math.max(SECONDS, 10);
+    // ---- End to end at half of the pipeline's maximum: sent → queryable (bench/lib/end-to-end.ts) --
     const e2eTopics = await freshTopics(3);
     const e2eDb = `bench_e2e_${Date.now()}`;
     await migrate(client, { database: e2eDb, ttlDays: 0, cluster: '', dedupWindow: 10_000 });
-    const e2eReceiver = await startReceiver(e2eTopics.prefix, 'receiver-e2e');
-    const e2eWriter = await startWriter(e2eTopics.prefix, e2eDb, 'logs', 'writer-e2e');
-    const e2eCount = Math.round(e2eRate * e2eSeconds);
-    say(
-      `end to end: ${e2eRate.toFixed(0)} requests/s of ${e2eItems} log records (half of ${Math.round(pipelineMax)} items/s) for ${e2eSeconds} s`,
-    );
-    const e2eBodies = Array.from({ length: e2eCount }, (_, i) =>
-      generateLogs({
-        seed: i + 1,
-        resources: 1,
-        scopesPerResource: 1,
-        itemsPerScope: e2eItems,
-        firstSeq: i * e2eItems,
-      }),
-    );
-    const sentAt = new Map<number, number>();
-    const seenAt = new Map<number, number>();
-    let polling = true;
-    let lastSend = performance.now();
-    // Each poll reads only the parts it has not read before: a part appears whole (one insert or
-    // merge), so its requests are seen once. Re-reading the whole table every 50 ms kept the local
-    // engine, which runs one query at a time, busy with the measurement itself.
-    const seenParts = new Set<string>();
-    const poller = (async () => {
-      while (polling || seenAt.size < sentAt.size) {
-        const skip = [...seenParts].map((p) => `'${p}'`).join(', ');
-        const result = await client.query({
-          query:
-            `SELECT _part AS p, intDiv(toUInt64(LogAttributes['seq']), ${e2eItems}) AS r, count() AS n ` +
-            `FROM \`${e2eDb}\`.otel_logs ${skip ? `WHERE _part NOT IN (${skip}) ` : ''}GROUP BY p, r`,
-          format: 'JSONEachRow',
-        });
-        const now = performance.now();
-        for (const { p, r, n } of await result.json<{ p: string; r: string; n: string }>()) {
-          seenParts.add(p);
-          if (Number(n) >= e2eItems && !seenAt.has(Number(r))) seenAt.set(Number(r), now);
-        }
-        if (!polling && now - lastSend > 60_000) break;
-        await sleep(50);
-      }
-    })();
-    const e2eLoad = await openLoop(
-      httpSender(`http://127.0.0.1:${e2eReceiver.http}`, 'logs'),
-      (i) => e2eBodies[i]!,
-      e2eItems,
-      e2eRate,
-      e2eSeconds,
-      256,
-      (i, at, status) => {
-        if (status === '200') sentAt.set(i, at);
-        lastSend = performance.now();
+    const gapsFile = (name: string): string => join(logDir, `${name}-loop-gaps.json`);
+    const preload = { nodeArgs: [`--import=${fromRoot('dist', 'bench', 'lib', 'loop-gaps.js')}`] };
+    const e2eReceiver = await startReceiver(e2eTopics.prefix, 'receiver-e2e', {
+      ...preload,
+      env: { LOOP_GAPS_FILE: gapsFile('receiver-e2e') },
+    });
+    const e2eWriter = await startWriter(e2eTopics.prefix, e2eDb, 'logs', 'writer-e2e', undefined, {
+      ...preload,
+      env: { LOOP_GAPS_FILE: gapsFile('writer-e2e') },
+    });
+    // Start-up is not a stall of the running service: the preloads count from readiness.
+    for (const child of [e2eReceiver.child, e2eWriter.child]) child.process.kill('SIGUSR2');
+    const e2e = await endToEnd({
+      client,
+      database: e2eDb,
+      receiver: {
+        pid: e2eReceiver.child.process.pid!,
+        http: e2eReceiver.http,
+        metrics: e2eReceiver.metrics,
+        loopGapsFile: gapsFile('receiver-e2e'),
       },
-    );
-    polling = false;
-    await poller;
-    const latencies = [...sentAt].flatMap(([i, at]) => (seenAt.has(i) ? [(seenAt.get(i)! - at) / 1000] : []));
-    const eventLoop = {
-      receiverMaxSeconds: await scrapeMetric(
-        `http://127.0.0.1:${e2eReceiver.metrics}/metrics`,
-        'nodejs_eventloop_delay_max',
-      ),
-      receiverP99Seconds: await scrapeMetric(
-        `http://127.0.0.1:${e2eReceiver.metrics}/metrics`,
-        'nodejs_eventloop_delay_p99',
-      ),
-      writerMaxSeconds: await scrapeMetric(
-        `http://127.0.0.1:${e2eWriter.metrics}/metrics`,
-        'nodejs_eventloop_delay_max',
-      ),
-      writerP99Seconds: await scrapeMetric(
-        `http://127.0.0.1:${e2eWriter.metrics}/metrics`,
-        'nodejs_eventloop_delay_p99',
-      ),
-    };
+      writer: {
+        pid: e2eWriter.child.process.pid!,
+        metrics: e2eWriter.metrics,
+        loopGapsFile: gapsFile('writer-e2e'),
+      },
+      seconds: Math.max(SECONDS, 10),
+      calibrationSeconds: Math.max(SECONDS, FLUSH_INTERVAL_MS / 1000 + 4),
+      flushIntervalMs: FLUSH_INTERVAL_MS,
+      clients: CLIENTS,
+      say,
+    });
     results['endToEnd'] = {
-      requestsPerSecond: e2eRate,
-      itemsPerRequest: e2eItems,
-      acked: sentAt.size,
-      queryable: latencies.length,
-      statuses: e2eLoad.statuses,
-      p50Seconds: percentile(latencies, 50),
-      p99Seconds: percentile(latencies, 99),
-      maxSeconds: Math.max(...latencies),
+      ...e2e,
       flushIntervalSeconds: FLUSH_INTERVAL_MS / 1000,
-      eventLoop,
       peakRssBytes: {
         receiver: peakRssBytes(e2eReceiver.child.process.pid!),
         writer: peakRssBytes(e2eWriter.child.process.pid!),
       },
     };
-    targets.push({
-      name: 'end-to-end p99 (sent → queryable) at half of max throughput',
-      measured: percentile(latencies, 99),
-      limit: FLUSH_INTERVAL_MS / 1000 + 1,
-      kind: 'max',
-      unit: 's',
-    });
-    targets.push({
-      name: 'acknowledged requests never queryable (end-to-end run)',
-      measured: sentAt.size - latencies.length,
-      limit: 0,
-      kind: 'max',
-      unit: 'requests',
-    });
-    targets.push({
-      name: 'largest event-loop delay, receiver and writer (whole process life)',
-      measured:
-        Math.max(eventLoop.receiverMaxSeconds ?? Number.NaN, eventLoop.writerMaxSeconds ?? Number.NaN) * 1000,
-      limit: 50,
-      kind: 'max',
-      unit: 'ms',
-    });
-    results['peakRssBytes'] = {
-      receiver: receiverPeak,
-      ...(durable ? { collectorDurable: peakRssBytes(durable.process.pid!) } : {}),
-      ...(batched ? { collectorBatched: peakRssBytes(batched.process.pid!) } : {}),
-    };
+    targets.push(...endToEndTargets(e2e, FLUSH_INTERVAL_MS));
+
+    results['peakRssBytes'] = { ...receiver.peakRssBytes, tributary: receiverPeak };
   } finally {
     await Promise.allSettled([...children.map((c) => c.kill('SIGTERM')), ...collectors.map((c) => c.stop())]);
     await client.close();
@@ -639,19 +359,7 @@ async function main(): Promise<void> {
   results['totalSeconds'] = (Date.now() - started) / 1000;
 
   // ---- Report --------------------------------------------------------------------------------
-  const receiver = results['receiver'] as {
-    medians: {
-      system: string;
-      signal: string;
-      transport: string;
-      runs: number;
-      itemsPerSecond: number;
-      cpuSecondsPerMillion: number;
-      itemsPerCpuSecond: number;
-      failures: number;
-    }[];
-    perCpuRatios: { signal: string; transport: string; oursOverCollector: number }[];
-  };
+  const receiver = results['receiver'] as ReceiverBenchResult;
   const writer = results['writer'] as { steadyRowsPerSecond: number; steadyRowsPerWriterCpuSecond: number };
   const e2e = results['endToEnd'] as { p50Seconds: number; p99Seconds: number };
   const headlines: Headline[] = [
@@ -676,39 +384,21 @@ async function main(): Promise<void> {
     '',
     `Node ${process.version}, ${String(results['cpus'])} CPUs shared by Kafka, ClickHouse, the load generator and the system under test; ${ROUNDS} round(s) of ${SECONDS} s, ${CLIENTS} clients, medians.`,
     '',
-    '## Receivers (OTLP → Kafka, acks=all, answered after the Kafka ack)',
+    '## Receivers (OTLP → Kafka, acks=all)',
     '',
-    tableMarkdown(
-      [
-        'system',
-        'signal',
-        'transport',
-        'runs',
-        'items/s',
-        'CPU-s per M items',
-        'items per CPU-s',
-        'failed requests',
-      ],
-      receiver.medians.map((m) => [
-        m.system,
-        m.signal,
-        m.transport,
-        m.runs,
-        m.itemsPerSecond,
-        m.cpuSecondsPerMillion,
-        m.itemsPerCpuSecond,
-        m.failures,
-      ]),
-    ),
+    ...receiverMarkdown(receiver),
     '',
-    tableMarkdown(
-      ['signal', 'transport', 'tributary ÷ collector, items per CPU-s'],
-      receiver.perCpuRatios.map((r) => [r.signal, r.transport, `${r.oursOverCollector.toFixed(2)}×`]),
-    ),
-    '',
-    '## Writer (Kafka → ClickHouse, the same records)',
+    '## Writer (→ ClickHouse, the same records)',
     '',
     ...writerMarkdown(results['writer'] as Record<string, unknown>),
+    '',
+    '## 2× overload (one receiver, OTLP/HTTP traces)',
+    '',
+    overloadLine(results['overload'] as OverloadResult),
+    '',
+    '## End to end (receiver → Kafka → writer → ClickHouse, logs)',
+    '',
+    ...endToEndMarkdown(results['endToEnd'] as Record<string, unknown>),
     '',
     '## Targets',
     '',

@@ -1,13 +1,16 @@
 /**
- * The 2× overload part of `npm run bench` alone (Kafka only, no ClickHouse, ~1-2 min): the receiver's
- * maximum over OTLP/HTTP traces is measured with a closed loop, then each round starts a fresh
- * receiver and offers it twice that (bench/lib/overload.ts). Prints per round the answers, peak RSS
+ * The 2× overload part of `npm run bench` alone (Kafka only, no ClickHouse, ~1-2 min): each round
+ * starts a fresh receiver, measures its capacity over OTLP/HTTP traces with a closed loop and offers
+ * it twice that (bench/lib/overload.ts). Prints per round the answers, peak RSS
  * at normal load and under overload and their ratio (target ≤ 2), acknowledged requests missing from
  * Kafka (target 0); medians at the end.
  *
  *   npm run bench:overload                              3 rounds, 8 s of overload each
  *   npm run bench:overload -- --rounds 5 --rate 900     a fixed offered rate (requests/s)
  *   npm run bench:overload -- --compare /other/checkout another build's receiver in the same rounds
+ *   npm run bench:overload -- --node-options=--import=<preload>   node flags for the receivers, e.g.
+ *        dist/bench/lib/memory-sampler.js with MEMORY_SAMPLE_FILE=<prefix> (one file per receiver:
+ *        <prefix>-<name>.jsonl) to split a peak into V8 heap, buffers and the rest
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +19,6 @@ import { freshTopics } from '../test/harness/kafka.js';
 import { startOwnKafka } from '../test/harness/own-kafka.js';
 import { type Child, spawnTributary } from '../test/harness/process.js';
 import { freePort } from '../test/harness/stack.js';
-import { closedLoop, httpSender } from './lib/load.js';
 import { type OverloadResult, RETRYABLE_OR_OK, overloadRun } from './lib/overload.js';
 import { median, waitHealthy } from './lib/proc.js';
 import { cleanUpOnSignals } from './lib/signals.js';
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '8' },
     rate: { type: 'string' },
     compare: { type: 'string' },
+    'node-options': { type: 'string', default: '' },
   },
 });
 
@@ -60,9 +63,15 @@ async function main(): Promise<void> {
         TRIBUTARY_RECEIVER_HEALTH_PORT: String(ports.health),
         TRIBUTARY_RECEIVER_METRICS_PORT: '0',
         TRIBUTARY_LOG_LEVEL: 'error',
+        ...(process.env['MEMORY_SAMPLE_FILE']
+          ? { MEMORY_SAMPLE_FILE: `${process.env['MEMORY_SAMPLE_FILE']}-${name}.jsonl` }
+          : {}),
       },
       join(root, `${name}.log`),
-      checkout ? { cli: join(checkout, 'dist', 'cli', 'main.js') } : {},
+      {
+        ...(checkout ? { cli: join(checkout, 'dist', 'cli', 'main.js') } : {}),
+        nodeArgs: args['node-options'].split(' ').filter(Boolean),
+      },
     );
     children.push(child);
     await waitHealthy(`http://127.0.0.1:${ports.health}/ready`);
@@ -72,22 +81,7 @@ async function main(): Promise<void> {
     const bodies = Array.from({ length: 16 }, (_, i) =>
       generateTraces({ seed: i + 1, resources: 1, scopesPerResource: 1, itemsPerScope: ITEMS }),
     );
-    let rate = Number(args.rate ?? 0);
-    if (!rate) {
-      const probe = await startReceiver('probe');
-      const max = await closedLoop(
-        httpSender(`http://127.0.0.1:${probe.target.http}`, 'traces'),
-        bodies,
-        ITEMS,
-        CLIENTS,
-        5,
-      );
-      await probe.child.kill('SIGTERM');
-      rate = (2 * max.items) / max.seconds / ITEMS;
-      say(
-        `maximum ${Math.round(max.items / max.seconds)} spans/s: overload at ${rate.toFixed(0)} requests/s`,
-      );
-    }
+    const rate = args.rate ? Number(args.rate) : undefined;
     const builds: [string, string | undefined][] = [['tributary', undefined]];
     if (args.compare) builds.push(['compared', args.compare]);
     const results = new Map<string, OverloadResult[]>(builds.map(([name]) => [name, []]));
@@ -95,7 +89,7 @@ async function main(): Promise<void> {
       for (const [name, checkout] of builds) {
         const receiver = await startReceiver(`${name}-${round}`, checkout);
         const result = await overloadRun(receiver.target, bodies, ITEMS, {
-          rate,
+          ...(rate ? { rate } : {}),
           seconds: Number(args.seconds),
           clients: CLIENTS,
         });
@@ -103,7 +97,9 @@ async function main(): Promise<void> {
         results.get(name)!.push(result);
         const unexpected = Object.keys(result.statuses).filter((s) => !RETRYABLE_OR_OK.includes(s));
         say(
-          `round ${round} ${name}: answers ${JSON.stringify(result.statuses)}, RSS ${mib(result.rssBeforeBytes)} → ` +
+          `round ${round} ${name}: capacity ${result.capacityRequestsPerSecond.toFixed(0)} requests/s, offered ` +
+            `${result.offeredRequestsPerSecond.toFixed(0)}, refused ${(100 * result.shedShare).toFixed(0)}%, ` +
+            `answers ${JSON.stringify(result.statuses)}, RSS ${mib(result.rssBeforeBytes)} → ` +
             `${mib(result.rssPeakBytes)} MiB = ${ratio(result).toFixed(2)}×, missing from Kafka ` +
             `${Math.max(0, result.ackedRequests - result.recordsInKafka)}` +
             (unexpected.length ? `, UNEXPECTED answers ${unexpected.join(', ')}` : ''),

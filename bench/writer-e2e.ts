@@ -22,7 +22,7 @@ import { freshTopics, testKafka } from '../test/harness/kafka.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
 import { spawnTributary } from '../test/harness/process.js';
 import { median, scrapeMetric, waitHealthy } from './lib/proc.js';
-import { drain } from './lib/writer-bench.js';
+import { drain } from './lib/writer-drain.js';
 
 // Medians need three rounds; a profiling run may take one.
 const ROUNDS = Math.max(process.env['WRITER_PROFILE_DIR'] ? 1 : 3, Number(process.env['ROUNDS'] ?? 3));

@@ -1,10 +1,13 @@
 /**
- * The bench's writer part alone (what `npm run bench` runs after its receivers): tributary's writer,
- * the OpenTelemetry Collector as a writer and the raw-insert ceiling over the same Kafka records,
- * ROUNDS rounds in turn, medians. Prints the markdown table and the JSON `writer` object of the bench.
+ * The bench's writer part alone (what `npm run bench` runs after its receivers): tributary's writer
+ * (per insert-compression setting when the build has one), the OpenTelemetry Collector as a writer,
+ * Rotel's ClickHouse exporter and the raw-insert ceiling over the same records, ROUNDS rounds in
+ * turn, medians, with the bytes each sends to ClickHouse per row. Prints the markdown table and the
+ * JSON `writer` object of the bench.
  *
  *   npm run bench:writer                      (env as npm run bench: BENCH_ROUNDS, BENCH_WRITER_RECORDS,
- *                                              BENCH_COLLECTOR=0: no Collector build; a built one runs)
+ *                                              BENCH_COLLECTOR=0: no peer build or install, built ones
+ *                                              run; BENCH_ROTEL=0: no Rotel; BENCH_WRITER_COMPRESSION)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +17,7 @@ import { fromRoot } from '../core/paths.js';
 import type { Child } from '../test/harness/process.js';
 import { startTestStack } from '../test/harness/stack.js';
 import { type RunningCollector, collectorWriterSkip, ensureCollector } from './lib/collector.js';
+import { ensureRotel } from './lib/rotel.js';
 import { cleanUpOnSignals } from './lib/signals.js';
 import { writerBench } from './lib/writer-bench.js';
 import { spawnBenchWriter } from './lib/writer-process.js';
@@ -29,6 +33,7 @@ const say = (line: string): void => {
 async function main(): Promise<void> {
   setLogLevel('warn'); // migrate's per-file lines
   const collectorSkip = collectorWriterSkip(ensureCollector(say));
+  const rotelSkip = ensureRotel(say);
   const stack = await startTestStack(say);
   const brokers = stack.env['TEST_KAFKA_BROKERS']!;
   const clickhouseUrl = stack.env['TEST_CLICKHOUSE_URL']!;
@@ -57,14 +62,12 @@ async function main(): Promise<void> {
       flushIntervalMs: 2_000,
       logDir,
       collectorSkip,
-      async startWriter(prefix, database, groupId, name) {
+      rotelSkip,
+      async startWriter({ name, ...o }) {
         const { child } = await spawnBenchWriter({
+          ...o,
           brokers,
-          clickhouseUrl,
-          prefix,
-          database,
           signal: 'traces',
-          groupId,
           flushIntervalMs: 2_000,
           logFile: join(logDir, `${name}.log`),
         });

@@ -1,5 +1,8 @@
 import { TributaryError } from '../core/errors.js';
-import { configSchema, isConfigKey } from '../core/config/options.js';
+import { type ConfigKey, configSchema } from '../core/config/options.js';
+
+/** What may follow a boolean flag as its value; anything else after it is not its value. */
+const boolValues = new Set(['true', 'false', '1', '0']);
 
 export interface ParsedArgs {
   readonly flags: Record<string, string>;
@@ -7,22 +10,16 @@ export interface ParsedArgs {
   readonly help: boolean;
 }
 
-const boolFlags = new Set(
-  Object.entries(configSchema)
-    .filter(([, o]) => o.type === 'bool')
-    .map(
-      ([k]) =>
-        '--' +
-        k
-          .replace(/\./g, '-')
-          .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-          .toLowerCase(),
-    ),
-);
-
-/** Splits `--name value`, `--name=value`, bare boolean `--name`, `--help`/`-h` and positionals. */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const flags: Record<string, string> = {};
+/**
+ * Splits `--name value`, `--name=value`, bare boolean `--name`, `--help`/`-h` and positionals; `flags`
+ * (the command's, from the schema) tells which names are booleans that may stand without a value.
+ */
+export function parseArgs(argv: readonly string[], flags: ReadonlyMap<string, ConfigKey>): ParsedArgs {
+  const isBool = (name: string): boolean => {
+    const key = flags.get(name);
+    return key !== undefined && configSchema[key].type === 'bool';
+  };
+  const values: Record<string, string> = {};
   const positional: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -32,20 +29,19 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     } else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       if (eq > 0) {
-        flags[arg.slice(0, eq)] = arg.slice(eq + 1);
-      } else if (boolFlags.has(arg) && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) {
-        flags[arg] = 'true';
+        values[arg.slice(0, eq)] = arg.slice(eq + 1);
+      } else if (isBool(arg) && !boolValues.has(argv[i + 1] ?? '')) {
+        // A bare boolean: what follows is the next flag or a positional (`dlq --all redrive`).
+        values[arg] = 'true';
       } else {
         const value = argv[i + 1];
         if (value === undefined) throw new TributaryError('CONFIG_INVALID', `option ${arg} needs a value`);
-        flags[arg] = value;
+        values[arg] = value;
         i++;
       }
     } else {
       positional.push(arg);
     }
   }
-  return { flags, positional, help };
+  return { flags: values, positional, help };
 }
-
-export { isConfigKey };

@@ -1,4 +1,6 @@
+import { flagsOf, shortFlagName } from '../core/config/flags.js';
 import {
+  type CommandName,
   type ConfigKey,
   type Option,
   type OptionGroup,
@@ -43,7 +45,7 @@ const groupTitle: Record<OptionGroup, string> = {
   general: 'General',
 };
 
-function optionLines(key: ConfigKey): string[] {
+function optionLines(key: ConfigKey, command: CommandName): string[] {
   const option: Option = configSchema[key];
   if (isSecretOption(option))
     return [
@@ -51,14 +53,17 @@ function optionLines(key: ConfigKey): string[] {
       `      ${option.doc}`,
     ];
   return [
-    `  ${flagName(key)}${placeholder(option)}`,
+    `  ${flagsOf(key, command).join(', ')}${placeholder(option)}`,
     `      ${option.doc}`,
     `      env ${envName(key)}, default ${formatDefault(option)}`,
   ];
 }
 
-/** Help text for the given keys, grouped (connection, behaviour, local stack, general). */
-export function optionsHelp(keys: readonly ConfigKey[]): string {
+/**
+ * Help text for a command's keys, grouped (connection, behaviour, local stack, general); each key of
+ * the command's own namespace shows its short flag first (`--from, --replay-from`).
+ */
+export function optionsHelp(keys: readonly ConfigKey[], command: CommandName): string {
   const lines: string[] = [];
   for (const group of optionGroups) {
     const inGroup = keys.filter((k) => configSchema[k].group === group);
@@ -71,7 +76,7 @@ export function optionsHelp(keys: readonly ConfigKey[]): string {
       );
       lines.push('      env TRIBUTARY_CONFIG');
     }
-    for (const key of inGroup) lines.push(...optionLines(key));
+    for (const key of inGroup) lines.push(...optionLines(key, command));
   }
   return lines.join('\n');
 }
@@ -103,7 +108,7 @@ export function commandHelp(command: Command): string {
     '',
     command.examples.length > 1 ? 'Examples:' : 'Example:',
     ...command.examples.map((e) => `  ${e}`),
-    optionsHelp(keysFor(command.name)),
+    optionsHelp(keysFor(command.name), command.name),
   ].join('\n');
 }
 
@@ -114,7 +119,11 @@ export function configMarkdownTable(): string {
   for (const key of Object.keys(configSchema) as ConfigKey[]) {
     const option: Option = configSchema[key];
     const secret = isSecretOption(option);
-    const flag = secret ? '(secret: no flag)' : `\`${flagName(key)}\``;
+    const short = commandNames.flatMap((c) => {
+      const flag = shortFlagName(key, c);
+      return flag ? [`\`${c} ${flag}\``] : [];
+    });
+    const flag = secret ? '(secret: no flag)' : [`\`${flagName(key)}\``, ...short].join(' or ');
     const env = `\`${envName(key)}\`${secret ? ` or \`${envName(key)}_FILE\`` : ''}`;
     const readBy = option.readBy.length === commandNames.length ? 'all' : option.readBy.join(', ');
     rows.push(

@@ -1,51 +1,28 @@
 #!/usr/bin/env node
-/** The `tributary` command line: the roof of the tree. It imports the components; none imports it. */
-import { loadConfig } from '../core/config/load.js';
-import { errorMessage, isTributaryError } from '../core/errors.js';
-import { setLogFormat, setLogLevel } from '../core/log.js';
-import { parseArgs } from './args.js';
-import { keysFor } from './command.js';
-import { commands } from './commands.js';
-import { commandHelp, topHelp } from './help.js';
+/**
+ * The `tributary` entry. Before any other module loads (they need the Node.js release of .nvmrc; on an
+ * older one the Kafka client dies deep inside with a TypeError), it checks the running node: in a
+ * checkout, deploy/local/node/pinned-node.cjs runs the command on the pinned release instead, fetched
+ * once from the npm registry, or stops at once with one line saying what to do. Only then is the
+ * command line (dispatch.ts) loaded. This file imports nothing but Node's own modules, so it loads on
+ * any node.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(topHelp(commands) + '\n');
-    return name === undefined ? 1 : 0;
-  }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    process.stderr.write(
-      `tributary: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}\n`,
-    );
-    return 2;
-  }
-  const args = parseArgs(rest);
-  if (args.help) {
-    process.stdout.write(commandHelp(command) + '\n');
-    return 0;
-  }
-  const loaded = loadConfig({ flags: args.flags, allowedKeys: keysFor(command.name) });
-  setLogLevel(loaded.config.logLevel);
-  setLogFormat(loaded.config.logFormat);
-  await command.run(loaded, args.positional);
-  return 0;
+interface PinnedNode {
+  run(argv: readonly string[]): Promise<void>;
+  fits(): boolean;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (isTributaryError(err)) {
-      process.stderr.write(`tributary: ${err.message}\n`);
-      process.exitCode = err.code === 'CONFIG_INVALID' ? 2 : 1;
-    } else {
-      process.stderr.write(
-        `tributary: ${errorMessage(err)}\n${err instanceof Error ? (err.stack ?? '') : ''}\n`,
-      );
-      process.exitCode = 1;
-    }
-  },
-);
+const entry = fileURLToPath(import.meta.url);
+// dist/cli/main.js or cli/main.ts: the package root is where .nvmrc is.
+let root = dirname(dirname(entry));
+if (!existsSync(join(root, '.nvmrc'))) root = dirname(root);
+const launcher = join(root, 'deploy', 'local', 'node', 'pinned-node.cjs');
+// A production image carries no launcher: it is built on the pinned release itself.
+const pinned = existsSync(launcher) ? (createRequire(entry)(launcher) as PinnedNode) : undefined;
+if (pinned && !pinned.fits()) await pinned.run([entry, ...process.argv.slice(2)]);
+else await (await import('./dispatch.js')).runCli(process.argv.slice(2));

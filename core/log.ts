@@ -116,8 +116,13 @@ export function createLogger(base: Record<string, unknown> = {}): Logger {
   const write = (level: Level, msg: string, fields?: Record<string, unknown>): void => {
     const target = current();
     if (!target.isLevelEnabled(level)) return;
-    if (fields) target[level](serialize(fields), msg);
-    else target[level](msg);
+    if (!fields) target[level](msg);
+    // pino prints a child's bindings and the event's fields side by side: a field the logger already
+    // binds (`signal` on a signal's logger) would appear twice in one JSON object, which strict
+    // consumers reject. Such an event is written from the root with the two merged, the field winning.
+    else if (Object.keys(fields).some((key) => Object.hasOwn(base, key)))
+      getRoot()[level](serialize({ ...base, ...fields }), msg);
+    else target[level](serialize(fields), msg);
   };
   return {
     debug: (m, f) => write('debug', m, f),

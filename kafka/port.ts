@@ -151,6 +151,8 @@ export interface NewTopic {
 export interface KafkaAdmin {
   /** The cluster id (KRaft: the id the storage was formatted with). */
   clusterId(): Promise<string>;
+  /** How many brokers the cluster has (a local stack: one). */
+  brokerCount(): Promise<number>;
   listTopics(): Promise<string[]>;
   /** Topic ids and partition counts; fails with KafkaError code UNKNOWN_TOPIC when one is missing. */
   describeTopics(names: readonly string[]): Promise<TopicInfo[]>;

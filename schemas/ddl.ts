@@ -83,6 +83,38 @@ export const INSERTED_TABLES: readonly string[] = Object.values(TABLES).filter(
   (t) => !VIEW_TARGET_TABLES.includes(t),
 );
 
+/** The scratch table of the writer's start-up self-test (writer/delivery/self-test.ts). */
+export const SELF_TEST_TABLE = 'tributary_selftest';
+
+/** Tables whose inserts the server marks (views tributary_mark_<table>): the inserted ones and the self-test's. */
+export const MARKED_TABLES: readonly string[] = [...INSERTED_TABLES, SELF_TEST_TABLE];
+
+/** The KeeperMap table of plans and done flags (clickhouse.coordination=keepermap). */
+export const KEEPER_STATE_TABLE = 'tributary_plans_kv';
+
+/**
+ * The KeeperMap table of writer/delivery/keeper-state.ts. Its Keeper path is the database's own, so
+ * every replica (ON CLUSTER) and every server sharing the Keeper sees the same keys; the server's
+ * <keeper_map_path_prefix> is put in front of it.
+ */
+export function keeperStateDdl(options: Pick<DdlOptions, 'database' | 'cluster'>): string {
+  validateDdlOptions({ ...options, ttlDays: 0, dedupWindow: 1 });
+  const onCluster = options.cluster ? ` ON CLUSTER ${identifier(options.cluster)}` : '';
+  return `CREATE TABLE IF NOT EXISTS ${identifier(options.database)}.${KEEPER_STATE_TABLE}${onCluster}
+(
+    Key String COMMENT 'stream @ start of the batch',
+    Stream String,
+    Start UInt64,
+    End UInt64,
+    RuleVersion String COMMENT 'Row rules of the plan (or lost / seeded for ranges without a plan)',
+    Digest String,
+    Writer String,
+    Done UInt8 COMMENT '1 once the range is in every table'
+)
+ENGINE = KeeperMap('/tributary/${options.database}/plans')
+PRIMARY KEY Key`;
+}
+
 /**
  * Tables whose inserts carry dedup tokens: the inserted ones and every view target their blocks
  * reach (the trace-id table and the kv rollups: a retried insert's view blocks are dropped too,
@@ -172,9 +204,9 @@ export function renderDdl(template: string, options: DdlOptions): string {
   return (
     template
       .replace(/^--.*$/gm, '')
-      // One copy of the block per table the writer inserts into, with {{table}} filled in.
-      .replace(/\{\{#each_inserted_table\}\}([\s\S]*?)\{\{\/each_inserted_table\}\}/g, (_m, block: string) =>
-        INSERTED_TABLES.map((table) => block.replace(/\{\{table\}\}/g, table)).join(''),
+      // One copy of the block per table whose inserts are marked, with {{table}} filled in.
+      .replace(/\{\{#each_marked_table\}\}([\s\S]*?)\{\{\/each_marked_table\}\}/g, (_m, block: string) =>
+        MARKED_TABLES.map((table) => block.replace(/\{\{table\}\}/g, table)).join(''),
       )
       // The attribute layout of a table: blocks for Map columns or for JSON columns.
       .replace(

@@ -13,12 +13,14 @@ import { type Retention, TTL_SIGNALS, type TtlSignal } from '../core/config/rete
 import {
   type AttributeLayout,
   type DdlOptions,
+  KEEPER_STATE_TABLE,
   LAYOUT_TABLES,
   loadDdl,
   supportsFullTextIndexes,
   tablesBySignal,
   validateDdlOptions,
 } from './ddl.js';
+import { type Coordination, keeperStateHint, planDelivery, refuseShards } from './delivery-plan.js';
 import { type LiveSchema, liveLayout, readLiveSchema } from './live-schema.js';
 import { type PlannedChange, planUpgrade } from './upgrade-plan.js';
 
@@ -34,6 +36,8 @@ export interface MigrateOptions extends Omit<DdlOptions, 'fullTextIndexes' | 'la
   readonly explicitRetention?: ReadonlySet<TtlSignal>;
   /** Where the plan is printed, one line per change or note (default: nowhere). */
   readonly print?: (line: string) => void;
+  /** clickhouse.coordination: whether the KeeperMap state table is made (auto: when tables are replicated). */
+  readonly coordination?: Coordination;
 }
 
 export interface MigrateResult {
@@ -106,6 +110,7 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
   const log = options.log ?? createLogger({ component: 'migrate' });
   const print = options.print ?? (() => undefined);
   const onCluster = options.cluster ? ` ON CLUSTER \`${options.cluster}\`` : '';
+  if (options.cluster) await refuseShards(client, options.cluster);
   const version = await serverVersion(client);
   const fullTextIndexes = supportsFullTextIndexes(version);
   const databases = await client.query({
@@ -119,7 +124,10 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
   const files = loadDdl({ ...options, fullTextIndexes, layouts, compatTables: compatTables(live) });
   const bySignal = tablesBySignal();
   const ttlTables = new Set([...(options.explicitRetention ?? [])].flatMap((signal) => bySignal[signal]));
-  const plan = planUpgrade(files, live, { database: options.database, onCluster, ttlTables });
+  const plan = [
+    ...planUpgrade(files, live, { database: options.database, onCluster, ttlTables }),
+    ...planDelivery(live, options),
+  ];
   const changes = plan.filter((c) => c.kind === 'change');
   if (!exists) print(`+ ${options.database}: create database`);
   for (const change of plan) if (change.kind !== 'always') print(describeChange(change));
@@ -134,7 +142,8 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
         throw new TributaryError(
           'INTERNAL',
           `migrate stopped at "${change.table}: ${change.what}" (${statements} statements applied; ` +
-            `running migrate again continues from there): ${errorMessage(err)}`,
+            `running migrate again continues from there): ${errorMessage(err)}` +
+            (change.table === KEEPER_STATE_TABLE ? `. ${keeperStateHint()}` : ''),
           { cause: err },
         );
       }
@@ -196,6 +205,7 @@ export async function runMigrateCommand(
       dryRun,
       explicitRetention: explicitRetention(sources),
       print: (line) => void process.stdout.write(`${line}\n`),
+      coordination: config['clickhouse.coordination'],
     });
     const changes = result.plan.filter((c) => c.kind === 'change').length;
     process.stdout.write(

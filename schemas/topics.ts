@@ -4,7 +4,7 @@
  * writes or reads. The receiver, the writer, replay, `tributary kafka`/`dev` and the tests all use
  * these functions instead of assembling names themselves.
  */
-import type { Config } from '../core/config/options.js';
+import { type Config, configSchema } from '../core/config/options.js';
 import type { Signal } from './otlp/shapes.js';
 
 export const SIGNALS: readonly Signal[] = ['traces', 'metrics', 'logs'];
@@ -59,7 +59,35 @@ export const DLQ_HEADERS = {
   topic: 'tributary.source.topic',
   partition: 'tributary.source.partition',
   offset: 'tributary.source.offset',
+  /**
+   * Set when the letter alone outgrew the DLQ topic's max.message.bytes: its value is then the
+   * record's first bytes only, and this header holds the original value's size in bytes (the whole
+   * record stays at its source offset while Kafka keeps it).
+   */
+  trimmed: 'tributary.error.trimmed',
 } as const;
 
 /** Kafka's default message.max.bytes: the record-batch limit assumed when a topic's config cannot be read. */
 export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** Room a record batch needs beyond a record's value (key, headers, record and batch framing). */
+export const RECORD_FRAMING_BYTES = 16 * 1024;
+
+/**
+ * How far back data can be replayed (and dead letters re-driven) by default: what `tributary doctor`
+ * expects of every topic (doctor.replayWindowMs), and so the retention of the topics tributary creates.
+ */
+export const REPLAY_WINDOW_MS = configSchema['doctor.replayWindowMs'].default;
+
+/**
+ * The settings of a topic tributary creates (`tributary kafka`, `dev`): records kept for the replay
+ * window; a dead-letter topic takes the largest record of its source topic plus the error headers.
+ */
+export function topicSettings(topic: string): Record<string, string> {
+  return {
+    'retention.ms': String(REPLAY_WINDOW_MS),
+    ...(isDlqTopic(topic)
+      ? { 'max.message.bytes': String(KAFKA_DEFAULT_MAX_MESSAGE_BYTES + RECORD_FRAMING_BYTES) }
+      : {}),
+  };
+}

@@ -1,7 +1,8 @@
 /**
  * One partition's batch: the records of one range [start, end) of fetch positions, transcoded as they
  * arrive (writer/transcode: OTLP protobuf bytes straight to RowBinary, no row objects) into one body
- * per (table, UTC day), since each INSERT must touch one table partition. What a batch holds depends
+ * per (table, partition day: the server time zone's, UTC on most servers), since each INSERT must
+ * touch one table partition. What a batch holds depends
  * only on its records and the rules it was built under (the partition time clamped relative to each
  * record's own Kafka timestamp, the row mapping), so whoever rebuilds the same range builds the same
  * bodies; `digest` fingerprints the records.
@@ -20,6 +21,7 @@ import { RECORD_HEADERS } from '../schemas/topics.js';
 import { routeRecord } from './route.js';
 import { bodyPool, bodySizes } from './body-pool.js';
 import { ByteWriter } from './rowbinary.js';
+import { partitionTimeZone } from './transcode/partition-day.js';
 import type { TableShape } from './schema.js';
 import {
   PROVIDED_COLUMNS,
@@ -53,7 +55,11 @@ export interface RowRules {
  * and metrics do not depend on it, so their version (and their open plans) stay as they were.
  */
 export function ruleVersion(rules: RowRules, signal: Signal): string {
-  const base = `rows/4;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}`;
+  // The partition time zone (the server's) decides where bodies are cut: pinned when it is not UTC.
+  const zone = partitionTimeZone();
+  const base =
+    `rows/4;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}` +
+    (zone === 'UTC' ? '' : `;tz=${zone}`);
   return signal === 'logs' ? `${base};logs=${logRulesVersion(rules.logProcessing)}` : base;
 }
 

@@ -20,7 +20,7 @@ import type {
 import type { Signal } from '../schemas/otlp/codec.js';
 import { ruleVersion } from './batch.js';
 import { streamKey } from './delivery/identity.js';
-import type { FlushDeps } from './flush.js';
+import type { DeliveryDeps } from './delivery/protocol.js';
 import { type FlushReason, type PartitionLimits, PartitionWorker } from './partition.js';
 import { initialPosition, onFetchError } from './positions.js';
 import { Abandoned, withRetry } from './retry.js';
@@ -51,7 +51,7 @@ export interface SignalWriterOptions {
   /** Replay: per `topic:partition`, where the work starts and ends. */
   readonly ranges?: ReadonlyMap<string, { start: number; end: number }>;
   /** Shared by the signals of one writer; the rule version comes from `limits.rules` and `signal`. */
-  readonly deps: Omit<FlushDeps, 'stillOwned' | 'ruleVersion'>;
+  readonly deps: Omit<DeliveryDeps, 'stillOwned' | 'ruleVersion'>;
   readonly log: Logger;
   /** Called after each written batch with the partition and its new position. */
   readonly onWritten?: (key: string, position: number) => void;
@@ -97,7 +97,7 @@ export class SignalWriter {
   private readonly depsCache = new WeakMap<PartitionWorker, WorkerDeps>();
 
   /** A worker's dependencies (writer/worker-deps.ts), built once per worker. */
-  private deps(worker: PartitionWorker, use: 'write' | 'lookup' = 'write'): FlushDeps {
+  private deps(worker: PartitionWorker, use: 'write' | 'lookup' = 'write'): DeliveryDeps {
     return this.workerDeps(worker)[use];
   }
 

@@ -8,6 +8,19 @@ export { DLQ_HEADERS } from '../schemas/topics.js';
 /** A record batch's header and the produce request's per-partition framing. */
 const BATCH_OVERHEAD_BYTES = 128;
 
+/**
+ * A letter that alone outgrows `limit` keeps its key and headers and as much of its value as fits,
+ * and says so (DLQ_HEADERS.trimmed = the original value's size): a letter Kafka refuses would stop
+ * its partition for good, while a trimmed one still tells the operator what failed and where.
+ */
+function fitted(letter: OutgoingRecord, limit: number): OutgoingRecord {
+  const room = limit - BATCH_OVERHEAD_BYTES;
+  if (letterBytes(letter) <= room) return letter;
+  const headers = { ...letter.headers, [DLQ_HEADERS.trimmed]: String(letter.value.length) };
+  const keep = Math.max(0, room - letterBytes({ ...letter, headers, value: Buffer.alloc(0) }));
+  return { ...letter, headers, value: letter.value.subarray(0, keep) };
+}
+
 /** A letter's size in a record batch, counted generously: value, key, headers, record framing. */
 function letterBytes(letter: OutgoingRecord): number {
   let size = 32 + letter.value.length + (letter.key?.length ?? 0);
@@ -69,21 +82,27 @@ export class DeadLetterQueue {
     let limit = Infinity;
     for (const { record, code, reason } of letters) {
       const topic = dlqTopic(record.topic);
-      limit = Math.min(limit, await this.limitOf(topic));
+      const topicLimit = await this.limitOf(topic);
+      limit = Math.min(limit, topicLimit);
       const headers: Record<string, string | Buffer> = Object.fromEntries(record.headers);
       headers[DLQ_HEADERS.code] = code;
       headers[DLQ_HEADERS.message] = reason.slice(0, 1000);
       headers[DLQ_HEADERS.topic] = record.topic;
       headers[DLQ_HEADERS.partition] = String(record.partition);
       headers[DLQ_HEADERS.offset] = String(record.offset);
-      out.push({
-        topic,
-        // The source partition, folded onto the DLQ's partitions: letters keep their source order.
-        partition: record.partition % (await this.partitionsOf(topic)),
-        key: record.key,
-        value: record.value ?? Buffer.alloc(0),
-        headers,
-      });
+      out.push(
+        fitted(
+          {
+            topic,
+            // The source partition, folded onto the DLQ's partitions: letters keep their source order.
+            partition: record.partition % (await this.partitionsOf(topic)),
+            key: record.key,
+            value: record.value ?? Buffer.alloc(0),
+            headers,
+          },
+          topicLimit,
+        ),
+      );
     }
     // Several letters of up to a record's size each would outgrow one record batch: send them in
     // groups that fit the DLQ topic's limit, one after another (source order kept).

@@ -11,10 +11,10 @@ import { startTelemetry } from '../core/telemetry.js';
 import { createKafka } from '../kafka/create.js';
 import { kafkaSecurity } from '../kafka/security.js';
 import { SignalWriter } from './consume.js';
-import { checkDeliveryTables } from './delivery/preflight.js';
+import { prepareDelivery } from './delivery/preflight.js';
 import { createWriterMetrics } from './metrics.js';
 import { writerTopics } from './route.js';
-import { DeadLetterQueue, signalWriterBase } from './setup.js';
+import { DeadLetterQueue, bodyEncoding, signalWriterBase } from './setup.js';
 export { writerTopics } from './route.js';
 
 export interface RunningWriter {
@@ -39,12 +39,12 @@ export async function startWriter(config: Config, _options: WriterStartOptions =
     log,
     security: kafkaSecurity(config),
   });
-  const database = config['clickhouse.database'];
   const client = clickhouseFromConfig(config);
-  // ClickHouse may be restarting: keep trying, but a missing table is the operator's to fix.
-  await retryTransient(
-    'check the delivery tables',
-    () => checkDeliveryTables(client, database, config, log),
+  // ClickHouse may be restarting: keep trying, but a missing table or a failed self-test is the
+  // operator's to fix.
+  const delivery = await retryTransient(
+    'prepare delivery',
+    () => prepareDelivery(client, config, bodyEncoding(config), log),
     {
       retryable: (err) => !(err instanceof TributaryError),
       log,
@@ -52,7 +52,7 @@ export async function startWriter(config: Config, _options: WriterStartOptions =
   );
   const dlq = new DeadLetterQueue(kafka);
   const admin = kafka.admin();
-  const base = signalWriterBase(config, client, kafka, dlq, metrics, log);
+  const base = signalWriterBase(config, client, kafka, dlq, metrics, log, delivery);
   const writers: SignalWriter[] = [];
   const members: { leave(): Promise<void> }[] = [];
   for (const signal of config['writer.signals']) {
@@ -95,7 +95,13 @@ export async function startWriter(config: Config, _options: WriterStartOptions =
   if (config['writer.metricsPort'] > 0)
     metricsServer = await serveMetrics(metrics.registry, config['writer.metricsPort'], host);
   metrics.registry.markReady();
-  log.info('writer ready', { signals: config['writer.signals'], database, healthPort: health.port });
+  log.info('writer ready', {
+    signals: config['writer.signals'],
+    database: config['clickhouse.database'],
+    coordination: delivery.coordination,
+    compression: delivery.transport.encoding,
+    healthPort: health.port,
+  });
 
   let stopped: Promise<void> | undefined;
   return {

@@ -15,8 +15,8 @@ import type { Logger } from '../core/log.js';
 import type { FetchedPartition, GroupFence } from '../kafka/port.js';
 import type { Signal } from '../schemas/otlp/codec.js';
 import { PartitionBatch, type RowRules, type ShapeLookup } from './batch.js';
+import { type DeliveryDeps, PlanMismatch, writeBatch } from './delivery/protocol.js';
 import type { Plan } from './delivery/state.js';
-import { type FlushDeps, PlanMismatch, writeBatch } from './flush.js';
 import { Abandoned } from './retry.js';
 
 /** Longest stretch of transcoding between two turns of the event loop. */
@@ -41,6 +41,8 @@ export class PartitionWorker {
   batch: PartitionBatch | undefined;
   /** The plan of the batch that starts at `position`, if one was recorded. */
   plan: Plan | undefined;
+  /** Where the next done range after `position` begins: the open batch stops there (a gap's end). */
+  doneAhead: number | undefined;
   /**
    * Whether the open batch (or, without one, the batch beginning at `position`) was checked against
    * plans and done ranges yet. An open batch that is not checked was read ahead during a write.
@@ -60,6 +62,8 @@ export class PartitionWorker {
   /** Why this partition stopped (a delivery alarm); undefined while healthy. */
   stuck: string | undefined;
   lastProgressAt = Date.now();
+  /** When records began waiting after a time with none (undefined: none waiting, as far as known). */
+  private waitingFrom: number | undefined;
   highWatermark = -1;
   /** No batch handed off yet: the first one comes of age early by this partition's phase. */
   private firstBatch = true;
@@ -112,6 +116,7 @@ export class PartitionWorker {
     this.batch = undefined;
     this.pendingReason = undefined;
     this.checked = false;
+    this.doneAhead = undefined;
     this.position = position;
     this.epoch++;
   }
@@ -120,10 +125,14 @@ export class PartitionWorker {
    * After a successful write, checks the batch read ahead meanwhile: kept when nobody planned or
    * finished its start, else dropped so `begin` follows what the state says.
    */
-  async verifyReadAhead(deps: FlushDeps): Promise<void> {
+  async verifyReadAhead(deps: DeliveryDeps): Promise<void> {
     const batch = this.batch!;
     const found = await deps.state.at(this.stream, batch.start);
-    if (found.plan || (found.doneEnd !== undefined && found.doneEnd > batch.start)) {
+    if (
+      found.plan ||
+      (found.doneEnd !== undefined && found.doneEnd > batch.start) ||
+      (found.nextDone !== undefined && found.nextDone < batch.end)
+    ) {
       this.log.info('the range read ahead was planned by another writer; reading it again', {
         partition: this.key,
         start: batch.start,
@@ -135,7 +144,7 @@ export class PartitionWorker {
   }
 
   /** Looks up the plan and done ranges at the current position; skips ranges already done. */
-  async begin(deps: FlushDeps): Promise<void> {
+  async begin(deps: DeliveryDeps): Promise<void> {
     for (;;) {
       const position = this.position!;
       const found = await deps.state.at(this.stream, position);
@@ -144,6 +153,7 @@ export class PartitionWorker {
         continue;
       }
       this.plan = found.plan;
+      this.doneAhead = found.nextDone;
       this.checked = true;
       return;
     }
@@ -156,6 +166,7 @@ export class PartitionWorker {
     this.writing = writing;
     this.batch = undefined;
     this.plan = undefined;
+    this.doneAhead = undefined;
     this.checked = false;
     this.pendingReason = undefined;
     return writing;
@@ -164,10 +175,12 @@ export class PartitionWorker {
   /** Appends a fetch's records; returns why the batch must be written now, if it must. */
   async accept(fetched: FetchedPartition, shapeOf: ShapeLookup): Promise<FlushReason | undefined> {
     if (fetched.highWatermark >= 0) this.highWatermark = fetched.highWatermark;
+    if (this.lag > 0) this.waitingFrom ??= Date.now();
     const start = this.position!;
     const planEnd = this.plan?.end;
-    // A plan's end wins over a replay's end: a planned range is always written whole.
-    const stopAt = planEnd ?? this.limits.endPosition ?? Infinity;
+    // A plan's end wins over a replay's end: a planned range is always written whole. Without a
+    // plan, a batch never runs into a done range ahead (a replay filling a gap stops at its end).
+    const stopAt = planEnd ?? Math.min(this.limits.endPosition ?? Infinity, this.doneAhead ?? Infinity);
     this.batch ??= new PartitionBatch(
       this.topic,
       this.partition,
@@ -213,6 +226,16 @@ export class PartitionWorker {
   }
 
   /**
+   * Since when the records waiting now have waited without progress: the later of the last write and
+   * the moment records began waiting (an idle partition's next record starts a new wait; it is not
+   * late by the idle time). Undefined when nothing waits.
+   */
+  get waitingSince(): number | undefined {
+    if (this.lag <= 0 || this.waitingFrom === undefined) return undefined;
+    return Math.max(this.waitingFrom, this.lastProgressAt);
+  }
+
+  /**
    * The open batch, when it may be written before it is full (age, memory, shutdown): checked, not
    * empty, not bound to a plan's end, and no write of this partition in flight.
    */
@@ -246,7 +269,7 @@ export class PartitionWorker {
    * waits for its check; on 'replan' both are dropped and the range is rebuilt from its start along
    * the winning plan; when abandoned nothing changes in the state.
    */
-  async write(reason: FlushReason, deps: FlushDeps): Promise<boolean> {
+  async write(reason: FlushReason, deps: DeliveryDeps): Promise<boolean> {
     const writing = this.writing;
     if (!writing) return false;
     const { batch, plan } = writing;
@@ -273,6 +296,8 @@ export class PartitionWorker {
       // Without a batch read ahead, the next one begins where this one ended, still unchecked.
       if (!this.batch) this.position = batch.end;
       this.lastProgressAt = Date.now();
+      // Everything fetched so far is written: the next records begin a wait of their own.
+      if (this.highWatermark <= (this.batch?.start ?? this.position ?? -1)) this.waitingFrom = undefined;
       return true;
     } catch (err) {
       if (err instanceof PlanMismatch) {

@@ -5,7 +5,7 @@
  */
 import type { FetchedPartition } from '../kafka/port.js';
 import type { SignalWriterOptions } from './consume.js';
-import type { FlushDeps } from './flush.js';
+import type { DeliveryDeps } from './delivery/protocol.js';
 import type { PartitionWorker } from './partition.js';
 import { LEGACY_RULES, legacyRangeAt } from './delivery/legacy.js';
 import { withRetry } from './retry.js';
@@ -14,7 +14,7 @@ type Options = Pick<SignalWriterOptions, 'ranges' | 'source' | 'admin' | 'startF
 
 export async function initialPosition(
   worker: PartitionWorker,
-  deps: FlushDeps,
+  deps: DeliveryDeps,
   options: Options,
 ): Promise<number> {
   const range = options.ranges?.get(worker.key);
@@ -45,7 +45,7 @@ export async function initialPosition(
  */
 async function adoptLegacyBatch(
   worker: PartitionWorker,
-  deps: FlushDeps,
+  deps: DeliveryDeps,
   options: Options,
   committed: number,
 ): Promise<void> {
@@ -71,7 +71,7 @@ async function adoptLegacyBatch(
 export async function onFetchError(
   worker: PartitionWorker,
   fetched: FetchedPartition,
-  deps: FlushDeps,
+  deps: DeliveryDeps,
   options: Options,
 ): Promise<void> {
   const error = fetched.error!;

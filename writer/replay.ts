@@ -20,9 +20,9 @@ import type {
 import { kafkaSecurity } from '../kafka/security.js';
 import { topicFor } from '../schemas/topics.js';
 import { type PartitionSource, SignalWriter } from './consume.js';
-import { checkDeliveryTables } from './delivery/preflight.js';
+import { prepareDelivery } from './delivery/preflight.js';
 import { createWriterMetrics } from './metrics.js';
-import { DeadLetterQueue, signalWriterBase } from './setup.js';
+import { DeadLetterQueue, bodyEncoding, signalWriterBase } from './setup.js';
 
 export interface ReplayRange {
   readonly partition: number;
@@ -67,7 +67,7 @@ export async function planReplay(
   if (config['replay.from'] === '')
     throw new TributaryError(
       'CONFIG_INVALID',
-      'config replay.from: required (earliest, an offset or an ISO time)',
+      'tributary replay needs --from: earliest, an offset or an ISO time (config replay.from)',
     );
   const from = await resolvePoint(admin, topic, config['replay.from'], 'replay.from');
   const to = await resolvePoint(admin, topic, config['replay.to'], 'replay.to');
@@ -113,14 +113,13 @@ export async function runReplay(config: Config): Promise<ReplayResult> {
     log,
     security: kafkaSecurity(config),
   });
-  const database = config['clickhouse.database'];
   const client = clickhouseFromConfig(config);
   const admin = kafka.admin();
   const reader = kafka.reader();
   const dlq = new DeadLetterQueue(kafka);
   const started = Date.now();
   try {
-    await checkDeliveryTables(client, database, config, log);
+    const delivery = await prepareDelivery(client, config, bodyEncoding(config), log);
     const { topic, ranges } = await planReplay(config, admin);
     const work = ranges.filter((r) => r.end > r.start);
     const total = work.reduce((sum, r) => sum + r.end - r.start, 0);
@@ -133,7 +132,7 @@ export async function runReplay(config: Config): Promise<ReplayResult> {
     const progress = new Map<string, number>();
     const signal = config['replay.signal'];
     const writer = new SignalWriter({
-      ...signalWriterBase(config, client, kafka, dlq, createWriterMetrics(), log),
+      ...signalWriterBase(config, client, kafka, dlq, createWriterMetrics(), log, delivery),
       signal,
       source: new ReplaySource(
         reader,

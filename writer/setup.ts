@@ -10,7 +10,8 @@ import type { FetchOptions, KafkaPort } from '../kafka/port.js';
 import type { RowRules } from './batch.js';
 import { BODY_POOL_BYTES } from './body-pool.js';
 import type { SignalWriterOptions } from './consume.js';
-import { DeliveryState } from './delivery/state.js';
+import type { BodyEncoding } from './delivery/fenced-insert.js';
+import type { DeliverySetup } from './delivery/preflight.js';
 import { DeadLetterQueue } from './dlq.js';
 import type { WriterMetrics } from './metrics.js';
 import { topicReaders } from './route.js';
@@ -54,6 +55,15 @@ export function writerMemoryBytes(config: Config): number {
   );
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/** `clickhouse.compression` resolved: auto compresses (zstd) unless the server is on this machine. */
+export function bodyEncoding(config: Config): BodyEncoding {
+  const setting = config['clickhouse.compression'];
+  if (setting !== 'auto') return setting;
+  return LOOPBACK.test(new URL(config['clickhouse.url']).hostname) ? 'none' : 'zstd';
+}
+
 /** The options of one signal's writer that come from the config, beside source and ranges. */
 export function signalWriterBase(
   config: Config,
@@ -62,6 +72,7 @@ export function signalWriterBase(
   dlq: DeadLetterQueue,
   metrics: WriterMetrics,
   log: Logger,
+  delivery: DeliverySetup,
 ): Omit<SignalWriterOptions, 'signal' | 'source' | 'admin' | 'stateGroup'> {
   const database = config['clickhouse.database'];
   const rules = rowRules(config);
@@ -80,7 +91,8 @@ export function signalWriterBase(
       client,
       database,
       schemas: new SchemaCache(client, database),
-      state: new DeliveryState(client, database),
+      state: delivery.state,
+      transport: delivery.transport,
       dlq,
       metrics,
       log,

@@ -3,14 +3,14 @@
  * is lost or the stop deadline passed; look-ups (plans, table shapes) also give up as soon as the
  * writer stops (a ClickHouse outage must not hold a stopping writer).
  */
-import type { FlushDeps } from './flush.js';
+import type { DeliveryDeps } from './delivery/protocol.js';
 import type { PartitionWorker } from './partition.js';
 import type { ShapeLookup } from './batch.js';
 import { Abandoned, withRetry } from './retry.js';
 
 export interface WorkerDeps {
-  readonly write: FlushDeps;
-  readonly lookup: FlushDeps;
+  readonly write: DeliveryDeps;
+  readonly lookup: DeliveryDeps;
   /**
    * Table shapes for the partition's batches: the cached answer, and on a failure (ClickHouse away,
    * a table not created yet) the retry policy like every other look-up, never an error that would
@@ -29,12 +29,12 @@ export interface LoopView {
 
 export function workerDeps(
   worker: PartitionWorker,
-  base: Omit<FlushDeps, 'stillOwned' | 'ruleVersion'>,
+  base: Omit<DeliveryDeps, 'stillOwned' | 'ruleVersion'>,
   /** Pinned in plans, from the very rules the batches are built with. */
   ruleVersion: string,
   loop: LoopView,
 ): WorkerDeps {
-  const write: FlushDeps = {
+  const write: DeliveryDeps = {
     ...base,
     ruleVersion,
     stillOwned: () => {
@@ -46,7 +46,7 @@ export function workerDeps(
       base.metrics.deliveryAlarms.inc({ kind });
     },
   };
-  const lookup: FlushDeps = {
+  const lookup: DeliveryDeps = {
     ...write,
     stillOwned: () => {
       if (loop.stopping()) throw new Abandoned('writer stopping');

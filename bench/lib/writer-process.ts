@@ -14,6 +14,10 @@ export interface BenchWriterOptions {
   readonly groupId?: string;
   readonly flushIntervalMs: number;
   readonly logFile: string;
+  /** More environment (e.g. a config key the bench varies). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Node flags (e.g. a preload). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export async function spawnBenchWriter(o: BenchWriterOptions): Promise<{ child: Child; metrics: number }> {
@@ -32,8 +36,10 @@ export async function spawnBenchWriter(o: BenchWriterOptions): Promise<{ child: 
       TRIBUTARY_WRITER_HEALTH_PORT: String(health),
       TRIBUTARY_WRITER_METRICS_PORT: String(metrics),
       TRIBUTARY_LOG_LEVEL: 'error',
+      ...o.env,
     },
     o.logFile,
+    { nodeArgs: o.nodeArgs ?? [] },
   );
   try {
     await waitHealthy(`http://127.0.0.1:${health}/health`);

@@ -1,26 +1,23 @@
-/** The writer section of the bench's markdown report (bench/lib/writer-bench.ts makes the figures). */
+/** The writer section of the bench's markdown report (bench/lib/writer-summary.ts makes the figures). */
 import { tableMarkdown } from './report.js';
-import type { RowCheck } from './writer-bench.js';
+import type { RowCheck } from './writer-drain.js';
+import type { SystemSummary } from './writer-summary.js';
 
 interface WriterSummary {
   rounds: number;
-  steadyRowsPerSecond: number;
-  steadyRowsPerWriterCpuSecond: number;
-  cpuSecondsPerMillionRows: number;
-  peakRssBytes: number;
-  overCeiling: number;
-  ceiling: { rowsPerSecond: number };
-  collector?: {
-    pipeline: string;
+  expected: number;
+  system: string;
+  ceiling: { rowsPerSecond: number; bytesSentPerRow: number };
+  compression: string;
+  systems: SystemSummary[];
+  ratios: {
+    against: string;
     steadyRowsPerSecond: number;
     rowsPerCpuSecond: number;
-    cpuSecondsPerMillionRows: number;
-    peakRssBytes: number;
-    overCeiling: number;
-  };
-  overCollector?: { steadyRowsPerSecond: number; rowsPerCpuSecond: number };
-  collectorSkipped?: string;
-  rowCheck: { equal: boolean; rounds: { tributary: RowCheck; collector?: RowCheck }[] };
+    bytesSentPerRow: number;
+  }[];
+  skipped: Record<string, string>;
+  rowCheck: { equal: boolean; complete: boolean; rounds: Record<string, RowCheck>[] };
 }
 
 /** The writer section of the bench's markdown report. */
@@ -34,44 +31,60 @@ export function writerMarkdown(result: Record<string, unknown>): string[] {
       'rows per CPU-s (from readiness)',
       'CPU-s per M rows (incl. start)',
       'peak RSS MiB',
+      'bytes sent to ClickHouse per row',
       '÷ raw insert rows/s',
     ],
     [
+      ...w.systems.map((s) => [
+        s.system,
+        s.steadyRowsPerSecond,
+        s.rowsPerCpuSecond,
+        s.cpuSecondsPerMillionRows,
+        mib(s.peakRssBytes),
+        s.bytesSentPerRow,
+        `${s.overCeiling.toFixed(2)}×`,
+      ]),
+      ...Object.entries(w.skipped).map(([system, why]) => [
+        `${system} writer`,
+        `skipped (${why})`,
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]),
       [
-        'tributary writer',
-        w.steadyRowsPerSecond,
-        w.steadyRowsPerWriterCpuSecond,
-        w.cpuSecondsPerMillionRows,
-        mib(w.peakRssBytes),
-        `${w.overCeiling.toFixed(2)}×`,
+        'raw insert (ceiling, uncompressed RowBinary)',
+        w.ceiling.rowsPerSecond,
+        '',
+        '',
+        '',
+        w.ceiling.bytesSentPerRow,
+        '1.00×',
       ],
-      w.collector
-        ? [
-            'collector writer',
-            w.collector.steadyRowsPerSecond,
-            w.collector.rowsPerCpuSecond,
-            w.collector.cpuSecondsPerMillionRows,
-            mib(w.collector.peakRssBytes),
-            `${w.collector.overCeiling.toFixed(2)}×`,
-          ]
-        : ['collector writer', `skipped (${w.collectorSkipped ?? '?'})`, '', '', '', ''],
-      ['raw insert (ceiling)', w.ceiling.rowsPerSecond, '', '', '', '1.00×'],
     ],
   );
-  const last = w.rowCheck.rounds.at(-1);
+  const last = w.rowCheck.rounds.at(-1) ?? {};
   return [
-    `Medians of ${w.rounds} round(s) (tributary, Collector, raw insert in turn, fresh databases each); peak RSS is the largest of the rounds; CPU of the writing process only (ClickHouse excluded).`,
+    `Medians of ${w.rounds} round(s) (each writer in turn, fresh databases each, the same ${w.expected} rows); peak RSS is the largest of the rounds; CPU of the process that writes ClickHouse only (ClickHouse excluded); bytes counted by a TCP proxy between the writer and ClickHouse, from readiness to the last row (HTTP headers and state queries included).`,
     '',
     table,
     '',
-    ...(w.collector && w.overCollector
-      ? [
-          `Collector pipeline: ${w.collector.pipeline}.`,
-          '',
-          `tributary ÷ collector: ${w.overCollector.steadyRowsPerSecond.toFixed(2)}× rows/s, ${w.overCollector.rowsPerCpuSecond.toFixed(2)}× rows per CPU-s (medians of per-round ratios).`,
-          '',
-          `Row check (sanity): ${w.rowCheck.equal ? 'equal' : 'DIFFERENT'} count() and uniqExact(SpanId) in every round; last round tributary ${last?.tributary.rows}/${last?.tributary.spanIds}, collector ${last?.collector?.rows}/${last?.collector?.spanIds}.`,
-        ]
-      : []),
+    w.compression,
+    '',
+    ...w.ratios.map(
+      (r) =>
+        `${w.system} ÷ ${r.against}: ${r.steadyRowsPerSecond.toFixed(2)}× rows/s, ${r.rowsPerCpuSecond.toFixed(2)}× rows per CPU-s, ${r.bytesSentPerRow.toFixed(2)}× bytes per row (medians of per-round ratios).`,
+    ),
+    '',
+    'What each pipeline does and guarantees:',
+    '',
+    ...w.systems.map((s) => `- **${s.system}**: ${s.pipeline}. Guarantees: ${s.guarantees}.`),
+    '',
+    `Row check (sanity): ${w.rowCheck.equal ? 'equal' : 'DIFFERENT'} count() and uniqExact(SpanId) across writers in every round, ${w.rowCheck.complete ? 'all' : 'NOT all'} ${w.expected} rows; last round ${Object.entries(
+      last,
+    )
+      .map(([system, c]) => `${system} ${c.rows}/${c.spanIds}`)
+      .join(', ')}.`,
   ];
 }

@@ -6,9 +6,9 @@ export const dlq: Command = {
   summary:
     'Inspect dead letters (reason, source offset, decoded preview) and re-drive them through the delivery core once the cause is fixed (never twice).',
   examples: [
-    'tributary dlq list --dlq-signal logs',
-    'tributary dlq show --dlq-signal logs --dlq-offsets 0:12',
-    'tributary dlq redrive --dlq-signal logs --dlq-offsets 0:12,0:13',
+    'tributary dlq list --signal logs',
+    'tributary dlq show --signal logs --offsets 0:12',
+    'tributary dlq redrive --signal logs --offsets 0:12,0:13',
   ],
   run: async (loaded, positional) =>
     (await import('../../ops/dlq/run.js')).runDlqCommand(loaded.config, positional),

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { TributaryError } from '../errors.js';
+import { commandFlags, fullFlags } from './flags.js';
 import {
+  type CommandName,
   type Config,
   type ConfigKey,
   type Option,
   configSchema,
   envName,
-  flagName,
   isConfigKey,
 } from './options.js';
 
@@ -25,8 +26,11 @@ export interface LoadInput {
   readonly env?: NodeJS.ProcessEnv;
   /** Programmatic values (tests); they win over everything. */
   readonly overrides?: Partial<Record<ConfigKey, unknown>>;
-  /** Keys a command accepts from flags; others are rejected by name. Default: all. */
-  readonly allowedKeys?: readonly ConfigKey[];
+  /**
+   * The command whose flags these are: it accepts the keys it reads, its own also by their short
+   * flags (`replay --from`); others are rejected by name. Default: every key, by its full flag.
+   */
+  readonly command?: CommandName;
 }
 
 function invalid(key: string, message: string): TributaryError {
@@ -122,9 +126,6 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return flatten(parsed as Record<string, unknown>);
 }
 
-const flagToKey = new Map<string, ConfigKey>(
-  (Object.keys(configSchema) as ConfigKey[]).map((k) => [flagName(k), k]),
-);
 const envToKey = new Map<string, ConfigKey>(
   (Object.keys(configSchema) as ConfigKey[]).map((k) => [envName(k), k]),
 );
@@ -184,6 +185,9 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('TRIBUTARY_') || name === 'TRIBUTARY_CONFIG' || raw === undefined) continue;
     if (name.startsWith('TRIBUTARY_TEST_')) continue; // test-only switches (core/crash-point.ts), not config
+    // Where the local stack caches Kafka classpaths and the pinned Node.js release: read before any
+    // config (deploy/local/kafka/maven.ts, deploy/local/node/pinned-node.cjs), not a config key.
+    if (name === 'TRIBUTARY_CACHE_DIR') continue;
     const fileKey = name.endsWith('_FILE') ? envToKey.get(name.slice(0, -'_FILE'.length)) : undefined;
     if (fileKey && isSecret(fileKey)) {
       if (env[envName(fileKey)] !== undefined)
@@ -197,11 +201,17 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     values[key] = coerce(key, raw);
     sources[key] = 'env';
   }
+  const accepted = input.command ? commandFlags(input.command) : fullFlags;
+  const flagOf = new Map<ConfigKey, string>();
   for (const [flag, raw] of Object.entries(flags)) {
-    const key = flagToKey.get(flag);
-    if (!key) throw invalid(flag, 'unknown option; see `--help` for the options of this command');
-    if (input.allowedKeys && !input.allowedKeys.includes(key))
-      throw invalid(flag, 'is not an option of this command; see `--help`');
+    const key = accepted.get(flag);
+    if (!key) {
+      if (fullFlags.has(flag)) throw invalid(flag, 'is not an option of this command; see `--help`');
+      throw invalid(flag, 'unknown option; see `--help` for the options of this command');
+    }
+    const earlier = flagOf.get(key);
+    if (earlier !== undefined) throw invalid(flag, `sets ${key} as ${earlier} does: give one of them`);
+    flagOf.set(key, flag);
     // Command lines are visible to every user of the machine (ps, /proc).
     if (isSecret(key)) throw secretElsewhere(key, 'on the command line');
     values[key] = coerce(key, raw);

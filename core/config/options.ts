@@ -50,6 +50,11 @@ const CLICKHOUSE_CLIENT = use('connection', ['dev', 'writer', 'replay', 'migrate
 const CLICKHOUSE_AUTH = use('connection', ['dev', 'writer', 'replay', 'migrate', 'clickhouse', ...OPS]);
 const LOCAL_CLICKHOUSE = use('local stack', ['dev', 'clickhouse']);
 const DEDUP_WINDOW = use('behaviour', ['dev', 'migrate', 'clickhouse', 'doctor']);
+// Who inserts rows through the delivery core: the writer, replay and the DLQ re-drive.
+const INSERTS = use('behaviour', ['dev', 'writer', 'replay', 'dlq']);
+const COORDINATION = use('behaviour', ['dev', 'writer', 'replay', 'migrate', 'doctor', 'dlq']);
+// The body encoding is also what doctor's delivery self-test sends.
+const COMPRESSION = use('behaviour', ['dev', 'writer', 'replay', 'dlq', 'doctor']);
 const SCHEMA = use('behaviour', ['dev', 'migrate']);
 const MIGRATE = use('behaviour', ['migrate']);
 const RECEIVER = use('behaviour', ['dev', 'receiver']);
@@ -226,6 +231,18 @@ export const configSchema = {
     DEDUP_WINDOW,
     1,
     10_000_000,
+  ),
+  'clickhouse.compression': oneOf(
+    'auto',
+    ['auto', 'none', 'gzip', 'zstd'] as const,
+    'How insert bodies travel to ClickHouse: compressed with zstd or gzip (the request Content-Encoding, which every ClickHouse server decompresses), or none; auto = zstd unless the server is on a loopback address.',
+    COMPRESSION,
+  ),
+  'clickhouse.coordination': oneOf(
+    'auto',
+    ['auto', 'mergetree', 'keepermap'] as const,
+    'Where writers agree on plans and done ranges: mergetree (tables on one server) or keepermap (KeeperMap tables in ClickHouse Keeper/ZooKeeper: required for replicated tables and ClickHouse Cloud); auto = keepermap when the tables are Replicated or Shared, else mergetree.',
+    COORDINATION,
   ),
 
   // schema / migrate
@@ -473,6 +490,11 @@ export const configSchema = {
     BATCHING,
   ),
   'writer.signals': list(['traces', 'metrics', 'logs'], 'Signals this writer consumes.', WRITER),
+  'writer.allowAtLeastOnce': bool(
+    false,
+    'Run when the start-up delivery self-test fails on the ClickHouse server (e.g. it ignores dedup tokens on INSERT … SELECT): delivery is then at-least-once, said in the log at start. Off: such a server is refused, naming the fix.',
+    INSERTS,
+  ),
   'writer.tracesTopics': list(
     [],
     'Topics the traces consumer reads instead of topics.prefix + topics.traces; an entry starting with ^ is a regex (e.g. several regions: ^(eu|us)\\.otlp_spans$).',
@@ -490,10 +512,10 @@ export const configSchema = {
   'writer.batchRows': int(20_000, 'Flush a partition batch at this many rows.', BATCHING, 1, 10_000_000),
   'writer.batchBytes': int(
     16 * 1024 * 1024,
-    'Flush a partition batch at this many encoded (RowBinary) bytes.',
+    'Flush a partition batch at this many encoded (RowBinary) bytes (at most 256 MiB: one insert body is one block the server holds in memory).',
     BATCHING,
     1024,
-    1_073_741_824,
+    268_435_456,
   ),
   'writer.flushIntervalMs': int(2_000, 'Flush a partition batch at this age.', BATCHING, 10, 600_000),
   'writer.logProcessing': oneOf(
@@ -538,7 +560,7 @@ export const configSchema = {
   ),
   'writer.stuckAfterMs': int(
     120_000,
-    'Readiness fails when a partition with records waiting made no progress for this long.',
+    'Readiness fails when records of a partition waited this long without progress (from when they began waiting or the last write, whichever is later).',
     WRITER,
     1_000,
     86_400_000,
@@ -582,7 +604,7 @@ export const configSchema = {
   json: bool(false, 'Print machine-readable JSON instead of text (doctor, status, dlq).', JSON_OUTPUT),
   'doctor.replayWindowMs': int(
     7 * 86_400_000,
-    'How far back you want to be able to replay (and re-drive dead letters): doctor wants every topic to keep records at least this long.',
+    'How far back you want to be able to replay (and re-drive dead letters): doctor wants every topic to keep records at least this long. Topics tributary creates (`kafka`, `dev`) keep records for the default.',
     DOCTOR,
     0,
     3650 * 86_400_000,
@@ -598,7 +620,13 @@ export const configSchema = {
     "Prometheus endpoints (base URLs) of the components `status` reads request answers and insert times from; the defaults are dev's receiver and writer.",
     STATUS,
   ),
-  'status.intervalMs': int(2_000, 'Refresh interval of `status` on a terminal.', STATUS, 200, 3_600_000),
+  'status.intervalMs': int(
+    2_000,
+    'Refresh interval of `status` on a terminal; `--once` and `--json` measure their rates (rows/s, answers/s) over it.',
+    STATUS,
+    200,
+    3_600_000,
+  ),
 
   'dlq.signal': oneOf(
     'logs',

@@ -14,9 +14,11 @@ import { TributaryError, errorMessage } from '../../core/errors.js';
 import { stopOnSignals } from '../../core/lifecycle.js';
 import { createLogger } from '../../core/log.js';
 import { explicitRetention, migrate, schemaRetention } from '../../schemas/migrate.js';
+import { clickStackBannerLine } from './clickhouse/clickstack-ui.js';
 import { type LocalClickHouse, startClickHouse } from './clickhouse/process.js';
 import { type LocalKafka, startKafka } from './kafka/runner.js';
 import { ensureTopics, topicNames } from './kafka/topics.js';
+import { statusCommand } from './status-command.js';
 
 const say = (line: string): void => {
   process.stdout.write(`[dev] ${line}\n`);
@@ -209,11 +211,18 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
       waitForHealth(`http://${host}:${config['receiver.healthPort']}/ready`, () => stopping !== undefined),
       waitForHealth(`http://127.0.0.1:${config['writer.healthPort']}/`, () => stopping !== undefined),
     ]);
+    const clickStack = await clickStackBannerLine(
+      clickhouseUrl,
+      config['clickhouse.user'],
+      config['clickhouse.password'] !== '',
+    );
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     say(`  OTLP/gRPC   ${host}:${config['receiver.grpcPort']}`);
     say(`  OTLP/HTTP   http://${host}:${config['receiver.httpPort']}/v1/{traces,metrics,logs}`);
     say(`  Kafka       ${brokers.join(',')}`);
     say(`  ClickHouse  ${clickhouseUrl} (database ${config['clickhouse.database']})`);
+    say(clickStack);
+    say(`  status      ${statusCommand(config, { brokers, clickhouseUrl, host })}`);
     say(
       sources['receiver.corsOrigins'] === 'default'
         ? '  CORS        any origin (dev default; --receiver-cors-origins <list> restricts it)'

@@ -34,6 +34,10 @@ export class PlatformaticAdmin implements KafkaAdmin {
     return this.call('metadata', async () => (await this.admin.metadata({ topics: [] })).id);
   }
 
+  async brokerCount(): Promise<number> {
+    return this.call('metadata', async () => (await this.admin.metadata({ topics: [] })).brokers.size);
+  }
+
   listTopics(): Promise<string[]> {
     return this.call('list topics', () => this.admin.listTopics());
   }

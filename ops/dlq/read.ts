@@ -17,6 +17,8 @@ export interface DeadLetterView {
   readonly reason: string;
   readonly source: { readonly topic: string; readonly partition: number; readonly offset: number };
   readonly bytes: number;
+  /** The original value's size when the letter was trimmed to fit the DLQ topic (DLQ_HEADERS.trimmed). */
+  readonly trimmedFrom?: number;
   readonly at: string;
 }
 
@@ -52,6 +54,9 @@ export function viewOf(record: IncomingRecord): DeadLetterView {
       offset: Number(header(record, DLQ_HEADERS.offset)),
     },
     bytes: record.value?.length ?? 0,
+    ...(record.headers.has(DLQ_HEADERS.trimmed)
+      ? { trimmedFrom: Number(header(record, DLQ_HEADERS.trimmed)) }
+      : {}),
     at: new Date(record.timestamp).toISOString(),
   };
 }

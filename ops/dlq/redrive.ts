@@ -12,7 +12,7 @@ import { DLQ_HEADERS } from '../../schemas/topics.js';
 import { PartitionBatch, type RowRules, type TableDay } from '../../writer/batch.js';
 import { streamKey } from '../../writer/delivery/identity.js';
 import type { DeadLetter, DeadLetterQueue } from '../../writer/dlq.js';
-import { type FlushDeps, writeBatch } from '../../writer/flush.js';
+import { type DeliveryDeps, writeBatch } from '../../writer/delivery/protocol.js';
 import { viewOf } from './read.js';
 
 export const REDRIVE_GROUP = 'tributary-dlq-redrive';
@@ -34,7 +34,13 @@ class TablesBatch extends PartitionBatch {
   }
 }
 
-export type RedriveOutcome = 'written' | 'already re-driven' | 'dead-lettered again' | 'replanned';
+export type RedriveOutcome =
+  | 'written'
+  | 'already re-driven'
+  | 'dead-lettered again'
+  | 'replanned'
+  /** Only the first bytes are in the DLQ (DLQ_HEADERS.trimmed): replay its source offset instead. */
+  | 'trimmed: not re-driven';
 
 export interface RedriveResult {
   readonly partition: number;
@@ -54,7 +60,7 @@ export async function redrive(
   letters: readonly IncomingRecord[],
   signal: Signal,
   admin: KafkaAdmin,
-  deps: FlushDeps,
+  deps: DeliveryDeps,
   rules: RowRules,
 ): Promise<RedriveResult[]> {
   const results: RedriveResult[] = [];
@@ -78,6 +84,15 @@ export async function redrive(
         partition: letter.partition,
         offset: letter.offset,
         outcome: 'already re-driven',
+        rows: 0,
+      });
+      continue;
+    }
+    if (view.trimmedFrom !== undefined) {
+      results.push({
+        partition: letter.partition,
+        offset: letter.offset,
+        outcome: 'trimmed: not re-driven',
         rows: 0,
       });
       continue;

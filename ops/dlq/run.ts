@@ -8,9 +8,9 @@ import { kafkaSecurity } from '../../kafka/security.js';
 import type { Signal } from '../../schemas/otlp/shapes.js';
 import { dlqTopic, topicFor } from '../../schemas/topics.js';
 import { ruleVersion } from '../../writer/batch.js';
-import { checkDeliveryTables } from '../../writer/delivery/preflight.js';
+import { prepareDelivery } from '../../writer/delivery/preflight.js';
 import { createWriterMetrics } from '../../writer/metrics.js';
-import { DeadLetterQueue, rowRules, signalWriterBase } from '../../writer/setup.js';
+import { DeadLetterQueue, bodyEncoding, rowRules, signalWriterBase } from '../../writer/setup.js';
 import { parseRefs, preview, readLetters, viewOf } from './read.js';
 import { redrive } from './redrive.js';
 
@@ -34,7 +34,7 @@ export async function runDlqCommand(config: Config, positional: readonly string[
   if (action === 'redrive' && refs.length === 0 && !config['dlq.all'])
     throw new TributaryError(
       'CONFIG_INVALID',
-      'tributary dlq redrive: name the letters with --dlq-offsets (offset or partition:offset), or pass --dlq-all',
+      'tributary dlq redrive: name the letters with --offsets (offset or partition:offset), or pass --all',
     );
   const log = createLogger({ component: 'dlq' });
   const kafka = createKafka({
@@ -57,7 +57,7 @@ export async function runDlqCommand(config: Config, positional: readonly string[
         );
         for (const v of views)
           out(
-            `  ${v.partition}:${v.offset}  ${v.at}  ${v.code}  from ${v.source.topic}:${v.source.partition}@${v.source.offset}  ${v.bytes} B  ${v.reason}`,
+            `  ${v.partition}:${v.offset}  ${v.at}  ${v.code}  from ${v.source.topic}:${v.source.partition}@${v.source.offset}  ${v.bytes} B${v.trimmedFrom === undefined ? '' : ` (trimmed from ${v.trimmedFrom} B)`}  ${v.reason}`,
           );
       }
       return;
@@ -75,8 +75,8 @@ export async function runDlqCommand(config: Config, positional: readonly string[
     const client = clickhouseFromConfig(config);
     const dlq = new DeadLetterQueue(kafka);
     try {
-      await checkDeliveryTables(client, config['clickhouse.database'], config, log);
-      const base = signalWriterBase(config, client, kafka, dlq, createWriterMetrics(), log);
+      const delivery = await prepareDelivery(client, config, bodyEncoding(config), log);
+      const base = signalWriterBase(config, client, kafka, dlq, createWriterMetrics(), log, delivery);
       const rules = rowRules(config);
       const results = await redrive(
         letters,
@@ -88,7 +88,8 @@ export async function runDlqCommand(config: Config, positional: readonly string[
       if (config.json) out(JSON.stringify({ topic, results }, null, 2));
       else
         for (const r of results) out(`${topic} ${r.partition}:${r.offset}  ${r.outcome}  (${r.rows} rows)`);
-      if (results.some((r) => r.outcome === 'dead-lettered again')) process.exitCode = 1;
+      if (results.some((r) => r.outcome === 'dead-lettered again' || r.outcome === 'trimmed: not re-driven'))
+        process.exitCode = 1;
     } finally {
       await Promise.allSettled([dlq.close(), client.close()]);
     }

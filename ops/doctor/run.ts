@@ -6,6 +6,7 @@ import { createLogger } from '../../core/log.js';
 import { createKafka } from '../../kafka/create.js';
 import { kafkaSecurity } from '../../kafka/security.js';
 import { type Finding, formatFindings } from './findings.js';
+import { checkDeliveryOrFinding } from './delivery.js';
 import { checkClickHouse } from './tables.js';
 import { checkTopics } from './topics.js';
 
@@ -38,13 +39,17 @@ export async function diagnose(config: Config): Promise<Finding[]> {
         },
       ]),
     ]);
-    return [...topics, ...tables];
+    // The delivery checks write to the scratch table: only once the tables are known to be there.
+    const delivery = tables.some((f) => f.severity === 'error')
+      ? []
+      : await checkDeliveryOrFinding(client, config);
+    return [...topics, ...tables, ...delivery];
   } finally {
     await Promise.allSettled([admin.close(), client.close()]);
   }
 }
 
-/** Prints the findings (or JSON with --doctor-json) and sets a non-zero exit code when any is an error. */
+/** Prints the findings (or JSON with --json) and sets a non-zero exit code when any is an error. */
 export async function runDoctorCommand(config: Config): Promise<void> {
   const findings = await diagnose(config);
   process.stdout.write(

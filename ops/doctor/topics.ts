@@ -5,11 +5,18 @@
 import type { Config } from '../../core/config/options.js';
 import { errorMessage } from '../../core/errors.js';
 import type { KafkaAdmin } from '../../kafka/port.js';
-import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, SIGNALS, dlqTopic, topicFor } from '../../schemas/topics.js';
+import {
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  RECORD_FRAMING_BYTES,
+  SIGNALS,
+  dlqTopic,
+  topicFor,
+} from '../../schemas/topics.js';
 import type { Finding } from './findings.js';
 
-/** Record-batch framing beyond the record value (headers, key, batch header): kept free under the limit. */
-const RECORD_OVERHEAD_BYTES = 16 * 1024;
+/** What production Kafka should give every topic: a broker may be lost without losing records. */
+const REPLICATION_FACTOR = 3;
+const MIN_INSYNC_REPLICAS = 2;
 
 const hours = (ms: number): string => `${Math.round((ms / 3_600_000) * 10) / 10} h`;
 
@@ -18,6 +25,7 @@ async function checkTopic(
   topic: string,
   dlq: boolean,
   config: Config,
+  singleBroker: boolean,
 ): Promise<{ findings: Finding[]; maxMessageBytes?: number }> {
   const subject = `topic ${topic}`;
   const findings: Finding[] = [];
@@ -56,19 +64,20 @@ async function checkTopic(
       what: `min.insync.replicas=${minInsync} is above the replication factor ${replicationFactor}: every acks=all write is refused`,
       fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config min.insync.replicas=${Math.max(1, replicationFactor - 1)}`,
     });
-  if (replicationFactor < 3)
+  // One broker cannot replicate: said once for the whole cluster (checkTopics), not for every topic.
+  if (!singleBroker && replicationFactor < REPLICATION_FACTOR)
     findings.push({
       severity: 'warning',
       subject,
       what: `replication factor ${replicationFactor}: losing ${replicationFactor === 1 ? 'its broker' : 'two brokers'} loses acknowledged records`,
-      fix: `kafka-reassign-partitions.sh with 3 replicas per partition (a local single-broker stack cannot do better)`,
+      fix: `kafka-reassign-partitions.sh with ${REPLICATION_FACTOR} replicas per partition`,
     });
-  if (minInsync < 2)
+  if (!singleBroker && minInsync < MIN_INSYNC_REPLICAS)
     findings.push({
       severity: 'warning',
       subject,
       what: `min.insync.replicas=${minInsync}: an acknowledged record may exist on one broker only and be lost with it`,
-      fix: `replication factor 3 and kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config min.insync.replicas=2`,
+      fix: `replication factor ${REPLICATION_FACTOR} and kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config min.insync.replicas=${MIN_INSYNC_REPLICAS}`,
     });
   if (unclean)
     findings.push({
@@ -95,29 +104,36 @@ async function checkTopic(
 
 export async function checkTopics(admin: KafkaAdmin, config: Config): Promise<Finding[]> {
   const findings: Finding[] = [];
+  const singleBroker = (await admin.brokerCount()) === 1;
+  if (singleBroker)
+    findings.push({
+      severity: 'info',
+      subject: 'kafka',
+      what: `one broker: every topic has one replica and min.insync.replicas 1, as expected of a local stack (a lost broker loses records; production wants ${REPLICATION_FACTOR} brokers, replication factor ${REPLICATION_FACTOR}, min.insync.replicas=${MIN_INSYNC_REPLICAS})`,
+    });
   const recordBytes = config['receiver.maxRecordBytes'];
   for (const signal of SIGNALS) {
     const topic = topicFor(config, signal);
-    const main = await checkTopic(admin, topic, false, config);
-    const dead = await checkTopic(admin, dlqTopic(topic), true, config);
+    const main = await checkTopic(admin, topic, false, config, singleBroker);
+    const dead = await checkTopic(admin, dlqTopic(topic), true, config, singleBroker);
     findings.push(...main.findings, ...dead.findings);
-    if (main.maxMessageBytes !== undefined && main.maxMessageBytes < recordBytes + RECORD_OVERHEAD_BYTES)
+    if (main.maxMessageBytes !== undefined && main.maxMessageBytes < recordBytes + RECORD_FRAMING_BYTES)
       findings.push({
         severity: 'error',
         subject: `topic ${topic}`,
         what: `max.message.bytes=${main.maxMessageBytes} is below receiver.maxRecordBytes=${recordBytes} plus framing: the receiver's largest records are refused`,
-        fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config max.message.bytes=${recordBytes + RECORD_OVERHEAD_BYTES} (or lower receiver.maxRecordBytes)`,
+        fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config max.message.bytes=${recordBytes + RECORD_FRAMING_BYTES} (or lower receiver.maxRecordBytes)`,
       });
     if (
       main.maxMessageBytes !== undefined &&
       dead.maxMessageBytes !== undefined &&
-      dead.maxMessageBytes < main.maxMessageBytes + RECORD_OVERHEAD_BYTES
+      dead.maxMessageBytes < main.maxMessageBytes + RECORD_FRAMING_BYTES
     )
       findings.push({
         severity: 'warning',
         subject: `topic ${dlqTopic(topic)}`,
         what: `max.message.bytes=${dead.maxMessageBytes} is below its source topic's (${main.maxMessageBytes}) plus the error headers: the largest dead letters cannot be written`,
-        fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${dlqTopic(topic)} --add-config max.message.bytes=${main.maxMessageBytes + RECORD_OVERHEAD_BYTES}`,
+        fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${dlqTopic(topic)} --add-config max.message.bytes=${main.maxMessageBytes + RECORD_FRAMING_BYTES}`,
       });
   }
   return findings;

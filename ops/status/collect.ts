@@ -10,6 +10,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { KafkaAdmin } from '../../kafka/port.js';
 import { DEDUP_TABLES } from '../../schemas/ddl.js';
 import { SIGNALS, dlqTopic, topicFor } from '../../schemas/topics.js';
+import type { StatusRates } from './rates.js';
 import { type ScrapedMetrics, scrapeMetrics } from './scrape.js';
 
 export interface TopicStatus {
@@ -55,6 +56,8 @@ export interface StatusSnapshot {
   readonly components: readonly ComponentStatus[];
   /** Receiver answers and writer inserts since the components started (status.metricsEndpoints). */
   readonly metrics: Omit<ScrapedMetrics, 'unreachable'>;
+  /** Per second since the snapshot before (the refreshing view's last frame, or --once's first look). */
+  readonly rates?: StatusRates;
   readonly problems: readonly string[];
 }
 

@@ -1,7 +1,8 @@
 /**
  * The text of one status snapshot, for people: per signal its topic, each writer group's lag per
- * partition (with the trend since the previous snapshot when refreshing), rows per table (with rows
- * per second when refreshing), dead letters and which components answer.
+ * partition (with the trend since the previous snapshot when refreshing), rows per table, receiver
+ * answers and inserts (each with its rate per second when the snapshot has rates), dead letters and
+ * which components answer.
  */
 import type { StatusSnapshot } from './collect.js';
 
@@ -15,7 +16,7 @@ function trend(now: number, before: number | undefined): string {
 }
 
 export function renderStatus(snapshot: StatusSnapshot, previous?: StatusSnapshot): string {
-  const seconds = previous ? (Date.parse(snapshot.at) - Date.parse(previous.at)) / 1000 : 0;
+  const rates = snapshot.rates;
   const lines: string[] = [`tributary status at ${snapshot.at}`, ''];
   lines.push('topics');
   for (const t of snapshot.topics)
@@ -36,26 +37,26 @@ export function renderStatus(snapshot: StatusSnapshot, previous?: StatusSnapshot
   }
   lines.push('', 'tables');
   for (const t of snapshot.tables) {
-    const prior = previous?.tables.find((p) => p.table === t.table);
-    const rate = prior && seconds > 0 ? `  ${num(Math.round((t.rows - prior.rows) / seconds))} rows/s` : '';
+    const perSecond = rates?.rowsPerSecond[t.table];
+    const rate = perSecond === undefined ? '' : `  ${num(perSecond)} rows/s`;
     lines.push(`  ${t.table.padEnd(36)} ${num(t.rows).padStart(14)} rows${rate}`);
   }
   const m = snapshot.metrics;
-  const pm = previous?.metrics;
-  const per = (now: number, before: number | undefined): string =>
-    pm && seconds > 0 ? `${num(Math.round(((now - (before ?? 0)) / seconds) * 10) / 10)}/s` : num(now);
-  lines.push(
-    '',
-    `receiver answers${pm ? '' : ' (since start)'}: 200 ${per(m.requests['200'], pm?.requests['200'])}  429 ${per(m.requests['429'], pm?.requests['429'])}  503 ${per(m.requests['503'], pm?.requests['503'])}  4xx ${per(m.requests['4xx'], pm?.requests['4xx'])}`,
-  );
+  const answers = (['200', '429', '503', '4xx'] as const)
+    .map((a) => `${a} ${num(m.requests[a])}${rates ? ` (${num(rates.receiverAnswersPerSecond[a])}/s)` : ''}`)
+    .join('  ');
+  lines.push('', `receiver answers since start (per second now): ${answers}`);
   if (m.inserts.length > 0) {
-    lines.push(`inserts${pm ? '' : ' (since start)'}`);
+    lines.push('inserts since start (per second now)');
+    const pm = previous?.metrics;
     for (const i of m.inserts) {
+      // The mean time is of the inserts since the last frame when refreshing, else since start.
       const prior = pm?.inserts.find((p) => p.table === i.table);
       const count = i.count - (prior?.count ?? 0);
       const time = i.seconds - (prior?.seconds ?? 0);
+      const rate = rates?.insertsPerSecond[i.table];
       lines.push(
-        `  ${i.table.padEnd(36)} ${per(i.count, prior?.count).padStart(10)} inserts  mean ${count > 0 ? `${Math.round((time / count) * 1000)} ms` : '-'}`,
+        `  ${i.table.padEnd(36)} ${num(i.count).padStart(10)} inserts${rate === undefined ? '' : ` (${num(rate)}/s)`}  mean ${count > 0 ? `${Math.round((time / count) * 1000)} ms` : '-'}`,
       );
     }
   }

@@ -12,7 +12,7 @@ import {
   generateSessionEvents,
   generateTraces,
 } from '../fixtures/generate.js';
-import { count } from './clickhouse.js';
+import { count, rows } from './clickhouse.js';
 
 export interface SignalRecords {
   readonly traces: Uint8Array;
@@ -55,8 +55,27 @@ export class ExactlyOnce {
     const rows = await count(this.client, `SELECT count() AS n FROM ${from}`);
     const distinct = await count(this.client, `SELECT uniqExact(${key}) AS n FROM ${from}`);
     this.figures.push(`${name}: sent ${expected}, rows ${rows}, distinct ${distinct}`);
+    if (rows !== expected || distinct !== expected) this.figures.push(await this.explain(from, key));
     assert.equal(rows, expected, `${name}: nothing lost or duplicated`);
     assert.equal(distinct, expected, `${name}: every item once`);
+  }
+
+  /** Which keys repeat, and the delivery state, for the diagnostic of a failed check. */
+  private async explain(from: string, key: string): Promise<string> {
+    const repeated = await rows<{ k: string; n: string }>(
+      this.client,
+      `SELECT toString(${key}) AS k, count() AS n FROM ${from} GROUP BY k HAVING n > 1 ORDER BY k LIMIT 20`,
+    );
+    const db = `\`${this.database}\``;
+    const done = await rows<Record<string, unknown>>(
+      this.client,
+      `SELECT Topic, Partition, Start, End, Kind, Rows FROM ${db}.tributary_done ORDER BY Topic, Partition, Start`,
+    );
+    const plans = await rows<Record<string, unknown>>(
+      this.client,
+      `SELECT Stream, Start, End, Writer FROM ${db}.tributary_plans ORDER BY Stream, Start`,
+    );
+    return `repeated ${JSON.stringify(repeated)}; done ${JSON.stringify(done)}; plans ${JSON.stringify(plans)}`;
   }
 
   /** Whether every table holds at least what `everySignal(sent)` will check (to wait on). */

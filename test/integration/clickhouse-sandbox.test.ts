@@ -287,6 +287,38 @@ describe('local ClickHouse server sandbox', () => {
     assert.equal(ping.status, 403);
   });
 
+  test("the server's own origin may query it (a page it served, e.g. /clickstack); no other origin may", async () => {
+    const { host, port } = new URL(clickhouseUrl());
+    const sameOrigin = (origin: string, hostHeader = host): Promise<Answer> =>
+      call(clickhouseUrl(), {
+        path: '/?default_format=TSV',
+        headers: { origin, host: hostHeader, 'sec-fetch-site': 'same-origin' },
+        body: 'SELECT 40 + 2',
+      });
+    // A browser's same-origin POST carries Origin: the UI's queries are of this kind.
+    const own = await sameOrigin(`http://${host}`);
+    assert.equal(own.status, 200, own.body);
+    assert.equal(own.body, '42\n');
+    const ownByName = await sameOrigin(`http://localhost:${port}`, `localhost:${port}`);
+    assert.equal(ownByName.status, 200, ownByName.body);
+    // Not its own: another port or scheme, a name the Host does not carry, a rebinding name.
+    for (const [origin, hostHeader] of [
+      [`http://127.0.0.1:${Number(port) + 1}`, host],
+      [`https://${host}`, host],
+      [`http://localhost:${port}`, host],
+      [`http://rebound.attacker.example:${port}`, `rebound.attacker.example:${port}`],
+    ] as const) {
+      const answer = await sameOrigin(origin, hostHeader);
+      assert.equal(answer.status, 403, `${origin} via Host ${hostHeader}: ${answer.body}`);
+    }
+    // Same origin opens no write path on GET: the read-only rule still holds.
+    const write = await call(clickhouseUrl(), {
+      path: `/?query=${encodeURIComponent(`INSERT INTO ${table} VALUES ('by-get')`)}`,
+      headers: { origin: `http://${host}`, 'sec-fetch-site': 'same-origin' },
+    });
+    assert.equal(write.status, 403, write.body);
+  });
+
   test("the README's and `dev`'s query examples answer", async () => {
     const readme = readFileSync(fromRoot('README.md'), 'utf8');
     const example = /curl -s '(http:\/\/127\.0\.0\.1:8123\/\?query=[^']+)'/.exec(readme)?.[1];
@@ -340,11 +372,18 @@ describe('local ClickHouse server sandbox', () => {
           headers: { origin: 'http://localhost:8080', 'access-control-request-method': 'POST' },
         });
         assert.equal(preflight.status, 204);
-        const other = await call(base, {
-          path: '/?query=SELECT+1',
-          headers: { ...auth, origin: 'http://localhost:9999' },
-        });
-        assert.equal(other.status, 403);
+        // Exactly what is listed: no other port, scheme, host spelling or suffix.
+        for (const origin of [
+          'http://localhost:9999',
+          'https://localhost:8080',
+          'http://127.0.0.1:8080',
+          'http://localhost:8080.evil.example',
+          'http://localhost',
+        ]) {
+          const other = await call(base, { path: '/?query=SELECT+1', headers: { ...auth, origin } });
+          assert.equal(other.status, 403, origin);
+          assert.equal(other.headers['access-control-allow-origin'], undefined, origin);
+        }
       } finally {
         await server.stop();
       }

@@ -6,11 +6,10 @@
  * undecodable one is dead-lettered again and the command says so with exit code 1.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { selfCommand } from '../../core/self.js';
 import type { DeadLetterView } from '../../ops/dlq/read.js';
 import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
+import { runCli as run } from '../harness/cli.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
 import { clickhouseUrl, kafkaBrokers } from '../harness/env.js';
 import { freshTopics, produce, topicSize } from '../harness/kafka.js';
@@ -31,17 +30,6 @@ function logRequest(body: string): Buffer {
       }),
     ),
   );
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  const self = selfCommand();
-  const child = spawn(self.command, [...self.args, ...args], {
-    env: { PATH: process.env['PATH'] ?? '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout })));
 }
 
 test(
@@ -80,10 +68,9 @@ test(
       clickhouseUrl(),
       '--clickhouse-database',
       db.database,
-      '--dlq-signal',
-      'logs',
     ];
-    const listed = await run(['dlq', 'list', '--json', ...flags]);
+    // The long form of a command's own option (`--dlq-signal`) and the short one (`--signal`) both work.
+    const listed = await run(['dlq', 'list', '--json', '--dlq-signal', 'logs', ...flags]);
     assert.equal(listed.code, 0);
     const { letters } = JSON.parse(listed.stdout) as { letters: DeadLetterView[] };
     assert.deepEqual(
@@ -95,13 +82,21 @@ test(
     );
     const [tooLarge, undecodable] = letters as [DeadLetterView, DeadLetterView];
 
-    const shown = await run(['dlq', 'show', '--dlq-offsets', `0:${tooLarge.offset}`, ...flags]);
+    const shown = await run([
+      'dlq',
+      'show',
+      '--signal',
+      'logs',
+      '--offsets',
+      `0:${tooLarge.offset}`,
+      ...flags,
+    ]);
     assert.equal(shown.code, 0);
     assert.match(shown.stdout, /RECORD_TOO_LARGE {2}from .*otlp_logs:0@1/);
     assert.match(shown.stdout, /"stringValue":"xxxxxxxx/);
 
     // The cause fixed: the default (64 MiB) record budget.
-    const first = await run(['dlq', 'redrive', '--dlq-offsets', `0:${tooLarge.offset}`, ...flags]);
+    const first = await run(['dlq', 'redrive', '--offsets', `0:${tooLarge.offset}`, ...flags]);
     assert.equal(first.code, 0, first.stdout);
     assert.match(first.stdout, /0:0 {2}written {2}\(1 rows\)/);
     assert.equal(await rowsIn(), 2);
@@ -110,12 +105,12 @@ test(
       1,
     );
 
-    const again = await run(['dlq', 'redrive', '--dlq-offsets', `0:${tooLarge.offset}`, ...flags]);
+    const again = await run(['dlq', '--dlq-offsets', `0:${tooLarge.offset}`, 'redrive', ...flags]);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /already re-driven/);
     assert.equal(await rowsIn(), 2, 'a second redrive writes nothing');
 
-    const broken = await run(['dlq', 'redrive', '--dlq-offsets', `0:${undecodable.offset}`, ...flags]);
+    const broken = await run(['dlq', 'redrive', '--offsets', `0:${undecodable.offset}`, ...flags]);
     assert.equal(broken.code, 1, broken.stdout);
     assert.match(broken.stdout, /dead-lettered again/);
     assert.equal(await topicSize(dlq), 3);
@@ -123,5 +118,6 @@ test(
 
     const refused = await run(['dlq', 'redrive', ...flags]);
     assert.equal(refused.code, 2, 'redrive without a choice of letters is refused');
+    assert.match(refused.stderr, /name the letters with --offsets .* or pass --all/);
   },
 );

@@ -85,10 +85,12 @@ test(
       clickhouseUrl(),
       '--clickhouse-database',
       db.database,
-      '--status-endpoints',
+      '--endpoints',
       `http://127.0.0.1:${writer.healthPort},http://127.0.0.1:${down}`,
-      '--status-metrics-endpoints',
+      '--metrics-endpoints',
       `http://127.0.0.1:${writer.metricsPort}`,
+      '--interval-ms',
+      '500',
     ];
     const json = await run(['status', '--once', '--json', ...flags]);
     assert.equal(json.code, 0, json.stdout);
@@ -145,21 +147,29 @@ test(
     assert.ok(inserts && inserts.count >= 2 && inserts.seconds > 0, JSON.stringify(status.metrics));
     assert.deepEqual(status.metrics.requests, { '200': 0, '429': 0, '503': 0, '4xx': 0 });
     assert.deepEqual(status.problems, []);
+    // --once and --json carry the rates the refreshing view shows, over status.intervalMs (idle now).
+    assert.ok(status.rates && status.rates.overSeconds >= 0.5, JSON.stringify(status.rates));
+    assert.equal(status.rates.rowsPerSecond['otel_logs'], 0);
+    assert.deepEqual(status.rates.receiverAnswersPerSecond, { '200': 0, '429': 0, '503': 0, '4xx': 0 });
+    assert.equal(status.rates.insertsPerSecond['otel_logs'], 0);
 
     const text = await run(['status', '--once', ...flags]);
     assert.equal(text.code, 0);
     assert.match(text.stdout, new RegExp(`${groupId}-logs  lag 0`));
-    assert.match(text.stdout, /otel_logs\s+3 rows/);
+    assert.match(text.stdout, /otel_logs\s+3 rows {2}0 rows\/s/);
     assert.match(text.stdout, /DOWN/);
-    assert.match(text.stdout, /receiver answers \(since start\): 200 0 {2}429 0/);
-    assert.match(text.stdout, /otel_logs\s+\d+ inserts {2}mean \d+ ms/);
+    assert.match(
+      text.stdout,
+      /receiver answers since start \(per second now\): 200 0 \(0\/s\) {2}429 0 \(0\/s\)/,
+    );
+    assert.match(text.stdout, /otel_logs\s+\d+ inserts \(0\/s\) {2}mean \d+ ms/);
 
     // On a terminal: the view redraws in place (home + clear) with rates between frames; one Ctrl-C ends it.
     const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
     const self = selfCommand();
     const command = [
       'exec',
-      ...[self.command, ...self.args, 'status', '--status-interval-ms', '300', ...flags].map(quote),
+      ...[self.command, ...self.args, 'status', ...flags, '--interval-ms', '300'].map(quote),
     ];
     const tty = spawn('script', ['-qfec', command.join(' '), '/dev/null'], {
       env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm-256color' },
@@ -173,7 +183,7 @@ test(
     await eventually(async () => Promise.resolve(frames() >= 1), 30_000, 'a first frame');
     await produce(topics.logs, [{ value: logRequest('d'), partition: 0 }]);
     await eventually(
-      async () => Promise.resolve(/otel_logs\s+4 rows {2}\d+ rows\/s/.test(screen)),
+      async () => Promise.resolve(/otel_logs\s+4 rows {2}[\d.]+ rows\/s/.test(screen)),
       30_000,
       'a frame with the new row and a rate',
     );

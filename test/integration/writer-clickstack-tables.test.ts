@@ -13,7 +13,7 @@ import { migrate } from '../../schemas/migrate.js';
 import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import type { Signal } from '../../schemas/otlp/codec.js';
 import { decodeRecord } from '../../writer/decode/index.js';
-import { fencedInsert } from '../../writer/insert.js';
+import { fencedInsert } from '../../writer/delivery/fenced-insert.js';
 import { SchemaCache, encodeRows } from '../../writer/schema.js';
 import { rows, testClient } from '../harness/clickhouse.js';
 import { uniqueName } from '../harness/env.js';
@@ -192,8 +192,12 @@ async function write(
       stream: `${database}-${signal}`,
       start: 0,
       end: 1,
+      marks: true,
     };
-    await fencedInsert(client, database, shape, encodeRows(shape, tableRows), fence);
+    await fencedInsert(client, database, shape, encodeRows(shape, tableRows), tableRows.length, fence, {
+      encoding: 'none',
+      settings: {},
+    });
   }
   return [...byTable.keys()];
 }

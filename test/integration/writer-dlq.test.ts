@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import { DLQ_HEADERS } from '../../writer/dlq.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
-import { freshTopics, produce, readRecords } from '../harness/kafka.js';
+import { uniqueName } from '../harness/env.js';
+import { freshTopics, produce, readRecords, testKafka } from '../harness/kafka.js';
 import { startTestWriter } from '../harness/writer.js';
 
 function logRequest(body: string): Buffer {
@@ -114,4 +115,55 @@ test('a column dropped while the writer runs: the shape is read again and the ba
     (await bodies.json<{ Body: string }>()).map((r) => r.Body),
     ['first', 'second', 'third'],
   );
+});
+
+test("a dead letter alone larger than the DLQ topic's limit is trimmed to fit: headers kept, the trim said", async (t) => {
+  const prefix = `${uniqueName('trim')}.`;
+  const source = `${prefix}otlp_logs`;
+  const dlqLimit = 20_000;
+  const admin = testKafka().admin();
+  t.after(() => admin.close());
+  await admin.ensureTopics([
+    { name: source, partitions: 1, replicationFactor: 1 },
+    {
+      name: `${source}.dlq`,
+      partitions: 1,
+      replicationFactor: 1,
+      configs: { 'max.message.bytes': String(dlqLimit) },
+    },
+  ]);
+  const db = await freshDatabase();
+  t.after(() => db.drop());
+  // Undecodable: 100 kB that the DLQ topic cannot take whole, and a small one it can.
+  const large = Buffer.concat([Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x7f]), Buffer.alloc(100_000, 7)]);
+  const small = Buffer.from([0x0a, 0x05, 0xff, 0xff, 0xff]);
+  await produce(source, [
+    { value: large, key: Buffer.from('k-large'), headers: { 'otelcol.signal': 'logs' } },
+    { value: small },
+    { value: logRequest('after the poison') },
+  ]);
+  const writer = await startTestWriter(prefix, db.database, { 'writer.signals': 'logs' });
+  t.after(() => writer.stop());
+  await eventually(
+    async () => (await count(db.client, `SELECT count() AS n FROM \`${db.database}\`.otel_logs`)) === 1,
+    30_000,
+    'the good row after the poison: the partition moved on',
+  );
+  const [trimmed, whole] = await readRecords(`${source}.dlq`, 2);
+  assert.equal(
+    trimmed!.headers[DLQ_HEADERS.trimmed],
+    String(large.length),
+    'the trim is said, with the size',
+  );
+  assert.ok(
+    trimmed!.value.length < dlqLimit && trimmed!.value.length > dlqLimit / 2,
+    `${trimmed!.value.length} B kept`,
+  );
+  assert.deepEqual(trimmed!.value, large.subarray(0, trimmed!.value.length), 'the first bytes');
+  assert.equal(trimmed!.key?.toString(), 'k-large');
+  assert.equal(trimmed!.headers['otelcol.signal'], 'logs', 'original headers kept');
+  assert.equal(trimmed!.headers[DLQ_HEADERS.code], 'DECODE_FAILED');
+  assert.equal(trimmed!.headers[DLQ_HEADERS.offset], '0');
+  assert.deepEqual(whole!.value, small);
+  assert.equal(whole!.headers[DLQ_HEADERS.trimmed], undefined, 'a letter that fits is not trimmed');
 });

@@ -56,7 +56,16 @@ test(
 
     await produce(topics.logs, [{ value: logRequest('before') }]);
     await eventually(async () => (await count(db.client, table)) === 1, 30_000, 'the first row');
-    assert.equal((await health(writer.healthPort, '/ready')).status, 200);
+    // The row is visible a moment before the writer records its range done: with ClickHouse down
+    // before that, the first record would wait too. Await the writer's own account of it.
+    await eventually(
+      async () => {
+        const ready = await health(writer.healthPort, '/ready');
+        return ready.status === 200 && /^logs: ready, 1 partition, 0 records waiting$/.test(ready.reason);
+      },
+      10_000,
+      'the first record written and accounted for',
+    );
 
     proxy.down();
     await produce(topics.logs, [{ value: logRequest('during 1') }, { value: logRequest('during 2') }]);
@@ -90,8 +99,14 @@ test(
     const topics = await freshTopics(1);
     const db = await freshDatabase();
     t.after(() => db.drop());
-    // The done state is something ClickHouse refuses permanently to read (a parse error on every
-    // row): the loop's first position look-up fails for good and the loop ends.
+    // The writer starts on a sound database (its start-up self-test reads the state too), then the
+    // done state becomes something ClickHouse refuses permanently to read (a parse error on every
+    // row): the loop's next position look-up fails for good and the loop ends.
+    const writer = await startTestWriter(topics.prefix, db.database, {
+      'writer.signals': 'logs',
+      'writer.stuckAfterMs': 60_000,
+    });
+    t.after(() => writer.stop());
     await db.client.command({ query: `DROP TABLE \`${db.database}\`.tributary_done` });
     await db.client.command({
       query: `CREATE VIEW \`${db.database}\`.tributary_done AS
@@ -100,11 +115,6 @@ test(
               FROM system.numbers LIMIT 1`,
     });
     await produce(topics.logs, [{ value: logRequest('waiting') }]);
-    const writer = await startTestWriter(topics.prefix, db.database, {
-      'writer.signals': 'logs',
-      'writer.stuckAfterMs': 60_000,
-    });
-    t.after(() => writer.stop());
     let ready = { status: 0, reason: '' };
     await eventually(
       async () => {
@@ -127,8 +137,10 @@ test(
     const db = await freshDatabase();
     t.after(() => db.drop());
     const inserts = `\`${db.database}\`.tributary_inserts`;
+    const writer = await startTestWriter(topics.prefix, db.database, { 'writer.signals': 'logs' });
+    t.after(() => writer.stop());
     // Only the fence reads the marks table: batches start normally, every insert is refused
-    // because of the state, not because of its rows.
+    // because of the state, not because of its rows. (After the start: the self-test reads it too.)
     await db.client.command({
       query: `RENAME TABLE ${inserts} TO \`${db.database}\`.tributary_inserts_saved`,
     });
@@ -138,8 +150,6 @@ test(
               FROM system.numbers LIMIT 1`,
     });
     await produce(topics.logs, [{ value: logRequest('innocent-1') }, { value: logRequest('innocent-2') }]);
-    const writer = await startTestWriter(topics.prefix, db.database, { 'writer.signals': 'logs' });
-    t.after(() => writer.stop());
     let ready = { status: 0, reason: '' };
     await eventually(
       async () => {
@@ -165,5 +175,66 @@ test(
       30_000,
       'ready again',
     );
+  },
+);
+
+test(
+  'an idle partition: its next record keeps readiness green through the flush; the reason names each signal',
+  { timeout: 120_000 },
+  async (t) => {
+    const topics = await freshTopics(1);
+    const db = await freshDatabase();
+    t.after(() => db.drop());
+    const stuckAfterMs = 3_000;
+    const writer = await startTestWriter(topics.prefix, db.database, {
+      'writer.signals': 'logs,traces',
+      'writer.stuckAfterMs': stuckAfterMs,
+      // A batch comes of age well within stuckAfterMs: a record that waits only for that is not stuck.
+      'writer.flushIntervalMs': 1_000,
+    });
+    t.after(() => writer.stop());
+    const table = `SELECT count() AS n FROM \`${db.database}\`.otel_logs`;
+
+    await produce(topics.logs, [{ value: logRequest('first') }]);
+    await eventually(async () => (await count(db.client, table)) === 1, 30_000, 'the first row');
+    const lastWrite = Date.now();
+    // The row is visible a moment before the writer records its range done and moves on: await it.
+    let ready = { status: 0, reason: '' };
+    await eventually(
+      async () => {
+        ready = await health(writer.healthPort, '/ready');
+        return /0 records waiting; traces/.test(ready.reason);
+      },
+      10_000,
+      'the first record written and accounted for',
+    );
+    assert.equal(ready.status, 200);
+    assert.equal(
+      ready.reason,
+      'logs: ready, 1 partition, 0 records waiting; traces: ready, 1 partition, 0 records waiting',
+    );
+
+    // Idle past the threshold (readiness stays green meanwhile: nothing waits)...
+    await eventually(
+      async () => {
+        assert.equal((await health(writer.healthPort, '/ready')).status, 200, 'ready while idle');
+        return Date.now() - lastWrite > 2 * stuckAfterMs;
+      },
+      30_000,
+      'the partition to idle past writer.stuckAfterMs',
+    );
+    // ...then one record: it waits for its batch to come of age, never as long as stuckAfterMs.
+    await produce(topics.logs, [{ value: logRequest('after the idle time') }]);
+    const answers: { status: number; reason: string }[] = [];
+    await eventually(
+      async () => {
+        answers.push(await health(writer.healthPort, '/ready'));
+        return (await count(db.client, table)) === 2;
+      },
+      30_000,
+      'the second row',
+    );
+    const refused = answers.filter((a) => a.status !== 200);
+    assert.deepEqual(refused, [], `readiness stayed green through the flush (${answers.length} answers)`);
   },
 );

@@ -15,8 +15,13 @@ import { startTestWriter } from '../harness/writer.js';
 
 const ITEMS = 10;
 const BASE_NS = 1_795_000_000_000_000_000n;
+const DAY_NS = 86_400_000_000_000n;
 
-const records = (first: number, n: number) =>
+/** Record i's rows start at BASE_NS, or a UTC day later from record `nextDayFrom` on. */
+const timeOf = (record: number, nextDayFrom: number): bigint =>
+  BASE_NS + (record >= nextDayFrom ? DAY_NS : 0n) + BigInt(record * ITEMS) * 1_000_000n;
+
+const records = (first: number, n: number, nextDayFrom = Infinity) =>
   Array.from({ length: n }, (_, i) => ({
     partition: 0,
     value: Buffer.from(
@@ -26,18 +31,33 @@ const records = (first: number, n: number) =>
         scopesPerResource: 1,
         itemsPerScope: ITEMS,
         firstSeq: (first + i) * ITEMS,
-        baseTimeNs: BASE_NS,
+        baseTimeNs: timeOf(first + i, nextDayFrom) - BigInt((first + i) * ITEMS) * 1_000_000n,
       }),
     ),
   }));
 
-test('upgrade from the batch ledger: the committed offset seeds the done state, the batch in flight is not written twice', async (t) => {
+interface UpgradeCase {
+  /** The first record whose rows fall on the next UTC day (Infinity: one day). */
+  readonly nextDayFrom: number;
+  /** Whether the old writer had inserted the batch in flight before it stopped. */
+  readonly inFlightInserted: boolean;
+}
+
+for (const c of [
+  { nextDayFrom: Infinity, inFlightInserted: true },
+  { nextDayFrom: 3, inFlightInserted: true },
+  { nextDayFrom: 3, inFlightInserted: false },
+] satisfies UpgradeCase[])
+  test(`upgrade from the batch ledger: the committed offset seeds the done state; the batch in flight (${Number.isFinite(c.nextDayFrom) ? 'over two UTC days' : 'one day'}, ${c.inFlightInserted ? 'inserted' : 'not inserted'} by the old writer) lands once`, (t) =>
+    upgrade(t, c));
+
+async function upgrade(t: { after(fn: () => Promise<void> | void): void }, c: UpgradeCase): Promise<void> {
   const topics = await freshTopics(1);
   const db = await freshDatabase();
   t.after(() => db.drop());
   const table = `\`${db.database}\`.otel_logs`;
   const topic = topics.logs;
-  await produce(topic, records(0, 4));
+  await produce(topic, records(0, 4, c.nextDayFrom));
 
   // What the first writer left behind: its ledger (two batches), rows of both batches under its
   // tokens, and a commit after the first batch only.
@@ -54,17 +74,20 @@ test('upgrade from the batch ledger: the committed offset seeds the done state, 
     ],
     format: 'JSONEachRow',
   });
-  for (const [min, max] of [
-    [0, 1],
-    [2, 3],
-  ] as const) {
-    const first = min * ITEMS;
-    const n = (max - min + 1) * ITEMS;
+  // The old writer inserted each batch's rows (all its days) in one INSERT under its token.
+  const oldBatches: (readonly [number, number])[] = c.inFlightInserted
+    ? [
+        [0, 1],
+        [2, 3],
+      ]
+    : [[0, 1]];
+  for (const [min, max] of oldBatches) {
+    const times = Array.from({ length: max - min + 1 }, (_, i) => String(timeOf(min + i, c.nextDayFrom)));
     await db.client.command({
       query: `INSERT INTO ${table} (Timestamp, Body, LogAttributes)
-              SELECT fromUnixTimestamp64Nano(toInt64(${BASE_NS} + (${first} + number) * 1000000)), 'old writer',
-                     map('seq', toString(${first} + number))
-              FROM numbers(${n})`,
+              SELECT fromUnixTimestamp64Nano(toInt64([${times.join(', ')}][intDiv(number, ${ITEMS}) + 1] + (number % ${ITEMS}) * 1000000)),
+                     'old writer', map('seq', toString(${min * ITEMS} + number))
+              FROM numbers(${(max - min + 1) * ITEMS})`,
       clickhouse_settings: { insert_deduplication_token: `${topic}-0-${min}-${max}-otel_logs` },
     });
   }
@@ -87,7 +110,7 @@ test('upgrade from the batch ledger: the committed offset seeds the done state, 
   await member.commit([{ topic, partition: 0, position: 2 }], member.assignment()!.fence);
   await member.leave();
   await member.close();
-  assert.equal(await count(db.client, `SELECT count() AS n FROM ${table}`), 4 * ITEMS);
+  assert.equal(await count(db.client, `SELECT count() AS n FROM ${table}`), oldBatches.length * 2 * ITEMS);
 
   const writer = await startTestWriter(topics.prefix, db.database, {
     'writer.groupId': groupId,
@@ -107,7 +130,8 @@ test('upgrade from the batch ledger: the committed offset seeds the done state, 
     count(db.client, `SELECT count() AS n FROM ${table}`),
     count(db.client, `SELECT uniqExact(LogAttributes['seq']) AS n FROM ${table}`),
   ]);
-  console.log(`upgrade: ${n} rows, ${distinct} distinct items for ${6 * ITEMS} sent`);
+  const days = await count(db.client, `SELECT uniqExact(toDate(Timestamp)) AS n FROM ${table}`);
+  console.log(`upgrade: ${n} rows, ${distinct} distinct items for ${6 * ITEMS} sent, over ${days} UTC days`);
   assert.equal(distinct, 6 * ITEMS, 'every item present');
   assert.equal(n, 6 * ITEMS, 'nothing written twice');
-});
+}

@@ -3,16 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parseArgs } from '../../cli/args.js';
 import { keysFor } from '../../cli/command.js';
+import { commandFlags, flagsOf } from '../../core/config/flags.js';
 import { commands } from '../../cli/commands.js';
 import { quickStart } from '../../cli/help.js';
-import {
-  type ConfigKey,
-  commandNames,
-  configSchema,
-  flagName,
-  isSecretOption,
-} from '../../core/config/options.js';
+import { type ConfigKey, commandNames, configSchema, isSecretOption } from '../../core/config/options.js';
 import { fromRoot } from '../../core/paths.js';
 import { selfCommand } from '../../core/self.js';
 
@@ -30,9 +26,13 @@ function run(
 }
 
 const allKeys = Object.keys(configSchema) as ConfigKey[];
-/** The flags a help text lists (secrets are listed by their environment name instead). */
+/** The flags a help text lists, short and full (secrets are listed by their environment name instead). */
 const flagsIn = (help: string): Set<string> =>
-  new Set(help.match(/^ {2}--[a-z0-9-]+/gm)?.map((f) => f.trim()));
+  new Set(
+    (help.match(/^ {2}--[a-z0-9-]+(, --[a-z0-9-]+)*/gm) ?? []).flatMap((line) =>
+      line.split(',').map((f) => f.trim()),
+    ),
+  );
 
 test('top-level --help lists every command and the two quick-start lines', () => {
   const { code, stdout } = run(['--help']);
@@ -64,7 +64,7 @@ test("each command's --help shows exactly the options it reads, grouped, with an
     const own = keysFor(c.name);
     const wanted = new Set([
       '--config',
-      ...own.filter((k) => !isSecretOption(configSchema[k])).map(flagName),
+      ...own.filter((k) => !isSecretOption(configSchema[k])).flatMap((k) => flagsOf(k, c.name)),
     ]);
     assert.deepEqual([...flagsIn(stdout)].sort(), [...wanted].sort(), `${c.name} --help lists its own flags`);
     // Groups appear in order and each flag sits under its own group's heading.
@@ -80,14 +80,14 @@ test("each command's --help shows exactly the options it reads, grouped, with an
     for (const key of own) {
       const option = configSchema[key];
       if (isSecretOption(option)) continue;
-      const before = stdout.slice(0, stdout.indexOf(`\n  ${flagName(key)}`));
+      const before = stdout.slice(0, stdout.indexOf(`\n  ${flagsOf(key, c.name).join(', ')}`));
       const heading = [...before.matchAll(/^(Connection|Behaviour|Local stack|General)\b/gm)].at(-1)?.[1];
       assert.equal(heading?.toLowerCase(), option.group, `${c.name}: ${key} under ${option.group}`);
     }
   }
   const replay = run(['replay', '--help']).stdout;
   assert.doesNotMatch(replay, /--kafka-broker-count|--receiver-http-port|--clickhouse-data-dir/);
-  assert.match(replay, /--replay-from/);
+  assert.match(replay, /^ {2}--from, --replay-from <value>$/m);
   // Replay reads the batching and row-rule keys too (they are pinned in plans): still well under the 100+ unrelated lines it had.
   assert.ok(replay.split('\n').length < 140, 'replay --help stays short');
   const writer = run(['writer', '--help']).stdout;
@@ -127,4 +127,44 @@ test('nothing below the command line imports it', () => {
   };
   for (const dir of ['core', 'receiver', 'writer', 'schemas', 'deploy', 'bench']) walk(dir);
   assert.deepEqual(offenders, []);
+});
+
+test("a command's own options have short flags: `replay --signal --from --to`, `dlq --signal --offsets --all`", () => {
+  const shortOf = (command: (typeof commandNames)[number]): string[] =>
+    [...commandFlags(command)]
+      .filter(([flag, key]) => flagsOf(key, command)[0] === flag && flagsOf(key, command).length > 1)
+      .map(([flag]) => flag);
+  assert.deepEqual(shortOf('replay'), ['--signal', '--from', '--to']);
+  assert.deepEqual(shortOf('dlq'), ['--signal', '--offsets', '--all', '--limit']);
+  assert.deepEqual(shortOf('status'), ['--endpoints', '--metrics-endpoints', '--interval-ms']);
+  assert.deepEqual(shortOf('doctor'), ['--replay-window-ms']);
+  // The long forms keep working, and a short flag belongs to its own command only.
+  assert.equal(commandFlags('replay').get('--replay-from'), 'replay.from');
+  assert.equal(commandFlags('dlq').get('--from'), undefined);
+  const foreign = run(['dlq', 'list', '--from', 'earliest']);
+  assert.equal(foreign.code, 2);
+  assert.match(foreign.stderr, /config --from: unknown option/);
+  // Help, README and the operations guide show the commands as people type them.
+  for (const [command, short] of [
+    ['replay', '--signal'],
+    ['dlq', '--offsets'],
+    ['doctor', '--replay-window-ms'],
+    ['status', '--endpoints'],
+  ] as const)
+    assert.match(
+      run([command, '--help']).stdout,
+      new RegExp(`^Examples?:\\n(  .*\\n)*  tributary ${command} .*${short} `, 'm'),
+    );
+  for (const doc of ['README.md', 'docs/operations.md']) {
+    const text = readFileSync(fromRoot(doc), 'utf8');
+    assert.ok(/tributary replay --signal \w+ --from\s/.test(text), `${doc} shows replay as people type it`);
+    assert.ok(!/tributary (replay|dlq \w+) --(replay|dlq)-/.test(text), `${doc} shows no long-form examples`);
+  }
+});
+
+test('a bare boolean flag takes no positional as its value: `dlq --all redrive`', () => {
+  const parsed = parseArgs(['--all', 'redrive', '--json', '--limit', '5'], commandFlags('dlq'));
+  assert.deepEqual(parsed.flags, { '--all': 'true', '--json': 'true', '--limit': '5' });
+  assert.deepEqual(parsed.positional, ['redrive']);
+  assert.deepEqual(parseArgs(['--dlq-all', 'false'], commandFlags('dlq')).flags, { '--dlq-all': 'false' });
 });

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../core/config/load.js';
 import { configSchema, envName } from '../../core/config/options.js';
 import { fromRoot } from '../../core/paths.js';
+import { RECORD_FRAMING_BYTES, REPLAY_WINDOW_MS } from '../../schemas/topics.js';
 
 interface Service {
   command?: string[];
@@ -57,4 +58,18 @@ test('receiver and writer commands are tributary subcommands', () => {
   assert.deepEqual(compose.services['receiver']!.command, ['receiver']);
   assert.deepEqual(compose.services['writer']!.command, ['writer']);
   assert.deepEqual(compose.services['migrate']!.command, ['migrate']);
+});
+
+test("compose creates its topics as doctor wants them: the replay window's retention, room for dead letters", () => {
+  const script = compose.services['kafka-topics']!.command!.join('\n');
+  const brokerLimit = Number(compose.services['kafka']!.environment!['KAFKA_MESSAGE_MAX_BYTES']);
+  const creates = [...script.matchAll(/--topic (\S+) .*/g)];
+  assert.deepEqual(
+    creates.map((m) => m[1]),
+    ['$$t', '$$t.dlq'],
+  );
+  for (const [line] of creates)
+    assert.match(line, new RegExp(`--config retention\\.ms=${REPLAY_WINDOW_MS}\\b`));
+  const dlqLimit = Number(/--topic \$\$t\.dlq .*--config max\.message\.bytes=(\d+)/.exec(script)?.[1]);
+  assert.equal(dlqLimit, brokerLimit + RECORD_FRAMING_BYTES);
 });

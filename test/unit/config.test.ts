@@ -94,9 +94,40 @@ test('unknown keys fail fast, wherever they come from', () => {
 
 test('a flag outside the command is rejected', () => {
   expectConfigError(
-    () => loadConfig({ env: {}, flags: { '--writer-batch-rows': '5' }, allowedKeys: ['receiver.httpPort'] }),
+    () => loadConfig({ env: {}, flags: { '--writer-batch-rows': '5' }, command: 'receiver' }),
     /--writer-batch-rows.*not an option of this command/,
   );
+});
+
+test("a command's own keys take short flags as well as the long ones, never both at once", () => {
+  const short = loadConfig({
+    env: {},
+    command: 'replay',
+    flags: { '--signal': 'traces', '--from': 'earliest', '--to': '2026-11-24T11:00:00Z' },
+  });
+  const long = loadConfig({
+    env: {},
+    command: 'replay',
+    flags: {
+      '--replay-signal': 'traces',
+      '--replay-from': 'earliest',
+      '--replay-to': '2026-11-24T11:00:00Z',
+    },
+  });
+  for (const key of ['replay.signal', 'replay.from', 'replay.to'] as const) {
+    assert.equal(short.config[key], long.config[key]);
+    assert.equal(short.sources[key], 'flag');
+  }
+  assert.equal(short.config['replay.signal'], 'traces');
+  const dlq = loadConfig({ env: {}, command: 'dlq', flags: { '--all': 'true', '--limit': '5' } }).config;
+  assert.equal(dlq['dlq.all'], true);
+  assert.equal(dlq['dlq.limit'], 5);
+  expectConfigError(
+    () => loadConfig({ env: {}, command: 'replay', flags: { '--from': '1', '--replay-from': '2' } }),
+    /--replay-from: sets replay\.from as --from does/,
+  );
+  // Without a command (programmatic use) only the full flags name keys.
+  expectConfigError(() => loadConfig({ env: {}, flags: { '--from': '1' } }), /--from: unknown option/);
 });
 
 test('secrets are redacted', () => {

@@ -5,6 +5,7 @@ import {
   DEDUP_TABLES,
   type DdlOptions,
   INSERTED_TABLES,
+  keeperStateDdl,
   loadDdl,
   renderDdl,
   supportsFullTextIndexes,
@@ -34,7 +35,7 @@ test('a cluster gets ON CLUSTER, Replicated engines and the replicated dedup win
 test('a single server gets MergeTree and the non-replicated dedup window on every table', () => {
   const statements = loadDdl(base).flatMap((f) => f.statements);
   const tables = statements.filter((s) => /^CREATE TABLE/.test(s));
-  assert.equal(tables.length, 14); // 9 ClickStack tables, 2 kv rollups + the delivery state's 3
+  assert.equal(tables.length, 15); // 9 ClickStack tables, 2 kv rollups, the delivery state's 3 + the self-test's
   // The data tables carry the dedup window; the state tables are written without dedup on purpose.
   for (const s of tables.filter((x) => !/\.tributary_/.test(x)))
     assert.match(s, /non_replicated_deduplication_window = 1000/);
@@ -240,6 +241,16 @@ test('view targets (trace-id table, kv rollups) get a dedup window and no insert
   const marks = loadDdl(base)
     .flatMap((f) => f.statements)
     .filter((s) => /tributary_mark_/.test(s));
-  assert.equal(marks.length, INSERTED_TABLES.length);
+  // One per inserted table, and the self-test's scratch table.
+  assert.equal(marks.length, INSERTED_TABLES.length + 1);
+  assert.ok(marks.some((s) => /tributary_mark_tributary_selftest/.test(s)));
   assert.ok(marks.every((s) => !/kv_rollup|trace_id_ts/.test(s)));
+});
+
+test('the KeeperMap state: one Keeper path per database, ON CLUSTER on a cluster', () => {
+  const single = keeperStateDdl({ database: 'otel', cluster: '' });
+  assert.match(single, /^CREATE TABLE IF NOT EXISTS `otel`\.tributary_plans_kv\n/);
+  assert.match(single, /ENGINE = KeeperMap\('\/tributary\/otel\/plans'\)\nPRIMARY KEY Key$/);
+  assert.match(keeperStateDdl({ database: 'otel', cluster: 'prod' }), /tributary_plans_kv ON CLUSTER `prod`/);
+  assert.throws(() => keeperStateDdl({ database: "o'tel", cluster: '' }), /database name/);
 });

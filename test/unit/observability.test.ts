@@ -86,4 +86,13 @@ test('alert rules and dashboard use only exposed metrics and catalogued outcomes
     'KAFKA_UNAVAILABLE',
   ])
     assert.ok(all.includes(needed), `something watches ${needed}`);
+  // The dashboard shows the writer's delivery counters too, not only the alerts.
+  const panels = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
+  for (const counter of [
+    'tributary_writer_clamped_rows_total',
+    'tributary_writer_lost_records_total',
+    'tributary_writer_delivery_alarms_total',
+    'tributary_writer_dead_letters_total',
+  ])
+    assert.ok(panels.includes(counter), `a dashboard panel shows ${counter}`);
 });

@@ -17,7 +17,7 @@ export function streamKey(id: StreamIdentity): string {
   return `${id.clusterId}/${id.topicId}/${id.partition}/${id.group}`;
 }
 
-/** The dedup token of one batch's rows for one table partition (UTC day). */
+/** The dedup token of one batch's rows for one table partition (its day, transcode/partition-day.ts). */
 export function insertToken(stream: string, start: number, end: number, table: string, day: number): string {
   return `${stream}:${start}-${end}:${table}:${day}`;
 }

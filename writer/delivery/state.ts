@@ -1,7 +1,11 @@
 /**
- * The delivery state in ClickHouse (tables from schemas/clickhouse/011_tributary_delivery.sql):
- * plans decide each batch's range once, done ranges say what is in every table, and both are kept
- * without TTL. Reads are plain SELECTs; the fence itself is part of each insert (fenced-insert.ts).
+ * The delivery state (protocol.ts, steps 1, 2 and 5): plans decide each batch's range once, done
+ * ranges say what is in every table, both kept without TTL. This file holds the interface and the
+ * single-server form in MergeTree tables (schemas/clickhouse/011_tributary_delivery.sql), where the
+ * first committed plan is the one with the smallest _block_number: on one server a block number is
+ * allocated and committed under the same parts lock, so that order is the commit order. Replicated
+ * tables and ClickHouse Cloud allocate block numbers before commit and serve reads from any replica;
+ * there the plans live in KeeperMap (keeper-state.ts).
  */
 import type { ClickHouseClient } from '../../core/clickhouse.js';
 
@@ -19,11 +23,44 @@ export interface DoneRange {
   readonly kind: 'done' | 'lost' | 'seeded';
 }
 
-export class DeliveryState {
+/** What stands at a position: the end of a done range covering it, the plan starting there, the next done range after it. */
+export interface PositionState {
+  readonly doneEnd?: number;
+  readonly plan?: Plan;
+  /** Start of the first done range beginning after the position: a batch begun here stops there. */
+  readonly nextDone?: number;
+}
+
+export interface DeliveryState {
+  /** The winning plan of the batch starting at `start`. */
+  planAt(stream: string, start: number): Promise<Plan | undefined>;
+  /** Proposes a plan; the answer is the winner, which may be someone else's. */
+  propose(stream: string, plan: Plan): Promise<Plan>;
+  /** The plan whose range contains `offset`, if any. */
+  planContaining(stream: string, offset: number): Promise<Plan | undefined>;
+  /** What stands at `position`, in one round trip (it runs at every batch start). */
+  at(stream: string, position: number): Promise<PositionState>;
+  /** Where writing resumes: the end of the last done range (undefined: nothing done yet). */
+  resumePosition(stream: string): Promise<number | undefined>;
+  markDone(
+    stream: string,
+    where: { topic: string; partition: number },
+    range: DoneRange,
+    rows: number,
+  ): Promise<void>;
+  /** An extra condition the fenced insert executes (the backend's own done flag), if it has one. */
+  fenceCondition(stream: string, start: number): string | undefined;
+}
+
+export class TablesState implements DeliveryState {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly database: string,
   ) {}
+
+  fenceCondition(): undefined {
+    return undefined;
+  }
 
   private table(name: string): string {
     return `\`${this.database}\`.${name}`;
@@ -34,7 +71,7 @@ export class DeliveryState {
     return result.json<T>();
   }
 
-  /** The winning plan of the batch starting at `start`: the first one committed. */
+  /** The first plan committed for `start`. */
   async planAt(stream: string, start: number): Promise<Plan | undefined> {
     const [row] = await this.rows<{ s: string; e: string; r: string; d: string; w: string }>(
       `SELECT toString(Start) AS s, toString(End) AS e, RuleVersion AS r, Digest AS d, Writer AS w
@@ -64,8 +101,10 @@ export class DeliveryState {
       ],
       format: 'JSONEachRow',
       columns: ['Stream', 'Start', 'End', 'RuleVersion', 'Digest', 'Writer'],
-      // Every proposal must land as its own block: dedup would hide a second, different plan's order.
-      clickhouse_settings: { async_insert: 0, insert_deduplicate: 0, wait_end_of_query: 1 },
+      // Every proposal lands as its own block: rows differ (PlannedAt, Writer), so no dedup by content
+      // can drop a second plan, and no token is given (since 26.2 insert_deduplicate=0 alone would not
+      // turn dedup off: deduplicate_insert decides).
+      clickhouse_settings: { async_insert: 0, wait_end_of_query: 1 },
     });
     return (await this.planAt(stream, plan.start)) ?? plan;
   }
@@ -85,11 +124,16 @@ export class DeliveryState {
    * What stands at `position`, in one round trip (it runs at every batch start): the end of a done
    * range covering it, and the winning plan starting there.
    */
-  async at(stream: string, position: number): Promise<{ doneEnd?: number; plan?: Plan }> {
+  async at(stream: string, position: number): Promise<PositionState> {
     const rows = await this.rows<{ k: string; e: string; r: string; d: string; w: string }>(
       `SELECT 'done' AS k, toString(max(End)) AS e, '' AS r, '' AS d, '' AS w
        FROM ${this.table('tributary_done')}
        WHERE Stream = {stream:String} AND Start <= {position:UInt64} AND End > {position:UInt64}
+       HAVING count() > 0
+       UNION ALL
+       SELECT 'next' AS k, toString(min(Start)) AS e, '' AS r, '' AS d, '' AS w
+       FROM ${this.table('tributary_done')}
+       WHERE Stream = {stream:String} AND Start > {position:UInt64}
        HAVING count() > 0
        UNION ALL
        SELECT * FROM (
@@ -100,9 +144,11 @@ export class DeliveryState {
       { stream, position },
     );
     const done = rows.find((r) => r.k === 'done');
+    const next = rows.find((r) => r.k === 'next');
     const plan = rows.find((r) => r.k === 'plan');
     return {
       ...(done ? { doneEnd: Number(done.e) } : {}),
+      ...(next ? { nextDone: Number(next.e) } : {}),
       ...(plan
         ? {
             plan: {
@@ -148,7 +194,7 @@ export class DeliveryState {
       ],
       format: 'JSONEachRow',
       columns: ['Stream', 'Start', 'End', 'Kind', 'Topic', 'Partition', 'Rows'],
-      clickhouse_settings: { async_insert: 0, insert_deduplicate: 0, wait_end_of_query: 1 },
+      clickhouse_settings: { async_insert: 0, wait_end_of_query: 1 },
     });
   }
 }

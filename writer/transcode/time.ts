@@ -6,6 +6,7 @@
  */
 import type { ByteWriter } from '../rowbinary.js';
 import { u32At } from './cursor.js';
+import { partitionDayOf, partitionTimeZone } from './partition-day.js';
 
 /** What the caller does to every stored time (see TranscodeContext.clamp). */
 export interface TimeClamp {
@@ -101,16 +102,20 @@ export class Clamp {
 
 const scratch = new Time();
 
-/** UTC days since the epoch of a stored time (floor division). */
+/** The partition day (partition-day.ts: UTC on a UTC server) of a stored time. */
 export function dayOf(t: Time): number {
   if (t.big !== null) return dayOfBigInt(t.big);
   // ns / 86_400e9 = (ns / 2^16) / 1_318_359_375; ns / 2^16 < 2^48 is exact as a double, and so is the floor.
-  return Math.floor((t.hi * 65536 + (t.lo >>> 16)) / 1_318_359_375);
+  const utcDay = Math.floor((t.hi * 65536 + (t.lo >>> 16)) / 1_318_359_375);
+  return partitionTimeZone() === 'UTC' ? utcDay : partitionDayOf(seconds(t), utcDay);
 }
 
 export function dayOfBigInt(ns: bigint): number {
   const q = ns / NS_PER_DAY;
-  return Number(ns < 0n && q * NS_PER_DAY !== ns ? q - 1n : q);
+  const utcDay = Number(ns < 0n && q * NS_PER_DAY !== ns ? q - 1n : q);
+  if (partitionTimeZone() === 'UTC') return utcDay;
+  const s = ns / NS_PER_SECOND;
+  return partitionDayOf(Number(ns < 0n && s * NS_PER_SECOND !== ns ? s - 1n : s), utcDay);
 }
 
 /** Whole seconds of an unsigned 64-bit time, exactly. */

@@ -6,6 +6,8 @@ import type { Config } from '../../../core/config/options.js';
 import { TributaryError } from '../../../core/errors.js';
 import { stopOnSignals } from '../../../core/lifecycle.js';
 import { createLogger } from '../../../core/log.js';
+import { loadedEngineLibrary, openClickStackUi } from './clickstack-ui.js';
+import { NoEmbeddedFiles } from './embedded-files.js';
 import { Engine } from './engine.js';
 import { EXTERNAL_DATABASE_SETUP } from './external-data.js';
 import { createRequestGuard, isLoopbackHost } from './request-guard.js';
@@ -38,6 +40,15 @@ export async function runClickHouseCommand(config: Config): Promise<void> {
   });
   for (const sql of EXTERNAL_DATABASE_SETUP)
     await engine.run({ sql, format: 'TSV', database: 'default', settings: {}, params: {} });
+  // Found in the background: the server answers queries at once, UI requests once the files are found.
+  const ui = openClickStackUi(loadedEngineLibrary());
+  const licence = await engine.run({
+    sql: "SELECT license_type FROM system.licenses WHERE library_name = 'clickstack'",
+    format: 'TSV',
+    database: 'default',
+    settings: {},
+    params: {},
+  });
   const policy = new SqlPolicy(Buffer.from(functions.body).toString('utf8').split('\n').filter(Boolean));
   const server = createClickHouseHttpServer({
     engine,
@@ -47,6 +58,7 @@ export async function runClickHouseCommand(config: Config): Promise<void> {
     maxBodyBytes: 1024 * 1024 * 1024,
     log,
     policy,
+    ui,
     guard: createRequestGuard({
       listenHost: host,
       allowedOrigins: config['clickhouse.allowedOrigins'],
@@ -62,12 +74,26 @@ export async function runClickHouseCommand(config: Config): Promise<void> {
   // Machine-readable: the process runner reads the port from this line (port 0 = any).
   process.stdout.write(`listening ${url}\n`);
   log.info('local ClickHouse ready', { url, dataDir, startMs: Date.now() - started });
+  void ui.ready.then((info) => {
+    if (info instanceof NoEmbeddedFiles)
+      log.warn('the ClickStack UI is not served: this chdb build does not carry its files', {
+        reason: info.message,
+      });
+    else
+      log.info('ClickStack UI ready', {
+        url: `${url}/clickstack`,
+        hyperdx: info.version,
+        licence: Buffer.from(licence.body).toString('utf8').trim() || 'unknown',
+        files: info.files,
+      });
+  });
   stopOnSignals(
     async () => {
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeIdleConnections();
       });
+      await ui.close();
       await engine.close();
     },
     log,

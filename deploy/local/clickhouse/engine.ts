@@ -41,9 +41,9 @@ export interface EngineRequest {
   readonly settings: Readonly<Record<string, string>>;
   readonly params: Readonly<Record<string, string>>;
   /**
-   * The server's own statements around this request (loading external data), run in the same
-   * turn so no other request runs between them: `before` ahead of the request's settings,
-   * `after` once it is done, whatever happened.
+   * The server's own statements around this request (loading external data and input() bodies),
+   * run in the same turn so no other request runs between them: `before` after the request's
+   * settings are applied and ahead of its statement, `after` once it is done, whatever happened.
    */
   readonly before?: readonly string[];
   readonly after?: readonly string[];
@@ -153,12 +153,14 @@ export class Engine {
   private async execute(request: EngineRequest): Promise<EngineResult> {
     const touched: string[] = [];
     try {
-      for (const sql of request.before ?? []) await this.session.queryAsync(sql);
       if (request.database !== this.currentDatabase) {
         await this.session.queryAsync(`USE \`${request.database.replace(/`/g, '``')}\``);
         this.currentDatabase = request.database;
       }
+      // A server applies the URL's settings before it reads the body (HTTPHandler::processQuery:
+      // applySettingsChanges, then getQuery), so the data is loaded under them too (block sizes).
       await this.apply(request.settings, touched);
+      for (const sql of request.before ?? []) await this.session.queryAsync(sql);
       const hasParams = Object.keys(request.params).length > 0;
       const result = hasParams
         ? await this.session.queryBindAsync(request.sql, request.params, { format: request.format })

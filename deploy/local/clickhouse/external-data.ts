@@ -1,10 +1,11 @@
 /**
- * ClickHouse's "external data for query processing" over HTTP: a multipart/form-data body whose
- * parts are temporary tables the query can read (`<name>_structure` and `<name>_format` come as URL
- * parameters). The writer's fenced inserts use it (writer/insert.ts). Here each part is written to
- * a file, loaded by the server into a Memory table, and the table name in the query becomes that
- * table: chdb has no temporary tables of an HTTP session, and the whole body has arrived before
- * the query runs, as on a server.
+ * ClickHouse's "external data for query processing" over HTTP: the file parts of a
+ * multipart/form-data body (multipart-form.ts) are temporary tables the query can read
+ * (`<name>_structure` and `<name>_format` come as URL parameters or form fields). The writer's
+ * fenced inserts use it (writer/insert.ts). Here each part is written to a file, loaded by the
+ * server into a Memory table, and the table name in the query becomes that table: chdb has no
+ * temporary tables of an HTTP session, and the whole body has arrived before the query runs, as on
+ * a server.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,36 +15,6 @@ import { SqlLexError, tokenize } from './sql-tokens.js';
 export interface ExternalTable {
   readonly name: string;
   readonly file: string;
-}
-
-/** The boundary of a multipart/form-data request, or undefined for other bodies. */
-export function multipartBoundary(contentType: string | undefined): string | undefined {
-  if (!contentType || !/^multipart\/form-data/i.test(contentType)) return undefined;
-  const match = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-  const boundary = match?.[1] ?? match?.[2];
-  if (!boundary) throw new EngineError('multipart/form-data without a boundary', 33, 'CANNOT_READ_ALL_DATA');
-  return boundary.trim();
-}
-
-/** The parts of a multipart body: each part's form name and its bytes. */
-export function splitMultipart(body: Buffer, boundary: string): { name: string; data: Buffer }[] {
-  const delimiter = Buffer.from(`--${boundary}`);
-  const parts: { name: string; data: Buffer }[] = [];
-  let at = body.indexOf(delimiter);
-  while (at >= 0) {
-    const afterDelimiter = at + delimiter.length;
-    if (body.subarray(afterDelimiter, afterDelimiter + 2).toString() === '--') break;
-    const headerEnd = body.indexOf('\r\n\r\n', afterDelimiter);
-    if (headerEnd < 0) throw new EngineError('malformed multipart body', 33, 'CANNOT_READ_ALL_DATA');
-    const headers = body.subarray(afterDelimiter, headerEnd).toString('utf8');
-    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd + 4);
-    if (next < 0) throw new EngineError('multipart body ends inside a part', 33, 'CANNOT_READ_ALL_DATA');
-    const name = /name="([^"]*)"/i.exec(headers)?.[1];
-    if (!name) throw new EngineError('multipart part without a name', 33, 'CANNOT_READ_ALL_DATA');
-    parts.push({ name, data: body.subarray(headerEnd + 4, next) });
-    at = next + 2;
-  }
-  return parts;
 }
 
 /**
@@ -131,18 +102,65 @@ export function bindExternalTables(
     Reflect.deleteProperty(settings, formatKey);
     if (!structure)
       throw new EngineError(`external table ${part.name} needs ${part.name}_structure`, 36, 'BAD_ARGUMENTS');
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(format))
-      throw new EngineError(`bad ${formatKey} ${format}`, 73, 'UNKNOWN_FORMAT');
-    checkStructure(part.name, structure);
-    const table = `${identifier(EXTERNAL_DATABASE)}.${identifier(`${id}-${part.name}`)}`;
-    const create = `CREATE TABLE ${table} (${structure}) ENGINE = Memory`;
-    checkServerSql(create);
-    const file = join(dir, `${id}-${part.name}.data`);
-    writeFileSync(file, part.data);
-    bound.files.push(file);
-    bound.before.push(create, `INSERT INTO ${table} FROM INFILE ${literal(file)} FORMAT ${format}`);
-    bound.after.push(`DROP TABLE IF EXISTS ${table} SYNC`);
+    // A server reads an external table in chunks of max_block_size rows and stores them unsquashed
+    // (ExternalTable.cpp, BaseExternalTable::getData).
+    const chunkRows = Number(settings['max_block_size'] ?? DEFAULT_MAX_BLOCK_SIZE);
+    const table = loadIntoMemory(bound, {
+      name: part.name,
+      structure,
+      format,
+      data: part.data,
+      chunkRows,
+      dir,
+      id,
+      checkServerSql,
+    });
     rewritten = rewritten.replace(new RegExp(`\\bFROM\\s+${part.name}\\b`, 'g'), `FROM ${table}`);
   }
   return { ...bound, sql: rewritten };
+}
+
+/** A server's defaults for the chunk sizes of client data (Settings.cpp). */
+export const DEFAULT_MAX_BLOCK_SIZE = 65_409;
+export const DEFAULT_MAX_INSERT_BLOCK_SIZE = 1_048_449;
+
+export interface ClientData {
+  readonly name: string;
+  readonly structure: string;
+  readonly format: string;
+  readonly data: Buffer;
+  /** Rows per chunk the server's parser makes of this data (each chunk one block, unsquashed). */
+  readonly chunkRows: number;
+  readonly dir: string;
+  readonly id: string;
+  readonly checkServerSql: (sql: string) => void;
+}
+
+/**
+ * Plans the load of one piece of client data into a server-owned Memory table (see
+ * bindExternalTables): written to a file, created with the client's structure (checked), filled by
+ * `INSERT … FROM INFILE` in chunks of `chunkRows` rows kept as they are (no squashing: the statement
+ * reading the table sees the blocks a server's parser would hand it), dropped afterwards. Returns
+ * the table's name for the client's statement.
+ */
+export function loadIntoMemory(bound: Omit<BoundExternalTables, 'sql'>, data: ClientData): string {
+  const { name, structure, format } = data;
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(format))
+    throw new EngineError(`bad ${name}_format ${format}`, 73, 'UNKNOWN_FORMAT');
+  if (!Number.isSafeInteger(data.chunkRows) || data.chunkRows < 1)
+    throw new EngineError(`bad block size ${data.chunkRows}`, 36, 'BAD_ARGUMENTS');
+  checkStructure(name, structure);
+  const table = `${identifier(EXTERNAL_DATABASE)}.${identifier(`${data.id}-${name}`)}`;
+  const create = `CREATE TABLE ${table} (${structure}) ENGINE = Memory`;
+  data.checkServerSql(create);
+  const file = join(data.dir, `${data.id}-${name}.data`);
+  writeFileSync(file, data.data);
+  bound.files.push(file);
+  bound.before.push(
+    create,
+    `INSERT INTO ${table} FROM INFILE ${literal(file)} SETTINGS max_insert_block_size = ${data.chunkRows}, ` +
+      `min_insert_block_size_rows = 0, min_insert_block_size_bytes = 0 FORMAT ${format}`,
+  );
+  bound.after.push(`DROP TABLE IF EXISTS ${table} SYNC`);
+  return table;
 }

@@ -36,3 +36,58 @@ export function splitInsertBody(body: Buffer): { sql: string; data: Buffer } | u
 export function fromInfile(insert: InsertWithData, path: string): string {
   return `${insert.head} FROM INFILE '${path.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' FORMAT ${insert.format}`;
 }
+
+/** An `INSERT … SELECT … FROM input('<structure>') … FORMAT <name>` whose data is the request body. */
+export interface InputInsert {
+  /** The statement without its FORMAT clause, `input(…)` replaced by INPUT_PLACEHOLDER. */
+  readonly sql: string;
+  readonly structure: string;
+  readonly format: string;
+}
+
+export const INPUT_PLACEHOLDER = '\u0000input\u0000';
+
+/** Reads a single-quoted SQL string starting at `start` (the quote): its value and the end index. */
+function readString(sql: string, start: number): { value: string; end: number } | undefined {
+  let value = '';
+  for (let i = start + 1; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (c === '\\') {
+      const next = sql[i + 1];
+      if (next === undefined) return undefined;
+      value += next === 'n' ? '\n' : next === 't' ? '\t' : next;
+      i++;
+    } else if (c === "'") {
+      if (sql[i + 1] === "'") {
+        value += "'";
+        i++;
+      } else return { value, end: i + 1 };
+    } else value += c;
+  }
+  return undefined;
+}
+
+/**
+ * For a POST whose statement reads the body through `input()` (the writer's fenced inserts), the
+ * parts the server needs to load the body first; undefined for any other statement. The statement
+ * policy has already checked the client's SQL (input() takes a literal only).
+ */
+export function parseInputInsert(sql: string): InputInsert | undefined {
+  if (!/^\s*INSERT\s+INTO\s/i.test(sql)) return undefined;
+  const tail = /\s+FORMAT\s+([A-Za-z][A-Za-z0-9_]*)\s*;?\s*$/i.exec(sql);
+  if (!tail) return undefined;
+  const head = sql.slice(0, tail.index);
+  const call = /\binput\s*\(\s*'/gi;
+  const found = call.exec(head);
+  if (!found) return undefined;
+  const literalAt = found.index + found[0].length - 1;
+  const text = readString(head, literalAt);
+  if (!text) return undefined;
+  const close = /^\s*\)/.exec(head.slice(text.end));
+  if (!close || call.exec(head)) return undefined; // one input() call, with one literal argument
+  return {
+    sql: head.slice(0, found.index) + INPUT_PLACEHOLDER + head.slice(text.end + close[0].length),
+    structure: text.value,
+    format: tail[1]!,
+  };
+}

@@ -5,8 +5,11 @@
  * - `Host` must name the server itself (its listen address, a loopback name when it listens on
  *   loopback or on every interface, or an explicitly allowed name), so a DNS-rebinding page whose
  *   own name resolves to 127.0.0.1 is refused.
- * - A request with an `Origin` is served only when that origin is explicitly allowed
- *   (clickhouse.allowedOrigins); `Origin: null` (sandboxed frames, file:// pages) never is.
+ * - A request with an `Origin` is served when it comes from the server's own origin (a page this
+ *   server served, such as the ClickStack UI at /clickstack: browsers send `Origin` on same-origin
+ *   POSTs too), or when that origin is explicitly allowed (clickhouse.allowedOrigins).
+ *   `Origin: null` (sandboxed frames, file:// pages) never is. The own origin is `http://` plus the
+ *   Host header, checked above, so a rebinding page's origin never qualifies.
  * - Browsers mark every request with `Sec-Fetch-Site`; one that comes from another site without an
  *   allowed Origin (an <img> or a form a page made) is refused. curl and client libraries send
  *   neither header and are unaffected.
@@ -44,6 +47,15 @@ function hostPart(header: string): string {
   return colon < 0 ? trimmed : trimmed.slice(0, colon);
 }
 
+/**
+ * Whether `origin` is this server's own: the local server speaks plain HTTP, and the browser's
+ * Origin of a page it loaded from here is exactly the scheme plus the Host it sent (both omit a
+ * default port the same way).
+ */
+function isOwnOrigin(origin: string, host: string): boolean {
+  return origin.toLowerCase() === `http://${host.trim().toLowerCase()}`;
+}
+
 export function createRequestGuard(options: GuardOptions): (headers: IncomingHttpHeaders) => GuardVerdict {
   const names = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   const listen = options.listenHost.replace(/^\[|\]$/g, '').toLowerCase();
@@ -69,6 +81,7 @@ export function createRequestGuard(options: GuardOptions): (headers: IncomingHtt
       };
     const origin = headers.origin;
     if (origin !== undefined) {
+      if (isOwnOrigin(origin, host)) return { ok: true };
       if (origin === 'null' || !origins.has(origin))
         return {
           ok: false,

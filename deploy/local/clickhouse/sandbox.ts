@@ -46,6 +46,9 @@ export const SAFE_ENGINES: readonly string[] = [
   'TimeSeries',
   'WindowView',
   'Alias',
+  // Keeps its data in the ZooKeeper / ClickHouse Keeper the server is configured with (none by
+  // default: then the engine refuses it); the delivery state of replicated deployments uses it.
+  'KeeperMap',
   // database engines
   'Atomic',
   'Ordinary',

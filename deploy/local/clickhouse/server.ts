@@ -8,12 +8,26 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { join } from 'node:path';
-import { gzipSync, createGunzip, createInflate } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import {
+  gzipSync,
+  createBrotliDecompress,
+  createGunzip,
+  createInflate,
+  createZstdDecompress,
+} from 'node:zlib';
+import type { Readable, Transform } from 'node:stream';
 import type { Logger } from '../../../core/log.js';
+import type { ClickStackUi } from './clickstack-ui.js';
 import { type Engine, EngineError } from './engine.js';
-import { bindExternalTables, multipartBoundary, splitMultipart } from './external-data.js';
-import { fromInfile, parseInsert, splitInsertBody } from './insert-sql.js';
+import { DEFAULT_MAX_INSERT_BLOCK_SIZE, bindExternalTables, loadIntoMemory } from './external-data.js';
+import {
+  INPUT_PLACEHOLDER,
+  fromInfile,
+  parseInputInsert,
+  parseInsert,
+  splitInsertBody,
+} from './insert-sql.js';
+import { addFormFields, multipartBoundary, parseMultipartForm } from './multipart-form.js';
 import { clientProtocolVersion, frameResult, refuseBlockCompression, resultFormat } from './native-output.js';
 import type { GuardVerdict } from './request-guard.js';
 import type { SqlPolicy } from './sql-policy.js';
@@ -28,6 +42,8 @@ export interface ServerOptions {
   /** Decides from the headers whether this client may talk to the server at all. */
   readonly guard: (headers: IncomingMessage['headers']) => GuardVerdict;
   readonly policy: SqlPolicy;
+  /** The ClickStack UI's files (/clickstack, /__ENV.js, /favicons), when the engine has them. */
+  readonly ui?: ClickStackUi;
 }
 
 /** URL parameters that are part of the HTTP protocol, not engine settings. */
@@ -82,13 +98,34 @@ function contentTypeFor(format: string): string {
   return 'application/octet-stream';
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
+/** Request-body decoders by Content-Encoding: the ones a server has that Node's zlib also has. */
+const DECODERS: Readonly<Record<string, () => Transform>> = {
+  gzip: createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+  zstd: createZstdDecompress,
+};
+
+/**
+ * The request body. A plain body is decompressed by its Content-Encoding, as the server does; a
+ * multipart body (external data, form fields) is read as sent, as the server does too (it parses
+ * multipart from the raw request stream), so a compressed one fails here as it would there.
+ */
+function readBody(req: IncomingMessage, limit: number, multipart: boolean): Promise<Buffer> {
+  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase().trim();
   let stream: Readable = req;
-  if (encoding === 'gzip') stream = req.pipe(createGunzip());
-  else if (encoding === 'deflate') stream = req.pipe(createInflate());
-  else if (encoding && encoding !== 'identity')
-    return Promise.reject(new EngineError(`Unknown Content-Encoding ${encoding}`, 73, 'UNKNOWN_FORMAT'));
+  if (!multipart && encoding && encoding !== 'identity') {
+    const decoder = DECODERS[encoding];
+    if (!decoder)
+      return Promise.reject(
+        new EngineError(
+          `Content-Encoding ${encoding} is not decompressed by the local server (gzip, deflate, br and zstd are)`,
+          36,
+          'BAD_ARGUMENTS',
+        ),
+      );
+    stream = req.pipe(decoder());
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -183,6 +220,10 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
       res.end('Ok.\n');
       return;
     }
+    if (options.ui?.owns(url.pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
+      await options.ui.serve(req, res, url.pathname);
+      return;
+    }
     if (url.pathname !== '/') {
       sendError(res, new EngineError(`There is no handle ${url.pathname}`, 1003, 'NOT_FOUND'), queryId);
       return;
@@ -214,31 +255,58 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
     const queryParam = url.searchParams.get('query') ?? '';
     // A GET is refused before anything runs; a POST's statement is checked once its body is in.
     if (readOnly) options.policy.checkStatement(queryParam, { readOnly });
-    const body = req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
+    const boundary = multipartBoundary(req.headers['content-type']);
+    const body =
+      req.method === 'POST'
+        ? await readBody(req, options.maxBodyBytes, boundary !== undefined)
+        : Buffer.alloc(0);
 
     let sql: string;
     let dataFile: string | undefined;
     let externalFiles: string[] = [];
     let before: string[] = [];
     let after: string[] = [];
-    const boundary = multipartBoundary(req.headers['content-type']);
-    const insert = queryParam && !boundary ? parseInsert(queryParam) : undefined;
+    const loadId = `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}`;
+    const input = queryParam && !boundary && !readOnly ? parseInputInsert(queryParam) : undefined;
+    const insert = queryParam && !boundary && !input ? parseInsert(queryParam) : undefined;
     const bodyInsert = !queryParam && !boundary ? splitInsertBody(body) : undefined;
     if (boundary) {
-      // The client's statement is checked before the server puts its own tables in.
-      options.policy.checkStatement(queryParam, { readOnly });
-      const bound = bindExternalTables(
-        queryParam,
-        splitMultipart(body, boundary),
+      // Form fields join the URL parameters (query, param_*, settings); file parts are tables.
+      const form = parseMultipartForm(body, boundary);
+      const formQuery = addFormFields(form.fields, queryParam, {
+        url: url.searchParams,
         settings,
-        options.tmpDir,
-        `${queryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID()}`,
-        (serverSql) => options.policy.checkStatement(serverSql, { readOnly: false }),
+        params,
+        isSetting: (name) => !PROTOCOL_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name),
+      });
+      options.policy.checkSettingNames(Object.keys(settings));
+      // The client's statement is checked before the server puts its own tables in.
+      options.policy.checkStatement(formQuery, { readOnly });
+      const bound = bindExternalTables(formQuery, form.files, settings, options.tmpDir, loadId, (serverSql) =>
+        options.policy.checkStatement(serverSql, { readOnly: false }),
       );
       sql = bound.sql;
       externalFiles = bound.files;
       before = bound.before;
       after = bound.after;
+    } else if (input) {
+      // INSERT … SELECT … FROM input(…): the body is the data. The server loads it, under the
+      // request's settings (as a server reads input() after applying them), into a Memory table
+      // the statement then reads in place of input().
+      options.policy.checkStatement(queryParam, { readOnly });
+      const bound = { before, after, files: externalFiles };
+      const table = loadIntoMemory(bound, {
+        name: 'input',
+        structure: input.structure,
+        format: input.format,
+        data: body,
+        // input() parses the body in chunks of max_insert_block_size rows (getInputFormatFromASTInsertQuery).
+        chunkRows: Number(settings['max_insert_block_size'] ?? DEFAULT_MAX_INSERT_BLOCK_SIZE),
+        dir: options.tmpDir,
+        id: loadId,
+        checkServerSql: (serverSql) => options.policy.checkStatement(serverSql, { readOnly: false }),
+      });
+      sql = input.sql.replace(INPUT_PLACEHOLDER, table);
     } else if (insert || bodyInsert) {
       const target = insert ?? parseInsert(bodyInsert!.sql);
       if (!target) throw new EngineError('Cannot parse the INSERT statement', 62, 'SYNTAX_ERROR');

@@ -32,13 +32,15 @@ export function classpathCacheDir(): string {
   return process.env['TRIBUTARY_CACHE_DIR'] ?? join(homedir(), '.cache', 'tributary');
 }
 
-/** A Maven project under deploy/kafka whose runtime classpath runs one Java program. */
+/** A Maven project under deploy/ whose runtime classpath runs one Java program. */
 interface JavaComponent {
   /** Name in messages and in the cache file name. */
   readonly label: string;
   readonly pomPath: string;
   /** Rough first-run download, for the progress line. */
   readonly downloadHint: string;
+  /** The POM property the version is given as (default kafka.version). */
+  readonly versionProperty?: string;
 }
 
 const KAFKA_BROKER: JavaComponent = {
@@ -52,6 +54,21 @@ const MIRROR_MAKER: JavaComponent = {
   pomPath: fromRoot('deploy', 'kafka', 'mirror', 'pom.xml'),
   downloadHint: '~30 MB',
 };
+
+const ZOOKEEPER: JavaComponent = {
+  label: 'zookeeper',
+  pomPath: fromRoot('deploy', 'zookeeper', 'pom.xml'),
+  downloadHint: '~5 MB',
+  versionProperty: 'zookeeper.version',
+};
+
+/** Apache ZooKeeper's runtime classpath for `version` (the coordinator of KeeperMap tests). */
+export function zookeeperClasspath(
+  version: string,
+  onProgress: (line: string) => void = () => undefined,
+): Promise<string> {
+  return mavenClasspath(ZOOKEEPER, version, onProgress);
+}
 
 /** The broker's runtime classpath for `version`, resolving it with Maven on the first call. */
 export function kafkaClasspath(
@@ -77,7 +94,7 @@ async function mavenClasspath(
   if (!/^\d+\.\d+\.\d+$/.test(version))
     throw new TributaryError(
       'CONFIG_INVALID',
-      `config kafka.version: "${version}" is not a version like 4.1.1`,
+      `${component.versionProperty ?? 'kafka.version'}: "${version}" is not a version like 4.1.1`,
     );
   const cacheDir = classpathCacheDir();
   const cacheFile = join(cacheDir, `${component.label}-${version}.classpath`);
@@ -103,7 +120,7 @@ async function mavenClasspath(
         component.pomPath,
         'dependency:build-classpath',
         `-Dmdep.outputFile=${tmp}`,
-        `-Dkafka.version=${version}`,
+        `-D${component.versionProperty ?? 'kafka.version'}=${version}`,
       ],
       { maxBuffer: 16 * 1024 * 1024 },
     );

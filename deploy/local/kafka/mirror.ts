@@ -14,7 +14,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { TributaryError } from '../../../core/errors.js';
 import { mirrorMakerClasspath } from './maven.js';
-import { freePort } from './runner.js';
+import { freePort } from '../free-port.js';
 
 export interface MirrorLink {
   /** Cluster alias; mirrored topics are named `<alias>.<topic>` on the target (MirrorMaker's default policy). */
