@@ -23,8 +23,10 @@ export interface SignalRecords {
   readonly sessions: Buffer;
 }
 
-/** Record `i` of each signal, `items` items each, seq numbers following on from record i - 1. */
-export function signalRecords(i: number, items: number): SignalRecords {
+type Load = keyof SignalRecords;
+
+/** Record `i` of one signal, `items` items, seq numbers following on from record i - 1. */
+export function signalRecord<S extends Load>(signal: S, i: number, items: number): SignalRecords[S] {
   const shape = {
     seed: i + 1,
     resources: 1,
@@ -32,11 +34,22 @@ export function signalRecords(i: number, items: number): SignalRecords {
     itemsPerScope: items,
     firstSeq: i * items,
   };
+  const make: { readonly [K in Load]: () => SignalRecords[K] } = {
+    traces: () => generateTraces(shape),
+    metrics: () => generateMetrics({ ...shape, firstSeq: i * items * 10 }),
+    logs: () => generateLogs(shape),
+    sessions: () => generateSessionEvents(i * items, items),
+  };
+  return make[signal]();
+}
+
+/** Record `i` of each signal (see signalRecord). */
+export function signalRecords(i: number, items: number): SignalRecords {
   return {
-    traces: generateTraces(shape),
-    metrics: generateMetrics({ ...shape, firstSeq: i * items * 10 }),
-    logs: generateLogs(shape),
-    sessions: generateSessionEvents(i * items, items),
+    traces: signalRecord('traces', i, items),
+    metrics: signalRecord('metrics', i, items),
+    logs: signalRecord('logs', i, items),
+    sessions: signalRecord('sessions', i, items),
   };
 }
 

@@ -10,9 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import { METRIC_TABLES, generateTracesObject } from '../fixtures/generate.js';
 import { count, eventually, freshDatabase } from '../harness/clickhouse.js';
-import { ExactlyOnce, signalRecords } from '../harness/exactly-once.js';
+import { ExactlyOnce, signalRecord } from '../harness/exactly-once.js';
 import { freshTopics, produce } from '../harness/kafka.js';
 import { startTestWriter } from '../harness/writer.js';
 
@@ -50,25 +51,51 @@ function spanIdOf(n: number): string {
   return traces.resourceSpans[0]!.scopeSpans[0]!.spans[n % ITEMS]!.spanId.toLowerCase();
 }
 
-async function produceSignal(topics: Awaited<ReturnType<typeof freshTopics>>, signal: Signal | 'sessions') {
+/** Wide rows: 30,000 log records of ~3 KB each (a ~90 MB body), 300 to a Kafka record. */
+const WIDE_RECORDS = 100;
+const WIDE_ITEMS = 300;
+const WIDE = WIDE_RECORDS * WIDE_ITEMS;
+
+function wideLogs(record: number): Buffer {
+  const logRecords = Array.from({ length: WIDE_ITEMS }, (_, i) => {
+    const seq = record * WIDE_ITEMS + i;
+    return {
+      timeUnixNano: String(1_795_000_000_000_000_000n + BigInt(seq) * 1_000_000n),
+      body: { stringValue: `${seq} ${'w'.repeat(3000)}` },
+      attributes: [{ key: 'seq', value: { intValue: String(seq) } }],
+    };
+  });
+  return Buffer.from(
+    jsonToProtobuf('logs', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords }] }] })),
+  );
+}
+
+type Load = Signal | 'sessions' | 'wide';
+
+async function produceSignal(topics: Awaited<ReturnType<typeof freshTopics>>, signal: Load) {
+  if (signal === 'wide') {
+    for (let i = 0; i < WIDE_RECORDS; i++) await produce(topics.logs, [{ value: wideLogs(i) }]);
+    return;
+  }
   const topic = signal === 'sessions' ? topics.logs : topics[signal];
   const [records, items] = signal === 'metrics' ? [METRIC_RECORDS, METRIC_ITEMS] : [RECORDS, ITEMS];
   // One record per request: a Kafka batch of several such records would pass message.max.bytes.
   for (let i = 0; i < records; i++)
-    await produce(topic, [{ value: Buffer.from(signalRecords(i, items)[signal]) }]);
+    await produce(topic, [{ value: Buffer.from(signalRecord(signal, i, items)) }]);
 }
 
 /** Rows one signal's batch holds (all its tables): the batch is cut there, so it is one batch. */
-const BATCH_ROWS: Readonly<Record<Signal | 'sessions', number>> = {
+const BATCH_ROWS: Readonly<Record<Load, number>> = {
   traces: SENT,
   logs: SENT,
   sessions: SENT,
   metrics: POINTS,
+  wide: WIDE,
 };
 
 async function runCase(
   t: { after(fn: () => Promise<void> | void): void; diagnostic(message: string): void },
-  signal: Signal | 'sessions',
+  signal: Load,
   constraints: readonly Constraint[],
   verify: (
     exact: ExactlyOnce,
@@ -86,7 +113,7 @@ async function runCase(
     });
   await produceSignal(topics, signal);
   const writer = await startTestWriter(topics.prefix, db.database, {
-    'writer.signals': signal === 'sessions' ? 'logs' : signal,
+    'writer.signals': signal === 'sessions' || signal === 'wide' ? 'logs' : signal,
     'writer.batchRows': BATCH_ROWS[signal],
     'writer.batchBytes': 256 * 1024 * 1024,
     'writer.flushIntervalMs': 60_000,
@@ -247,6 +274,26 @@ test(
       async (exact, db, client) => {
         await exact.table('otel_logs', SENT, "LogAttributes['seq']");
         await logsRollup(client, db, exact);
+      },
+    ),
+);
+
+test(
+  'wide rows: a ~90 MB body of 30,000 ~3 KB log records, its last one refused, then allowed: one block, every row once',
+  { timeout: 300_000 },
+  (t) =>
+    runCase(
+      t,
+      'wide',
+      [{ table: 'otel_logs', check: `LogAttributes['seq'] != '${WIDE - 3}'` }],
+      async (exact, db, client) => {
+        await exact.table('otel_logs', WIDE, "LogAttributes['seq']");
+        const marks = await count(
+          client,
+          `SELECT count() AS n FROM \`${db}\`.tributary_inserts WHERE Token LIKE '%:otel_logs:%'`,
+        );
+        exact.figures.push(`inserts that landed in otel_logs: ${marks}`);
+        assert.equal(marks, 1, 'the body landed as one insert, one block');
       },
     ),
 );
