@@ -135,6 +135,14 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
     await eventually(landed, 90_000, 'the telemetry in ClickHouse').catch((err: unknown) => {
       throw new Error(`${String(err)}: ${JSON.stringify(counts)}`);
     });
+    // The layout the run asked for is the one the UI reads.
+    const layout = await fetch(
+      `${stack.clickhouse}/?query=${encodeURIComponent("SELECT type FROM system.columns WHERE table = 'otel_logs' AND name = 'LogAttributes'")}`,
+    );
+    assert.equal(
+      (await layout.text()).trim(),
+      ATTRIBUTES === 'json' ? 'JSON' : 'Map(LowCardinality(String), String)',
+    );
     page = await browser.context.newPage();
     recorded = recordQueries(page, stack.clickhouse);
   });
