@@ -3,36 +3,48 @@
  * collector (bench/lib/clickstack-collector.ts): the same OTLP requests go to
  *
  *   A: tributary — receiver → Kafka → writer (`writer.logProcessing: clickstack`) into `parity_a`;
- *   B: the Collector v0.149.0 — otlp → routing connector / transform → clickhouseexporter into `parity_b`;
+ *   B: the Collector — otlp → routing / transform → clickhouseexporter into `parity_b`;
  *
- * both databases made by `tributary migrate` on one local ClickHouse server. Then every table is
- * compared row by row (bench/lib/parity-compare.ts) and the result written to
- * bench/results/parity-<date>.{md,json}. Builds the Collector on first use (needs Go).
+ * on one local ClickHouse server. With Map attributes (the default) both databases are made by
+ * `tributary migrate`; with `--attributes json` A is made by `tributary migrate` with JSON columns
+ * and B by the exporter itself (`json: true, create_schema: true`, as ClickStack's JSON mode), then
+ * migrated by tributary over it; the two layouts are compared column by column too. Then every table
+ * is compared row by row (bench/lib/parity-compare.ts) and the result written to
+ * bench/results/parity-<date>-<collector>[-json].{md,json}. Builds the Collector on first use (needs
+ * Go; run it under the heavy-run lock).
  *
- *   npm run parity
+ *   npm run parity -- [--collector 0.165|0.155|0.149] [--attributes map|json] [--from clickstack-2.15]
+ *
+ * A request the Collector refuses (not a random one) is sent to tributary after the comparison, and
+ * the rows it wrote are reported beside it.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClickHouse } from '../core/clickhouse.js';
 import { createLogger, setLogLevel } from '../core/log.js';
+import { TTL_SIGNALS } from '../core/config/retention.js';
 import { fromRoot } from '../core/paths.js';
 import { migrate } from '../schemas/migrate.js';
 import type { Signal } from '../schemas/otlp/shapes.js';
+import { CLICKSTACK_2_15 } from '../test/fixtures/foreign-layouts.js';
 import * as sdk from '../test/fixtures/otel-sdk.js';
 import { SIGNALS, generated } from '../test/fixtures/otlp-random.js';
 import { startTestReceiver } from '../test/harness/receiver.js';
 import { freePort, startTestStack } from '../test/harness/stack.js';
 import { startTestWriter } from '../test/harness/writer.js';
 import {
-  CLICKSTACK_BINARY,
-  CLICKSTACK_BUILDER,
+  CLICKSTACK_COLLECTORS,
+  type ClickStackCollector,
+  clickstackBinary,
+  clickstackBuilder,
   clickstackCollectorBuilt,
   clickstackCollectorConfig,
 } from './lib/clickstack-collector.js';
-import { type TableResult, compareRows, tableRows } from './lib/parity-compare.js';
+import { type TableResult, compareRows, tableLayout, tableRows } from './lib/parity-compare.js';
 import { type ParityRequest, parityRequests } from './lib/parity-cases.js';
 import { BAD_UTF8_SERVICE } from './lib/parity-known.js';
+import { type Deferred, type ReportContext, report } from './lib/parity-report.js';
 
 const say = (line: string): void => void process.stderr.write(`parity: ${line}\n`);
 const [DB_A, DB_B] = ['parity_a', 'parity_b'];
@@ -54,6 +66,23 @@ const TABLES = [
 const RANDOM_SEEDS = Number(process.env['PARITY_RANDOM_SEEDS'] ?? 40);
 const RAW_TABLES = TABLES.filter((t) => !t.includes('rollup') && !t.endsWith('_trace_id_ts'));
 
+function argument(name: string, allowed: readonly string[], fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at > 0 ? process.argv[at + 1] : fallback;
+  if (value === undefined || !allowed.includes(value))
+    throw new Error(`--${name} takes one of ${allowed.join(', ')}`);
+  return value;
+}
+const COLLECTOR = argument('collector', Object.keys(CLICKSTACK_COLLECTORS), '0.165') as ClickStackCollector;
+const ATTRIBUTES = argument('attributes', ['map', 'json'], 'map') as 'map' | 'json';
+const VERSION = CLICKSTACK_COLLECTORS[COLLECTOR].version;
+/**
+ * `--from clickstack-2.15`: both databases start as ClickStack 2.15 made them (test/fixtures/
+ * foreign-layouts.ts) and are upgraded by `tributary migrate` before anything is written: the rows
+ * on an upgraded database compared with the exporter's on the same layout.
+ */
+const FROM = argument('from', ['empty', 'clickstack-2.15'], 'empty');
+
 async function post(url: string, body: Uint8Array): Promise<number> {
   const response = await fetch(url, {
     method: 'POST',
@@ -73,52 +102,21 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boole
   }
 }
 
-function report(results: TableResult[], meta: Record<string, unknown>): string {
-  const lines = [
-    `# Differential test against the Collector (${String(meta['date'])})`,
-    '',
-    `\`npm run parity\`: the same ${String(meta['requests'])} OTLP requests into tributary (A, receiver → Kafka → writer, ` +
-      '`writer.logProcessing: clickstack`) and into the OpenTelemetry Collector v0.149.0 built as the ClickStack ' +
-      'collector (B, otlp → routing connector → transform → clickhouseexporter, `create_schema: false`), both into ' +
-      'databases made by `tributary migrate` on the local ClickHouse server. Columns compared: all but ALIAS ones; ' +
-      'the view-fed tables in their read form (trace id min/max, rollup `sum(count)`). Differences and what was done ' +
-      'about each: docs/schema.md, "Differences from the Collector".',
-    '',
-    '| table | rows A | rows B | identical | differing (explained) | only A | only B | unexplained | known differences (rows) |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...results.map(
-      (r) =>
-        `| ${r.table} | ${r.rowsA} | ${r.rowsB} | ${r.identical} | ${r.differing} (${r.explained}) | ${r.onlyA} | ${r.onlyB} | ` +
-        `**${r.unexplained}** | ${Object.entries(r.known)
-          .map(([c, n]) => `${c} (${n})`)
-          .join('; ')} |`,
-    ),
-    '',
-    '| request | tributary | Collector |',
-    '|---|---|---|',
-    ...(meta['statuses'] as [string, number, number][]).map(
-      ([label, a, b]) => `| ${label} | ${a === 0 ? 'not sent' : a} | ${b} |`,
-    ),
-  ];
-  for (const r of results.filter((x) => x.examples.length || x.unpaired.length)) {
-    lines.push('', `## ${r.table}`, '');
-    for (const example of r.examples.slice(0, 4))
-      for (const diff of example.diffs)
-        lines.push(
-          `- \`${diff.column}\`${diff.orderOnly ? ' (entry order only)' : ''}${diff.known ? ` (known: ${diff.known})` : ''}: A \`${JSON.stringify(diff.a)}\` / B \`${JSON.stringify(diff.b)}\``,
-        );
-    for (const u of r.unpaired.slice(0, 4))
-      lines.push(`- only in ${u.side}${u.known ? ` (known: ${u.known})` : ''}: \`${u.row.slice(0, 400)}\``);
-  }
-  return lines.join('\n') + '\n';
+async function query<T>(client: ReturnType<typeof createClickHouse>, sql: string): Promise<T[]> {
+  const result = await client.query({ query: sql, format: 'JSONEachRow' });
+  return result.json<T>();
 }
 
 async function main(): Promise<void> {
-  if (!clickstackCollectorBuilt()) {
-    say('building the Collector (first run, or its builder file changed)');
-    const build = spawnSync('bash', [fromRoot('bench', 'collector', 'build.sh'), CLICKSTACK_BUILDER], {
-      stdio: 'inherit',
-    });
+  if (!clickstackCollectorBuilt(COLLECTOR)) {
+    say(`building the Collector ${VERSION} (first run, or its builder file changed)`);
+    const build = spawnSync(
+      'bash',
+      [fromRoot('bench', 'collector', 'build.sh'), clickstackBuilder(COLLECTOR)],
+      {
+        stdio: 'inherit',
+      },
+    );
     if (build.status !== 0) throw new Error('the Collector build failed (needs Go)');
   }
   say('starting Kafka and the local ClickHouse server');
@@ -130,9 +128,26 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   let collector: ChildProcess | undefined;
   let unexplained = 0;
+  const json = ATTRIBUTES === 'json';
+  const migrateOptions = (database: string): Parameters<typeof migrate>[1] => ({
+    database,
+    ttlDays: 0,
+    cluster: '',
+    dedupWindow: 10_000,
+    attributes: ATTRIBUTES,
+    // Upgraded tables keep no TTL either (given explicitly, so migrate removes 2.15's 30 days): a TTL
+    // merge dropping the random records' old days on one side only would show as differences.
+    ...(FROM === 'empty' ? {} : { explicitRetention: new Set(TTL_SIGNALS) }),
+    log: createLogger(),
+  });
   try {
-    for (const database of [DB_A, DB_B])
-      await migrate(client, { database, ttlDays: 0, cluster: '', dedupWindow: 10_000, log: createLogger() });
+    if (FROM === 'clickstack-2.15')
+      for (const database of [DB_A, DB_B]) {
+        await client.command({ query: `CREATE DATABASE ${database}` });
+        for (const ddl of CLICKSTACK_2_15) await client.command({ query: ddl.replaceAll('{db}', database) });
+      }
+    // In JSON mode the exporter makes B's tables itself (ClickStack's JSON mode); tributary adds its own after.
+    for (const database of json ? [DB_A] : [DB_A, DB_B]) await migrate(client, migrateOptions(database));
     const receiver = await startTestReceiver({}, 3);
     stops.push(() => receiver.stop());
     const writer = await startTestWriter(receiver.topics.prefix, DB_A, {
@@ -143,11 +158,20 @@ async function main(): Promise<void> {
     const dir = fromRoot('bench', 'results', 'tmp');
     mkdirSync(dir, { recursive: true });
     const httpPort = await freePort();
-    const configPath = join(dir, 'parity-clickstack.yaml');
-    writeFileSync(configPath, clickstackCollectorConfig({ clickhouseUrl: url, database: DB_B, httpPort }));
-    const logPath = join(dir, 'parity-clickstack.log');
+    const configPath = join(dir, `parity-clickstack-${COLLECTOR}-${ATTRIBUTES}.yaml`);
+    writeFileSync(
+      configPath,
+      clickstackCollectorConfig({
+        clickhouseUrl: url,
+        database: DB_B,
+        httpPort,
+        routing: CLICKSTACK_COLLECTORS[COLLECTOR].routing,
+        json,
+      }),
+    );
+    const logPath = join(dir, `parity-clickstack-${COLLECTOR}-${ATTRIBUTES}.log`);
     const fd = openSync(logPath, 'w');
-    collector = spawn(CLICKSTACK_BINARY, ['--config', configPath], { stdio: ['ignore', fd, fd] });
+    collector = spawn(clickstackBinary(COLLECTOR), ['--config', configPath], { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const collectorUrl = `http://127.0.0.1:${httpPort}`;
     const up = await waitFor(
@@ -160,7 +184,21 @@ async function main(): Promise<void> {
       30_000,
     );
     if (!up) throw new Error(`the Collector did not start; see ${logPath}`);
-    say(`Collector up (config ${configPath}, log ${logPath})`);
+    say(`Collector ${VERSION} up (config ${configPath}, log ${logPath})`);
+    if (json) {
+      const made = await waitFor(async () => {
+        const rows = await query<{ n: string }>(
+          client,
+          `SELECT count() AS n FROM system.tables WHERE database = '${DB_B}' AND name IN ('otel_logs', 'otel_traces', 'hyperdx_sessions', 'otel_metrics_gauge')`,
+        );
+        return Number(rows[0]?.n ?? 0) === 4;
+      }, 30_000);
+      if (!made) throw new Error(`the exporter did not create its tables in ${DB_B}; see ${logPath}`);
+      const result = await migrate(client, migrateOptions(DB_B));
+      say(
+        `migrate over the exporter's tables: ${result.plan.filter((c) => c.kind === 'change').length} changes`,
+      );
+    }
 
     // Fixed times: the start of the current hour, one hour back (inside every clamp window).
     const baseMs = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
@@ -168,23 +206,27 @@ async function main(): Promise<void> {
       { label: 'SDK spans', signal: 'traces', body: sdk.spansProtobuf() },
       { label: 'SDK logs', signal: 'logs', body: sdk.logsProtobuf() },
       { label: 'SDK metrics', signal: 'metrics', body: sdk.metricsProtobuf(await sdk.sdkMetrics()) },
-      ...parityRequests(baseMs),
+      ...parityRequests(baseMs, { finiteVariants: json }),
       ...SIGNALS.flatMap((signal) =>
         Array.from({ length: RANDOM_SEEDS }, (_, k) => ({
           label: `random ${signal} #${k + 1}`,
           signal,
-          body: generated(signal, k + 1, true),
+          // JSON mode: without non-finite attributes, which make the exporter refuse the request after
+          // its other pipeline may have stored part of it (a logs request fans out to two).
+          body: generated(signal, k + 1, true, json),
           random: true,
         })),
       ),
     ];
     const statuses: [string, number, number][] = [];
+    const refused: ParityRequest[] = [];
     for (const request of requests) {
       const path = `/v1/${request.signal satisfies Signal}`;
-      // A random request the Collector refuses (a typeless metric) is not sent to tributary: its rows
-      // would only show that known difference again.
+      // A request the Collector refuses is not sent to tributary now: a random one never (its rows would
+      // only show that known difference again), another one after the comparison.
       const b = await post(collectorUrl + path, request.body);
-      const a = 'random' in request && b !== 200 ? 0 : await post(receiver.httpUrl + path, request.body);
+      if (b !== 200 && !('random' in request)) refused.push(request);
+      const a = b !== 200 ? 0 : await post(receiver.httpUrl + path, request.body);
       say(`${request.label}: tributary ${a}, Collector ${b}`);
       statuses.push([request.label, a, b]);
     }
@@ -192,11 +234,11 @@ async function main(): Promise<void> {
     const counts = async (database: string, where = ''): Promise<number[]> =>
       Promise.all(
         RAW_TABLES.map(async (t) => {
-          const result = await client.query({
-            query: `SELECT count() AS n FROM \`${database}\`.\`${t}\` ${where}`,
-            format: 'JSONEachRow',
-          });
-          return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
+          const rows = await query<{ n: string }>(
+            client,
+            `SELECT count() AS n FROM \`${database}\`.\`${t}\` ${where}`,
+          );
+          return Number(rows[0]?.n ?? 0);
         }),
       );
     // B is final. A must reach B's counts less the rows only the Collector stores (the request
@@ -210,11 +252,15 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1500)); // late duplicates would show as extra rows
 
     const results: TableResult[] = [];
+    const layouts: Record<string, string[]> = {};
     for (const table of TABLES) {
+      const layout = await tableLayout(client, DB_A, DB_B, table);
+      layouts[table] = layout.differences;
+      for (const d of layout.differences) process.stdout.write(`${table} layout: ${d}\n`);
       const result = compareRows(
         table,
-        await tableRows(client, DB_A, table),
-        await tableRows(client, DB_B, table),
+        await tableRows(client, DB_A, table, layout.select),
+        await tableRows(client, DB_B, table, layout.select),
       );
       results.push(result);
       process.stdout.write(
@@ -229,14 +275,47 @@ async function main(): Promise<void> {
         process.stdout.write(`  only ${u.side}: ${u.row.slice(0, 300)}\n`);
       unexplained += result.unexplained;
     }
+
+    // The requests the Collector refused: what tributary makes of them, one at a time.
+    const deferred: Deferred[] = [];
+    for (const request of refused) {
+      const before = await counts(DB_A);
+      const a = await post(receiver.httpUrl + `/v1/${request.signal}`, request.body);
+      if (a === 200)
+        await waitFor(async () => (await counts(DB_A)).some((n, k) => n > (before[k] ?? 0)), 30_000);
+      const after = await counts(DB_A);
+      const rows = Object.fromEntries(RAW_TABLES.map((t, k) => [t, (after[k] ?? 0) - (before[k] ?? 0)]));
+      const status = statuses.find(([label]) => label === request.label);
+      if (status) status[1] = a;
+      deferred.push({ label: request.label, collector: status?.[2] ?? 0, tributary: a, rows });
+      say(`refused by the Collector: ${request.label}: tributary ${a}, rows ${JSON.stringify(rows)}`);
+    }
+
     const date = new Date().toISOString().slice(0, 10);
-    const meta = { date, requests: requests.length, collector: 'v0.149.0', baseMs, statuses };
+    const name = `parity-${date}-${COLLECTOR}${json ? '-json' : ''}${FROM === 'empty' ? '' : `-from-${FROM}`}`;
+    const meta = {
+      date,
+      requests: requests.length,
+      collector: VERSION,
+      attributes: ATTRIBUTES,
+      baseMs,
+      statuses,
+    };
     writeFileSync(
-      fromRoot('bench', 'results', `parity-${date}.json`),
-      JSON.stringify({ ...meta, tables: results }, null, 2) + '\n',
+      fromRoot('bench', 'results', `${name}.json`),
+      JSON.stringify({ ...meta, layouts, deferred, tables: results }, null, 2) + '\n',
     );
-    writeFileSync(fromRoot('bench', 'results', `parity-${date}.md`), report(results, meta));
-    say(`written bench/results/parity-${date}.{md,json}`);
+    const context: ReportContext = {
+      collector: COLLECTOR,
+      version: VERSION,
+      attributes: ATTRIBUTES,
+      from: FROM,
+    };
+    writeFileSync(
+      fromRoot('bench', 'results', `${name}.md`),
+      report(context, results, layouts, deferred, meta),
+    );
+    say(`written bench/results/${name}.{md,json}`);
   } finally {
     collector?.kill('SIGTERM');
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -13,8 +13,21 @@ import {
   retentionSeconds,
 } from '../core/config/retention.js';
 
+/** How attribute maps are stored: Map(LowCardinality(String), String) columns or JSON columns. */
+export type AttributeLayout = 'map' | 'json';
+
+/** The tables whose layout differs between Map and JSON attributes (the exporter has no JSON metrics). */
+export const LAYOUT_TABLES: readonly string[] = ['otel_logs', 'otel_traces', 'hyperdx_sessions'];
+
 export interface DdlOptions {
   readonly database: string;
+  /** Attribute layout of new tables (`schema.attributes`); `map` when absent. */
+  readonly attributes?: AttributeLayout;
+  /**
+   * The layout of tables that already exist (migrate reads it): it wins over `attributes` for that
+   * table and for what is built on it (the rollup views read its columns).
+   */
+  readonly layouts?: Readonly<Partial<Record<string, AttributeLayout>>>;
   /** Retention of every table without its own `ttl` entry; 0 = keep forever. */
   readonly ttlDays: number;
   /** Per-signal retention (ClickStack's *_TTL): `30d`, `720h`, …; empty or absent = ttlDays; `0` = none. */
@@ -25,6 +38,11 @@ export interface DdlOptions {
    * chooses it from `SELECT version()`.
    */
   readonly fullTextIndexes?: boolean;
+  /**
+   * Existing tables that keep the bloom_filter / tokenbf_v1 variant whatever the server (they were
+   * made with it): like ClickStack, nothing swaps a table's indexes later.
+   */
+  readonly compatTables?: ReadonlySet<string>;
   /** Empty = a single server. */
   readonly cluster: string;
   /** Inserts remembered per table for insert_deduplication_token. */
@@ -171,6 +189,11 @@ function isTtlSignal(name: string): name is TtlSignal {
   return (TTL_SIGNALS as readonly string[]).includes(name);
 }
 
+/** The layout `table` has or gets. */
+export function layoutOf(table: string, options: DdlOptions): AttributeLayout {
+  return options.layouts?.[table] ?? options.attributes ?? 'map';
+}
+
 export function renderDdl(template: string, options: DdlOptions): string {
   validateDdlOptions(options);
   const db = identifier(options.database);
@@ -184,6 +207,12 @@ export function renderDdl(template: string, options: DdlOptions): string {
       // One copy of the block per table whose inserts are marked, with {{table}} filled in.
       .replace(/\{\{#each_marked_table\}\}([\s\S]*?)\{\{\/each_marked_table\}\}/g, (_m, block: string) =>
         MARKED_TABLES.map((table) => block.replace(/\{\{table\}\}/g, table)).join(''),
+      )
+      // The attribute layout of a table: blocks for Map columns or for JSON columns.
+      .replace(
+        /\{\{#(map|json):([a-z_]+)\}\}\n?([\s\S]*?)\{\{\/\1:\2\}\}\n?/g,
+        (_m, layout: string, table: string, body: string) =>
+          layoutOf(table, options) === layout ? body : '',
       )
       // ClickStack's index variant: text indexes (>= 26.2) or bloom_filter / tokenbf_v1.
       .replace(
@@ -213,17 +242,43 @@ export function renderDdl(template: string, options: DdlOptions): string {
   );
 }
 
-/** Every DDL file in order, rendered and split into statements. */
-export function loadDdl(options: DdlOptions): DdlFile[] {
+function templates(): { name: string; text: string }[] {
   const dir = fromRoot('schemas', 'clickhouse');
   return readdirSync(dir)
     .filter((f) => /^\d{3}_.+\.sql$/.test(f))
     .sort()
-    .map((name) => ({
+    .map((name) => ({ name, text: readFileSync(`${dir}/${name}`, 'utf8') }));
+}
+
+/** The first table a template creates (its index variant is that table's). */
+function mainTable(template: string): string | undefined {
+  return /CREATE TABLE IF NOT EXISTS \{\{db\}\}\.([a-z0-9_]+)/.exec(template)?.[1];
+}
+
+/** Every DDL file in order, rendered and split into statements. */
+export function loadDdl(options: DdlOptions): DdlFile[] {
+  return templates().map(({ name, text }) => {
+    const table = mainTable(text);
+    const compat = table !== undefined && (options.compatTables?.has(table) ?? false);
+    const rendered = renderDdl(text, compat ? { ...options, fullTextIndexes: false } : options);
+    return {
       name,
-      statements: renderDdl(readFileSync(`${dir}/${name}`, 'utf8'), options)
+      statements: rendered
         .split(/;\s*(?:\n|$)/)
         .map((s) => s.trim())
         .filter((s) => s.length > 0),
-    }));
+    };
+  });
+}
+
+/** Which tables each retention signal covers (the `{{ttl:<signal>:…}}` of each CREATE TABLE). */
+export function tablesBySignal(): Record<TtlSignal, string[]> {
+  const out: Record<TtlSignal, string[]> = { logs: [], traces: [], metrics: [], sessions: [] };
+  for (const { text } of templates())
+    for (const statement of text.split(/;\s*\n/)) {
+      const table = mainTable(statement);
+      const signal = /\{\{ttl:([a-z]+):/.exec(statement)?.[1];
+      if (table && signal && isTtlSignal(signal) && !out[signal].includes(table)) out[signal].push(table);
+    }
+  return out;
 }

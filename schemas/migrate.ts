@@ -1,33 +1,55 @@
-/** `tributary migrate`: the database and the ClickStack tables, idempotently. */
+/**
+ * `tributary migrate`: the database and the ClickStack tables, idempotently, on an empty database
+ * or on one an older tributary, an older ClickStack or the Collector's exporter made: the live
+ * database is read first, the changes that bring it to the current layout are planned
+ * (schemas/upgrade-plan.ts), printed, and applied unless it is a dry run.
+ */
 import { type ClickHouseClient, clickhouseFromConfig } from '../core/clickhouse.js';
-import type { Config } from '../core/config/options.js';
+import type { Config, ConfigKey } from '../core/config/options.js';
+import type { Source } from '../core/config/load.js';
 import { TributaryError, errorMessage } from '../core/errors.js';
 import { type Logger, createLogger } from '../core/log.js';
-import type { Retention } from '../core/config/retention.js';
+import { type Retention, TTL_SIGNALS, type TtlSignal } from '../core/config/retention.js';
 import {
-  DEDUP_TABLES,
+  type AttributeLayout,
   type DdlOptions,
   KEEPER_STATE_TABLE,
-  MARKED_TABLES,
-  SELF_TEST_TABLE,
-  keeperStateDdl,
+  LAYOUT_TABLES,
   loadDdl,
   supportsFullTextIndexes,
+  tablesBySignal,
   validateDdlOptions,
 } from './ddl.js';
+import { type Coordination, keeperStateHint, planDelivery, refuseShards } from './delivery-plan.js';
+import { type LiveSchema, liveLayout, readLiveSchema } from './live-schema.js';
+import { type PlannedChange, planUpgrade } from './upgrade-plan.js';
 
-/** The index variant is not an option: it follows the server's version, as ClickStack's migrator does. */
-export interface MigrateOptions extends Omit<DdlOptions, 'fullTextIndexes'> {
+/** The index variant and the live layouts are not options: migrate reads them from the server. */
+export interface MigrateOptions extends Omit<DdlOptions, 'fullTextIndexes' | 'layouts' | 'compatTables'> {
   readonly log?: Logger;
+  /** Plan and print, change nothing. */
+  readonly dryRun?: boolean;
+  /**
+   * Signals whose retention was given explicitly: only they change the TTL of existing tables (a
+   * default never shortens or removes the retention of a table someone else made).
+   */
+  readonly explicitRetention?: ReadonlySet<TtlSignal>;
+  /** Where the plan is printed, one line per change or note (default: nowhere). */
+  readonly print?: (line: string) => void;
   /** clickhouse.coordination: whether the KeeperMap state table is made (auto: when tables are replicated). */
-  readonly coordination?: 'auto' | 'mergetree' | 'keepermap';
+  readonly coordination?: Coordination;
 }
 
 export interface MigrateResult {
   readonly files: readonly string[];
+  /** The changes and notes planned, in order (applied unless dryRun). */
+  readonly plan: readonly PlannedChange[];
+  /** Statements run (0 on a dry run). */
   readonly statements: number;
-  /** Text indexes (server >= 26.2) or the bloom_filter / tokenbf_v1 variant. */
+  /** Text indexes (server >= 26.2) or the bloom_filter / tokenbf_v1 variant, for new tables. */
   readonly fullTextIndexes: boolean;
+  /** The attribute layout of each table that has one, after the run (or as planned). */
+  readonly layouts: Readonly<Record<string, AttributeLayout>>;
 }
 
 async function serverVersion(client: ClickHouseClient): Promise<string> {
@@ -37,105 +59,104 @@ async function serverVersion(client: ClickHouseClient): Promise<string> {
   return row.version;
 }
 
-export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<MigrateResult> {
-  validateDdlOptions(options);
-  const log = options.log ?? createLogger({ component: 'migrate' });
-  const onCluster = options.cluster ? ` ON CLUSTER \`${options.cluster}\`` : '';
-  if (options.cluster) await refuseShards(client, options.cluster);
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS \`${options.database}\`${onCluster}` });
-  const version = await serverVersion(client);
-  const fullTextIndexes = supportsFullTextIndexes(version);
-  const files = loadDdl({ ...options, fullTextIndexes });
-  let statements = 0;
-  for (const file of files) {
-    for (const statement of file.statements) {
-      try {
-        await client.command({ query: statement });
-      } catch (err) {
-        throw new TributaryError('INTERNAL', `migration ${file.name} failed: ${errorMessage(err)}`, {
-          cause: err,
-        });
-      }
-      statements++;
-    }
-    log.info('applied', { file: file.name, database: options.database });
-  }
-  // Existing tables (created by an older migrate or by the ClickStack collector) get the dedup window
-  // the delivery guarantee needs; CREATE ... IF NOT EXISTS alone would leave theirs.
-  const setting = options.cluster ? 'replicated_deduplication_window' : 'non_replicated_deduplication_window';
-  for (const table of [...DEDUP_TABLES, SELF_TEST_TABLE]) {
-    await client.command({
-      query: `ALTER TABLE \`${options.database}\`.\`${table}\`${onCluster} MODIFY SETTING ${setting} = ${options.dedupWindow}`,
-    });
-    statements++;
-  }
-  // The insert-mark views run as their definer (the user who first ran migrate): a definer dropped
-  // later would make every insert fail. Running migrate again points them at the current user.
-  for (const table of MARKED_TABLES) {
-    await client.command({
-      query: `ALTER TABLE \`${options.database}\`.\`tributary_mark_${table}\`${onCluster} MODIFY SQL SECURITY DEFINER DEFINER = CURRENT_USER`,
-    });
-    statements++;
-  }
-  if (await needsKeeperState(client, options)) {
-    try {
-      await client.command({ query: keeperStateDdl(options) });
-    } catch (err) {
-      throw new TributaryError(
-        'INTERNAL',
-        `cannot create ${KEEPER_STATE_TABLE} (KeeperMap), which replicated tables need for exactly-once plans: ${errorMessage(err)}. The server needs <keeper_map_path_prefix> in its configuration (and a Keeper); ClickHouse Cloud has both`,
-        { cause: err },
-      );
-    }
-    statements++;
-    log.info('KeeperMap delivery state ready', { table: KEEPER_STATE_TABLE });
-  }
-  log.info('schema ready', {
-    database: options.database,
-    version,
-    indexes: fullTextIndexes ? 'text' : 'bloom',
-  });
-  return { files: files.map((f) => f.name), statements, fullTextIndexes };
+/** Tables made with the bloom_filter / tokenbf_v1 indexes (their attribute-value indexes say so). */
+function compatTables(live: LiveSchema): Set<string> {
+  const out = new Set<string>();
+  for (const [name, table] of live)
+    if (table.indexes.some((index) => /^idx_[a-z]+_attr_value$/.test(index))) out.add(name);
+  return out;
 }
 
 /**
- * tributary keeps one delivery state per database; on a cluster of several shards each shard would
- * hold its own (no Distributed tables are made), and writers behind a load balancer could insert a
- * range twice. Single-shard clusters (any number of replicas) only.
+ * The attribute layout of each table that has one: an existing table keeps its own (and what is
+ * built on it follows it); a missing one takes the layout the existing ones share (a database the
+ * exporter made in JSON mode gets a JSON hyperdx_sessions), else `configured`.
  */
-async function refuseShards(client: ClickHouseClient, cluster: string): Promise<void> {
-  const result = await client.query({
-    query:
-      'SELECT toString(uniqExact(shard_num)) AS shards FROM system.clusters WHERE cluster = {cluster:String}',
-    query_params: { cluster },
-    format: 'JSONEachRow',
-  });
-  const [row] = await result.json<{ shards: string }>();
-  const shards = Number(row?.shards ?? 0);
-  if (shards === 0)
-    throw new TributaryError(
-      'CONFIG_INVALID',
-      `config schema.cluster: the server knows no cluster ${cluster}`,
-    );
-  if (shards > 1)
-    throw new TributaryError(
-      'CONFIG_INVALID',
-      `config schema.cluster: cluster ${cluster} has ${shards} shards; tributary supports single-shard clusters (replicas are fine): its delivery state is per shard`,
-    );
+function chooseLayouts(
+  live: LiveSchema,
+  configured: AttributeLayout,
+  print: (line: string) => void,
+): Record<string, AttributeLayout> {
+  const existing = new Map<string, AttributeLayout>();
+  for (const table of LAYOUT_TABLES) {
+    const layout = liveLayout(live.get(table));
+    if (layout) existing.set(table, layout);
+  }
+  const shared = new Set(existing.values());
+  const forNew = shared.size === 1 ? [...shared][0]! : configured;
+  const layouts: Record<string, AttributeLayout> = {};
+  for (const table of LAYOUT_TABLES) {
+    const layout = existing.get(table);
+    if (layout) {
+      layouts[table] = layout;
+      if (layout !== configured)
+        print(`= ${table}: keeps its ${layout} attribute columns (schema.attributes is ${configured})`);
+    } else if (!live.has(table)) {
+      layouts[table] = forNew;
+      if (forNew !== configured)
+        print(`= ${table}: gets ${forNew} attribute columns, as the database's other tables`);
+    }
+  }
+  return layouts;
 }
 
-/** Whether this deployment's plans live in KeeperMap: asked for, or auto on replicated tables. */
-async function needsKeeperState(client: ClickHouseClient, options: MigrateOptions): Promise<boolean> {
-  const coordination = options.coordination ?? 'auto';
-  if (coordination !== 'auto') return coordination === 'keepermap';
-  if (options.cluster) return true;
-  const result = await client.query({
-    query: `SELECT engine FROM system.tables WHERE database = {db:String} AND name = 'tributary_done'`,
+/** One printed line per planned change or note. */
+export function describeChange(change: PlannedChange): string {
+  return `${change.kind === 'note' ? '=' : '+'} ${change.table}: ${change.what}`;
+}
+
+export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<MigrateResult> {
+  validateDdlOptions(options);
+  const log = options.log ?? createLogger({ component: 'migrate' });
+  const print = options.print ?? (() => undefined);
+  const onCluster = options.cluster ? ` ON CLUSTER \`${options.cluster}\`` : '';
+  if (options.cluster) await refuseShards(client, options.cluster);
+  const version = await serverVersion(client);
+  const fullTextIndexes = supportsFullTextIndexes(version);
+  const databases = await client.query({
+    query: 'SELECT count() AS n FROM system.databases WHERE name = {db:String}',
     query_params: { db: options.database },
     format: 'JSONEachRow',
   });
-  const [row] = await result.json<{ engine: string }>();
-  return /^(Replicated|Shared)/.test(row?.engine ?? '');
+  const exists = Number((await databases.json<{ n: string }>())[0]?.n ?? 0) > 0;
+  const live = exists ? await readLiveSchema(client, options.database) : new Map();
+  const layouts = chooseLayouts(live, options.attributes ?? 'map', print);
+  const files = loadDdl({ ...options, fullTextIndexes, layouts, compatTables: compatTables(live) });
+  const bySignal = tablesBySignal();
+  const ttlTables = new Set([...(options.explicitRetention ?? [])].flatMap((signal) => bySignal[signal]));
+  const plan = [
+    ...planUpgrade(files, live, { database: options.database, onCluster, ttlTables }),
+    ...planDelivery(live, options),
+  ];
+  const changes = plan.filter((c) => c.kind === 'change');
+  if (!exists) print(`+ ${options.database}: create database`);
+  for (const change of plan) if (change.kind !== 'always') print(describeChange(change));
+  let statements = 0;
+  if (!options.dryRun) {
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS \`${options.database}\`${onCluster}` });
+    for (const change of plan) {
+      if (change.sql === undefined) continue;
+      try {
+        await client.command({ query: change.sql });
+      } catch (err) {
+        throw new TributaryError(
+          'INTERNAL',
+          `migrate stopped at "${change.table}: ${change.what}" (${statements} statements applied; ` +
+            `running migrate again continues from there): ${errorMessage(err)}` +
+            (change.table === KEEPER_STATE_TABLE ? `. ${keeperStateHint()}` : ''),
+          { cause: err },
+        );
+      }
+      statements++;
+    }
+  }
+  log.info(options.dryRun ? 'planned' : 'schema ready', {
+    database: options.database,
+    version,
+    indexes: fullTextIndexes ? 'text' : 'bloom',
+    changes: changes.length,
+  });
+  return { files: files.map((f) => f.name), plan, statements, fullTextIndexes, layouts };
 }
 
 /** The per-signal retention keys (`schema.logsTtl`, …) as DDL options. */
@@ -148,7 +169,23 @@ export function schemaRetention(config: Config): Retention {
   };
 }
 
-export async function runMigrateCommand(config: Config): Promise<void> {
+const RETENTION_KEYS: Record<TtlSignal, ConfigKey> = {
+  logs: 'schema.logsTtl',
+  traces: 'schema.tracesTtl',
+  metrics: 'schema.metricsTtl',
+  sessions: 'schema.sessionsTtl',
+};
+
+/** Signals whose retention came from a flag, the environment or a file (schema.ttlDays counts for all). */
+export function explicitRetention(sources: Readonly<Record<ConfigKey, Source>>): Set<TtlSignal> {
+  const given = (key: ConfigKey): boolean => sources[key] !== 'default';
+  return new Set(TTL_SIGNALS.filter((signal) => given(RETENTION_KEYS[signal]) || given('schema.ttlDays')));
+}
+
+export async function runMigrateCommand(
+  config: Config,
+  sources: Readonly<Record<ConfigKey, Source>>,
+): Promise<void> {
   const client = clickhouseFromConfig(config, { database: 'default' });
   try {
     const ping = await client.ping();
@@ -157,16 +194,24 @@ export async function runMigrateCommand(config: Config): Promise<void> {
         'CLICKHOUSE_UNAVAILABLE',
         `cannot reach ClickHouse at ${config['clickhouse.url']}: ${errorMessage(ping.error)}`,
       );
+    const dryRun = config.dryRun;
     const result = await migrate(client, {
       database: config['clickhouse.database'],
       ttlDays: config['schema.ttlDays'],
       ttl: schemaRetention(config),
+      attributes: config['schema.attributes'],
       cluster: config['schema.cluster'],
       dedupWindow: config['clickhouse.dedupWindow'],
+      dryRun,
+      explicitRetention: explicitRetention(sources),
+      print: (line) => void process.stdout.write(`${line}\n`),
       coordination: config['clickhouse.coordination'],
     });
+    const changes = result.plan.filter((c) => c.kind === 'change').length;
     process.stdout.write(
-      `migrated database ${config['clickhouse.database']}: ${result.files.length} files, ${result.statements} statements\n`,
+      dryRun
+        ? `dry run: ${changes} changes planned for database ${config['clickhouse.database']}, nothing applied\n`
+        : `migrated database ${config['clickhouse.database']}: ${changes} changes, ${result.statements} statements\n`,
     );
   } finally {
     await client.close();

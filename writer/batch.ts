@@ -58,7 +58,7 @@ export function ruleVersion(rules: RowRules, signal: Signal): string {
   // The partition time zone (the server's) decides where bodies are cut: pinned when it is not UTC.
   const zone = partitionTimeZone();
   const base =
-    `rows/3;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}` +
+    `rows/4;past=${rules.maxPastMs};future=${rules.maxFutureMs};record=${rules.maxRecordBytes}` +
     (zone === 'UTC' ? '' : `;tz=${zone}`);
   return signal === 'logs' ? `${base};logs=${logRulesVersion(rules.logProcessing)}` : base;
 }

@@ -4,10 +4,22 @@
  * table and dropped after a schema error, so a transient failure never degrades a table for good.
  */
 import type { ClickHouseClient } from '../core/clickhouse.js';
+import {
+  attributeKeysEncoder,
+  isJsonArrayType,
+  isJsonType,
+  jsonTextArrayEncoder,
+  jsonTextEncoder,
+} from './json-columns.js';
 import { ByteWriter, type Encoder, encoderFor } from './rowbinary.js';
 
 export interface InsertColumn {
   readonly name: string;
+  /**
+   * The type the rows are sent as (the insert's structure): the column's own type, except JSON
+   * columns, which travel as their JSON text (`String`, `Array(String)`) and are parsed by the
+   * server on insert (writer/json-columns.ts).
+   */
   readonly type: string;
   readonly encode: Encoder;
 }
@@ -56,9 +68,31 @@ export class SchemaCache {
     const rows = await result.json<DescRow>();
     const columns = rows
       .filter((c) => c.default_type === '' || (c.default_type === 'DEFAULT' && provided.has(c.name)))
-      .map((c) => ({ name: c.name, type: c.type, encode: encoderFor(c.type) }));
+      .map((c) => insertColumn(c.name, c.type, rows));
     return { table, columns };
   }
+}
+
+/**
+ * How the writer sends one column of the live shape (`all`: every column of the table, for the
+ * `*AttributesKeys` columns that belong to a JSON attribute column).
+ */
+export function insertColumn(
+  name: string,
+  type: string,
+  all: readonly { name: string; type: string }[],
+): InsertColumn {
+  if (isJsonType(type)) return { name, type: 'String', encode: jsonTextEncoder };
+  if (isJsonArrayType(type)) return { name, type: 'Array(String)', encode: jsonTextArrayEncoder };
+  const keysOf = /^(.*Attributes)Keys$/.exec(name)?.[1];
+  const source = keysOf === undefined ? undefined : all.find((c) => c.name === keysOf);
+  if (
+    source &&
+    isJsonType(source.type) &&
+    /^Array\((LowCardinality\()?String\)?\)$/.test(type.replace(/\s+/g, ''))
+  )
+    return { name, type, encode: attributeKeysEncoder };
+  return { name, type, encode: encoderFor(type) };
 }
 
 /**

@@ -160,12 +160,13 @@ export function localClickHouseExporter(
   name: string,
   options: { readonly clickhouseUrl: string; readonly database: string },
   extra: readonly string[] = [],
+  createSchema = false,
 ): string[] {
   return [
     `  ${name}:`,
     `    endpoint: "${options.clickhouseUrl}"`,
     `    database: "${options.database}"`,
-    '    create_schema: false',
+    `    create_schema: ${createSchema}`,
     '    compress: none',
     '    async_insert: false',
     ...extra,

@@ -6,6 +6,7 @@
  */
 import { decodeRequest, encodeRequest, jsonToProtobuf } from '../../schemas/otlp/codec.js';
 import type { Signal } from '../../schemas/otlp/shapes.js';
+import { withFiniteAttributes } from '../../test/fixtures/otlp-random.js';
 import { BAD_UTF8_SERVICE } from './parity-known.js';
 import { metrics, moreSignals, traces, typelessMetric } from './parity-cases-signals.js';
 import {
@@ -291,19 +292,27 @@ function invalidUtf8(): Uint8Array {
   return bytes;
 }
 
-export function parityRequests(baseMs: number): ParityRequest[] {
+export function parityRequests(baseMs: number, options: { finiteVariants?: boolean } = {}): ParityRequest[] {
   const baseNs = BigInt(baseMs) * 1_000_000n;
   const encode = (label: string, signal: Signal, object: Json): ParityRequest => ({
     label,
     signal,
     body: encodeWithOddEnums(signal, object),
   });
+  // The variant only when it differs: an identical request would be stored twice by tributary and
+  // once by the exporter (its identical blocks deduplicated by hash under migrate's dedup window).
+  const variants = (label: string, signal: Signal, object: Json): ParityRequest[] => {
+    const finite = withFiniteAttributes(object) as Json;
+    return options.finiteVariants && JSON.stringify(finite) !== JSON.stringify(object)
+      ? [encode(label, signal, object), encode(`${label} (finite attributes)`, signal, finite)]
+      : [encode(label, signal, object)];
+  };
   return [
-    encode('edge-case logs', 'logs', logs(baseNs)),
-    encode('edge-case traces', 'traces', traces(baseNs)),
+    ...variants('edge-case logs', 'logs', logs(baseNs)),
+    ...variants('edge-case traces', 'traces', traces(baseNs)),
     encode('edge-case metrics', 'metrics', metrics(baseNs)),
-    encode('more edge-case logs', 'logs', moreLogs(baseNs)),
-    encode('more edge-case traces', 'traces', moreSignals(baseNs).traces),
+    ...variants('more edge-case logs', 'logs', moreLogs(baseNs)),
+    ...variants('more edge-case traces', 'traces', moreSignals(baseNs).traces),
     encode('more edge-case metrics', 'metrics', moreSignals(baseNs).metrics),
     encode('a typeless metric', 'metrics', typelessMetric(baseNs)),
     { label: 'invalid UTF-8', signal: 'logs', body: invalidUtf8() },

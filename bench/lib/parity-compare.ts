@@ -65,46 +65,113 @@ async function text(client: ClickHouseClient, query: string): Promise<string[]> 
   const result = await client.query({
     query,
     format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_denormals: 1 },
+    // prefer_column_name_to_alias: `f(X) AS X` must not hide the column X from another expression.
+    clickhouse_settings: { output_format_json_quote_denormals: 1, prefer_column_name_to_alias: 1 },
   });
   return (await result.text()).split('\n').filter((line) => line !== '');
 }
 
-export async function selectList(client: ClickHouseClient, database: string, table: string): Promise<string> {
+interface ColumnInfo {
+  name: string;
+  type: string;
+  default_kind: string;
+  default_expression: string;
+}
+
+async function columnsOf(client: ClickHouseClient, database: string, table: string): Promise<ColumnInfo[]> {
   const result = await client.query({
     query: `SELECT name, type, default_kind, default_expression FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position`,
     query_params: { db: database, t: table },
     format: 'JSONEachRow',
   });
-  const columns = await result.json<{
-    name: string;
-    type: string;
-    default_kind: string;
-    default_expression: string;
-  }>();
-  // Maps as [key, value] pairs: JSON objects would hide duplicate keys and make order invisible.
-  const pairs = 'Array(Tuple(String, String))';
-  return columns
-    .filter((c) => c.default_kind !== 'ALIAS' && !/\bnow(64)?\(/i.test(c.default_expression))
-    .map((c) => {
-      const name = `\`${c.name}\``;
-      if (c.type.startsWith('Map(')) return `CAST(${name}, '${pairs}') AS ${name}`;
-      if (c.type.startsWith('Array(Map(')) return `arrayMap(m -> CAST(m, '${pairs}'), ${name}) AS ${name}`;
-      return name;
-    })
-    .join(', ');
+  return result.json<ColumnInfo>();
 }
 
+/** How one column is read for comparison. */
+function readAs(c: ColumnInfo): string[] {
+  const name = `\`${c.name}\``;
+  // Maps as [key, value] pairs: JSON objects would hide duplicate keys and make order invisible.
+  const pairs = 'Array(Tuple(String, String))';
+  if (c.type.startsWith('Map(')) return [`CAST(${name}, '${pairs}') AS ${name}`];
+  if (c.type.startsWith('Array(Map(')) return [`arrayMap(m -> CAST(m, '${pairs}'), ${name}) AS ${name}`];
+  // JSON columns: the paths' values as JSON text (sorted paths) and, apart, each path's type.
+  if (/^JSON\b/.test(c.type))
+    return [
+      `toJSONString(${name}) AS ${name}`,
+      `toJSONString(JSONAllPathsWithTypes(${name})) AS \`${c.name}:types\``,
+    ];
+  if (/^Array\(JSON\b/.test(c.type))
+    return [
+      `arrayMap(j -> toJSONString(j), ${name}) AS ${name}`,
+      `arrayMap(j -> toJSONString(JSONAllPathsWithTypes(j)), ${name}) AS \`${c.name}:types\``,
+    ];
+  return [name];
+}
+
+const TIME = /^(Array\()?DateTime(64\(\d+\))?\)?$/;
+
+/**
+ * A time column typed DateTime on one side and DateTime64 on the other (tables an older exporter
+ * made: the layout difference is reported apart): both read at second precision, so the rows still
+ * compare.
+ */
+function readTimeAsSeconds(c: ColumnInfo, otherType: string): string[] | undefined {
+  if (c.type === otherType || !TIME.test(c.type) || !TIME.test(otherType)) return undefined;
+  const name = `\`${c.name}\``;
+  return c.type.startsWith('Array(')
+    ? [`arrayMap(t -> toDateTime(t), ${name}) AS ${name}`]
+    : [`toDateTime(${name}) AS ${name}`];
+}
+
+export interface TableLayout {
+  /** The SELECT list both sides are read with (the columns both have, in A's order). */
+  readonly select: string;
+  /** Columns one side has and the other has not, and columns whose types differ. */
+  readonly differences: string[];
+}
+
+/**
+ * The columns compared in `table` of databases A and B: every column both have except ALIAS ones
+ * and those filled by now() at insert; what one side lacks or types otherwise is reported.
+ */
+export async function tableLayout(
+  client: ClickHouseClient,
+  databaseA: string,
+  databaseB: string,
+  table: string,
+): Promise<TableLayout> {
+  const [a, b] = await Promise.all([
+    columnsOf(client, databaseA, table),
+    columnsOf(client, databaseB, table),
+  ]);
+  const typeB = new Map(b.map((c) => [c.name, c.type]));
+  const typeA = new Map(a.map((c) => [c.name, c.type]));
+  const differences = [
+    ...a.filter((c) => !typeB.has(c.name)).map((c) => `only A: ${c.name} ${c.type}`),
+    ...b.filter((c) => !typeA.has(c.name)).map((c) => `only B: ${c.name} ${c.type}`),
+    ...a
+      .filter((c) => typeB.has(c.name) && typeB.get(c.name) !== c.type)
+      .map((c) => `${c.name}: A ${c.type}, B ${typeB.get(c.name)}`),
+  ];
+  const select = a
+    .filter((c) => typeB.has(c.name))
+    .filter((c) => c.default_kind !== 'ALIAS' && !/\bnow(64)?\(/i.test(c.default_expression))
+    .flatMap((c) => readTimeAsSeconds(c, typeB.get(c.name)!) ?? readAs(c))
+    .join(', ');
+  return { select, differences };
+}
+
+/** A table's rows as compared; `select` defaults to every comparable column of this table. */
 export async function tableRows(
   client: ClickHouseClient,
   database: string,
   table: string,
+  select?: string,
 ): Promise<string[]> {
   const from = `\`${database}\`.\`${table}\``;
   const aggregated = AGGREGATED[table];
-  const query = aggregated
-    ? aggregated.replace('{t}', from)
-    : `SELECT ${await selectList(client, database, table)} FROM ${from}`;
+  const list = select ?? (await tableLayout(client, database, database, table)).select;
+  const query = aggregated ? aggregated.replace('{t}', from) : `SELECT ${list} FROM ${from}`;
   return (await text(client, query)).sort();
 }
 

@@ -64,6 +64,79 @@ function collectorArrayKey(key: string): string {
   return out;
 }
 
+/**
+ * The [path, value] leaves of JSON text, keys repeated as they come: toJSONString of a JSON column
+ * can repeat a key (paths "" and ".0.0" both start with the key ""), which JSON.parse would merge.
+ */
+function textLeaves(text: string): [string, string][] | undefined {
+  const out: [string, string][] = [];
+  let at = 0;
+  const space = (): void => {
+    while (at < text.length && ' \t\n\r'.includes(text[at]!)) at++;
+  };
+  const stringEnd = (from: number): number => {
+    let i = from + 1;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    return i + 1;
+  };
+  /** Past the value at `at` (any JSON value), returning its text. */
+  const skipValue = (): string => {
+    const from = at;
+    if (text[at] === '"') at = stringEnd(at);
+    else if (text[at] === '{' || text[at] === '[') {
+      let depth = 0;
+      do {
+        if (text[at] === '"') {
+          at = stringEnd(at);
+          continue;
+        }
+        if (text[at] === '{' || text[at] === '[') depth++;
+        else if (text[at] === '}' || text[at] === ']') depth--;
+        at++;
+      } while (depth > 0 && at < text.length);
+    } else while (at < text.length && !',}] \n'.includes(text[at]!)) at++;
+    return text.slice(from, at);
+  };
+  /** `prefix`: the object's own path, undefined for the root (a key "" still adds a segment below it). */
+  const object = (prefix: string | undefined): void => {
+    at++; // {
+    space();
+    while (text[at] !== '}') {
+      const keyEnd = stringEnd(at);
+      const key = JSON.parse(text.slice(at, keyEnd)) as string;
+      at = keyEnd;
+      space();
+      at++; // :
+      space();
+      const path = prefix === undefined ? key : `${prefix}.${key}`;
+      if (text[at] === '{') object(path);
+      else out.push([path, skipValue()]);
+      space();
+      if (text[at] === ',') at++;
+      space();
+      if (at >= text.length) throw new Error('unterminated object');
+    }
+    at++; // }
+  };
+  try {
+    space();
+    if (text[at] !== '{') return undefined;
+    object(undefined);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The [path, value] leaves of a JSON column as compared (its JSON text, or the path → type object of
+ * `<column>:types`), or of a keys column (an array of paths): undefined for anything else.
+ */
+function jsonLeaves(value: unknown): [string, string][] | undefined {
+  if (Array.isArray(value) && value.every((k) => typeof k === 'string')) return value.map((k) => [k, '']);
+  return typeof value === 'string' ? textLeaves(value) : undefined;
+}
+
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     id: 'array-in-array keys (k.0.0 vs k.00)',
@@ -74,8 +147,20 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       sortedText(a.map(([k, v]) => [collectorArrayKey(k), v] as [string, string])) === sortedText(b),
   },
   {
+    id: 'array-in-array keys (k.0.0 vs k.00), JSON paths',
+    columns: ['LogAttributes', 'LogAttributes:types', 'LogAttributesKeys'],
+    test: (a, b) => {
+      const [la, lb] = [jsonLeaves(a), jsonLeaves(b)];
+      return (
+        la !== undefined &&
+        lb !== undefined &&
+        sortedText(la.map(([k, v]) => [collectorArrayKey(k), v] as [string, string])) === sortedText(lb)
+      );
+    },
+  },
+  {
     id: 'JSON keys flattening to one key (Go map order upstream)',
-    columns: ['LogAttributes'],
+    columns: ['LogAttributes', 'LogAttributes:types', 'LogAttributesKeys'],
     test: (_a, _b, row) => bodyKeysCollide(row),
   },
   {

@@ -56,6 +56,7 @@ const COORDINATION = use('behaviour', ['dev', 'writer', 'replay', 'migrate', 'do
 // The body encoding is also what doctor's delivery self-test sends.
 const COMPRESSION = use('behaviour', ['dev', 'writer', 'replay', 'dlq', 'doctor']);
 const SCHEMA = use('behaviour', ['dev', 'migrate']);
+const MIGRATE = use('behaviour', ['migrate']);
 const RECEIVER = use('behaviour', ['dev', 'receiver']);
 const RECEIVER_LIMITS = use('behaviour', ['dev', 'receiver', 'doctor']);
 const DOCTOR = use('behaviour', ['doctor']);
@@ -255,6 +256,13 @@ export const configSchema = {
   'schema.metricsTtl': retention('Retention of the five otel_metrics_* tables (as schema.logsTtl).'),
   'schema.sessionsTtl': retention('Retention of hyperdx_sessions (as schema.logsTtl).'),
   'schema.cluster': str('', 'ClickHouse cluster name for `ON CLUSTER` DDL (empty = single server).', SCHEMA),
+  'schema.attributes': oneOf(
+    'map',
+    ['map', 'json'] as const,
+    "Attribute columns of new otel_logs, otel_traces and hyperdx_sessions tables: map = Map(LowCardinality(String), String) as ClickStack creates them; json = JSON columns (with *AttributesKeys) as the Collector's clickhouseexporter creates them with `json: true`. Existing tables keep theirs; the writer follows each table's live layout.",
+    SCHEMA,
+  ),
+  dryRun: bool(false, '`migrate` prints the changes it would make and makes none.', MIGRATE),
 
   // receiver
   'receiver.host': str('0.0.0.0', 'Listen address of the OTLP receivers.', RECEIVER),

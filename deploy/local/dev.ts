@@ -13,7 +13,7 @@ import { selfCommand } from '../../core/self.js';
 import { TributaryError, errorMessage } from '../../core/errors.js';
 import { stopOnSignals } from '../../core/lifecycle.js';
 import { createLogger } from '../../core/log.js';
-import { migrate, schemaRetention } from '../../schemas/migrate.js';
+import { explicitRetention, migrate, schemaRetention } from '../../schemas/migrate.js';
 import { clickStackBannerLine } from './clickhouse/clickstack-ui.js';
 import { type LocalClickHouse, startClickHouse } from './clickhouse/process.js';
 import { type LocalKafka, startKafka } from './kafka/runner.js';
@@ -165,8 +165,10 @@ export async function runDev(loaded: LoadedConfig): Promise<void> {
         database: config['clickhouse.database'],
         ttlDays: config['schema.ttlDays'],
         ttl: schemaRetention(config),
+        attributes: config['schema.attributes'],
         cluster: config['schema.cluster'],
         dedupWindow: config['clickhouse.dedupWindow'],
+        explicitRetention: explicitRetention(sources),
         log,
       });
     } catch (err) {

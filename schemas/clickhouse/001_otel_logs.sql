@@ -1,7 +1,11 @@
--- Log records (everything except session replays), in the ClickStack layout.
+-- Log records (everything except session replays), in the ClickStack layout or, with JSON attributes,
+-- in the layout the exporter creates with `json: true`.
 -- Tokens: {{db}} {{on_cluster}} {{engine:<table>[:<MergeTree family engine>]}} {{ttl:<signal>:<time expression>}}
 -- {{dedup_settings}}; blocks {{#fulltext}}...{{/fulltext}} (ClickHouse >= 26.2: text indexes on the
--- *AttributeItems aliases) and {{#compat}}...{{/compat}} (older servers: bloom_filter / tokenbf_v1).
+-- *AttributeItems aliases) and {{#compat}}...{{/compat}} (older servers: bloom_filter / tokenbf_v1);
+-- {{#map:<table>}}...{{/map:<table>}} and {{#json:<table>}}...{{/json:<table>}}: the attribute layout of
+-- <table> (Map columns, ClickStack's default, or the JSON columns of the exporter's `json: true`).
+{{#map:otel_logs}}
 CREATE TABLE IF NOT EXISTS {{db}}.otel_logs {{on_cluster}}
 (
     Timestamp DateTime64(9) COMMENT 'Time of the event (the observed time when the record has none), ns' CODEC(Delta(8), ZSTD(1)),
@@ -58,3 +62,38 @@ ORDER BY (toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp)
 {{ttl:logs:toDateTime(Timestamp)}}
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, enable_block_number_column = 1, enable_block_offset_column = 1,
     {{dedup_settings}}
+{{/map:otel_logs}}
+{{#json:otel_logs}}
+CREATE TABLE IF NOT EXISTS {{db}}.otel_logs {{on_cluster}}
+(
+    Timestamp DateTime64(9) COMMENT 'Time of the event (the observed time when the record has none), ns' CODEC(Delta(8), ZSTD(1)),
+    TraceId String COMMENT 'Lowercase hex trace id, empty when absent' CODEC(ZSTD(1)),
+    SpanId String COMMENT 'Lowercase hex span id, empty when absent' CODEC(ZSTD(1)),
+    TraceFlags UInt8 COMMENT 'W3C trace flags',
+    SeverityText LowCardinality(String) COMMENT 'Severity as the source wrote it' CODEC(ZSTD(1)),
+    SeverityNumber UInt8 COMMENT 'OTLP severity number 0-24',
+    ServiceName LowCardinality(String) COMMENT 'Resource attribute service.name' CODEC(ZSTD(1)),
+    Body String COMMENT 'Body as text; maps and arrays as JSON' CODEC(ZSTD(1)),
+    ResourceSchemaUrl LowCardinality(String) COMMENT 'Schema URL of the resource' CODEC(ZSTD(1)),
+    ResourceAttributes JSON COMMENT 'Resource attributes, typed paths' CODEC(ZSTD(1)),
+    ResourceAttributesKeys Array(LowCardinality(String)) COMMENT 'Paths of ResourceAttributes, sorted' CODEC(ZSTD(1)),
+    ScopeSchemaUrl LowCardinality(String) COMMENT 'Schema URL of the instrumentation scope' CODEC(ZSTD(1)),
+    ScopeName String COMMENT 'Instrumentation scope name' CODEC(ZSTD(1)),
+    ScopeVersion LowCardinality(String) COMMENT 'Instrumentation scope version' CODEC(ZSTD(1)),
+    ScopeAttributes JSON COMMENT 'Instrumentation scope attributes, typed paths' CODEC(ZSTD(1)),
+    ScopeAttributesKeys Array(LowCardinality(String)) COMMENT 'Paths of ScopeAttributes, sorted' CODEC(ZSTD(1)),
+    LogAttributes JSON COMMENT 'Attributes of the log record, typed paths' CODEC(ZSTD(1)),
+    LogAttributesKeys Array(LowCardinality(String)) COMMENT 'Paths of LogAttributes, sorted' CODEC(ZSTD(1)),
+    EventName String COMMENT 'OTLP event name of the record, empty for plain logs' CODEC(ZSTD(1)),
+    INDEX idx_res_attr_keys ResourceAttributesKeys TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_scope_attr_keys ScopeAttributesKeys TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_log_attr_keys LogAttributesKeys TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_body Body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 8
+)
+ENGINE = {{engine:otel_logs}}
+PARTITION BY toDate(Timestamp)
+PRIMARY KEY (toStartOfFiveMinutes(Timestamp), ServiceName)
+ORDER BY (toStartOfFiveMinutes(Timestamp), ServiceName, Timestamp)
+{{ttl:logs:toDateTime(Timestamp)}}
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, {{dedup_settings}}
+{{/json:otel_logs}}

@@ -1,6 +1,7 @@
 -- Distinct values of the low-cardinality log columns per 15 minutes, with their counts: what the
 -- ClickStack UI reads for filter suggestions. Every insert into otel_logs feeds the view, and
 -- SummingMergeTree adds up `count` in merges, so readers take sum(count). Empty values count too.
+-- On a JSON-attribute otel_logs (no __hdx_materialized_* columns) only the six plain columns.
 CREATE TABLE IF NOT EXISTS {{db}}.otel_logs_kv_rollup_15m {{on_cluster}}
 (
     Timestamp DateTime COMMENT 'Start of the 15-minute bucket',
@@ -32,7 +33,7 @@ ARRAY JOIN [
     ('ScopeName', toString(ScopeName)),
     ('ScopeVersion', toString(ScopeVersion)),
     ('ResourceSchemaUrl', toString(ResourceSchemaUrl)),
-    ('ScopeSchemaUrl', toString(ScopeSchemaUrl)),
+    ('ScopeSchemaUrl', toString(ScopeSchemaUrl)){{#map:otel_logs}},
     ('__hdx_materialized_k8s.cluster.name', toString(`__hdx_materialized_k8s.cluster.name`)),
     ('__hdx_materialized_k8s.container.name', toString(`__hdx_materialized_k8s.container.name`)),
     ('__hdx_materialized_k8s.deployment.name', toString(`__hdx_materialized_k8s.deployment.name`)),
@@ -40,6 +41,6 @@ ARRAY JOIN [
     ('__hdx_materialized_k8s.node.name', toString(`__hdx_materialized_k8s.node.name`)),
     ('__hdx_materialized_k8s.pod.name', toString(`__hdx_materialized_k8s.pod.name`)),
     ('__hdx_materialized_k8s.pod.uid', toString(`__hdx_materialized_k8s.pod.uid`)),
-    ('__hdx_materialized_deployment.environment.name', toString(`__hdx_materialized_deployment.environment.name`))
+    ('__hdx_materialized_deployment.environment.name', toString(`__hdx_materialized_deployment.environment.name`)){{/map:otel_logs}}
 ] AS column
 GROUP BY Timestamp, ColumnIdentifier, Key, Value

@@ -21,6 +21,15 @@ import { eventually } from '../harness/clickhouse.js';
 import { kafkaBrokers, uniqueName } from '../harness/env.js';
 import { freePort } from '../harness/stack.js';
 
+/**
+ * The attribute layout dev's migrate gives the tables: CLICKSTACK_UI_ATTRIBUTES=json runs the same
+ * test on the JSON-typed layout (the exporter's `json: true` tables); map, ClickStack's own, by default.
+ */
+const ATTRIBUTES = process.env['CLICKSTACK_UI_ATTRIBUTES'] === 'json' ? 'json' : 'map';
+/** `key` of an attribute column, in the layout's own syntax. */
+const attribute = (column: string, key: string): string =>
+  ATTRIBUTES === 'json' ? `toString(getSubcolumn(${column}, '${key}'))` : `${column}['${key}']`;
+
 /** `dev` with its own local ClickHouse (the one that serves the UI) on the test run's Kafka. */
 async function startDev(
   stateDir: string,
@@ -41,6 +50,7 @@ async function startDev(
     ...['--receiver-grpc-port', String(await freePort()), '--receiver-health-port', String(await freePort())],
     ...['--writer-health-port', String(await freePort()), '--receiver-metrics-port', '0'],
     ...['--writer-metrics-port', '0', '--writer-flush-interval-ms', '300', '--log-level', 'warn'],
+    ...['--schema-attributes', ATTRIBUTES],
   ];
   const self = selfCommand();
   const dev = spawn(self.command, [...self.args, ...args], {
@@ -119,7 +129,7 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
       [`otel_traces WHERE TraceId = '${traceId}'`]: 2,
       [`otel_logs WHERE ServiceName = '${shop.SERVICE}'`]: 3,
       [`otel_metrics_gauge WHERE MetricName = '${shop.GAUGE}'`]: shop.GAUGE_VALUES.length,
-      [`hyperdx_sessions WHERE ResourceAttributes['rum.sessionId'] = '${sessionId}'`]: 1,
+      [`hyperdx_sessions WHERE ${attribute('ResourceAttributes', 'rum.sessionId')} = '${sessionId}'`]: 1,
       [`otel_traces WHERE ServiceName = '${APP_SERVICE}' AND SpanName = 'click'`]: 3,
       [`otel_logs WHERE ServiceName = '${quickStart.service}' AND Body = '${quickStart.logBody}'`]: 1,
     };
@@ -133,6 +143,14 @@ describe('the ClickStack UI served by `tributary dev`, in a real browser', { tim
     await eventually(landed, 90_000, 'the telemetry in ClickHouse').catch((err: unknown) => {
       throw new Error(`${String(err)}: ${JSON.stringify(counts)}`);
     });
+    // The layout the run asked for is the one the UI reads.
+    const layout = await fetch(
+      `${stack.clickhouse}/?query=${encodeURIComponent("SELECT type FROM system.columns WHERE table = 'otel_logs' AND name = 'LogAttributes'")}`,
+    );
+    assert.equal(
+      (await layout.text()).trim(),
+      ATTRIBUTES === 'json' ? 'JSON' : 'Map(LowCardinality(String), String)',
+    );
     page = await browser.context.newPage();
     recorded = recordQueries(page, stack.clickhouse);
   });

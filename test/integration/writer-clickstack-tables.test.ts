@@ -202,7 +202,7 @@ async function write(
   return [...byTable.keys()];
 }
 
-/** Only the delivery state the fenced insert reads (011), for layouts `migrate` cannot extend. */
+/** Only the delivery state the fenced insert reads (011): the writer alone on a layout left as it is (migrate would upgrade it: migrate-upgrade.test.ts). */
 async function deliveryState(client: ClickHouseClient, database: string): Promise<void> {
   const file = loadDdl({ database, ttlDays: 0, cluster: '', dedupWindow: 100 }).find((f) =>
     f.name.startsWith('011_'),

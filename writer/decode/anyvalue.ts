@@ -110,17 +110,28 @@ export function readKeyValue(bytes: Uint8Array, start: number, end: number): [st
   return [key, value];
 }
 
-/** ES6 number to string, as Go's encoding/json and pdata format float64. */
-function formatDouble(value: number): string {
-  if (!Number.isFinite(value))
-    return `json: unsupported value: ${value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN'}`;
+/**
+ * ES6 number to string, as Go's encoding/json and pdata format float64; NaN and ±Inf as the
+ * OpenTelemetry spec writes them (pdata since v1.61, collector-contrib v0.155: before, AsString gave
+ * "json: unsupported value: NaN").
+ */
+export function formatDouble(value: number): string {
+  if (!Number.isFinite(value)) return nonFiniteText(value);
   // Go prints negative zero as "-0"; JavaScript's String() drops the sign.
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A JSON string as pdata writes map and array values (pdata v1.61+, without HTML escaping: <, > and
+ * & stay as they are); U+2028 and U+2029 are escaped, as Go's encoder always does.
+ */
 function escapeJsonString(value: string): string {
-  return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
+  // A lone surrogate (a JSON body's "\ud800" parsed by the ClickStack rules) is U+FFFD, as Go's
+  // decoder makes it; JSON.stringify would write the escape, which ClickHouse's JSON parser refuses.
+  return JSON.stringify(value.replace(LONE_SURROGATE, '\ufffd')).replace(
+    /[\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
@@ -128,28 +139,53 @@ function escapeJsonString(value: string): string {
 /** Go's encoding/json refuses NaN and ±Inf: pdata's AsString of a map or array holding one is "". */
 class UnsupportedDouble extends Error {}
 
-function toJson(value: Raw): string {
+/** The OpenTelemetry spec's text for a non-finite double (AnyValue to string). */
+function nonFiniteText(value: number): string {
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+}
+
+/**
+ * Go's json.Marshal of pdata's AsRaw. `nonFinite`: 'throw' (Go refuses the whole value) or 'text'
+ * (the value as the spec's string "NaN" / "Infinity" / "-Infinity", for JSON columns).
+ */
+function toJson(value: Raw, nonFinite: 'throw' | 'text' = 'throw'): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return escapeJsonString(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new UnsupportedDouble();
+    if (!Number.isFinite(value)) {
+      if (nonFinite === 'throw') throw new UnsupportedDouble();
+      return `"${nonFiniteText(value)}"`;
+    }
     return formatDouble(value);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   // Empty bytes are a nil []byte in pdata, which Go's JSON writes as null.
   if (value instanceof Uint8Array)
     return value.length === 0 ? 'null' : escapeJsonString(Buffer.from(value).toString('base64'));
-  if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
-  // pdata's AsRaw makes a Go map: a duplicated key keeps its later value (sorted stably, the last of a run).
-  const sorted = [...value.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  if (Array.isArray(value)) return `[${value.map((v) => toJson(v, nonFinite)).join(',')}]`;
+  return objectJson(value.entries, nonFinite);
+}
+
+/** A map as Go's JSON: pdata's AsRaw makes a Go map, so a duplicated key keeps its later value. */
+function objectJson(entries: readonly (readonly [string, Raw])[], nonFinite: 'throw' | 'text'): string {
+  // Sorted stably; the last of a run of equal keys is the later one.
+  const sorted = [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; i++) {
     const [k, v] = sorted[i]!;
     if (i + 1 < sorted.length && sorted[i + 1]![0] === k) continue;
-    parts.push(`${escapeJsonString(k)}:${toJson(v)}`);
+    parts.push(`${escapeJsonString(k)}:${toJson(v, nonFinite)}`);
   }
   return `{${parts.join(',')}}`;
+}
+
+/**
+ * An attribute map as the text the exporter hands a JSON column (`json.Marshal(map.AsRaw())`),
+ * except that NaN and ±Inf, which make Go refuse the whole batch, become the spec's strings.
+ */
+export function attributesJson(entries: readonly (readonly [string, Raw])[]): string {
+  return objectJson(entries, 'text');
 }
 
 /** pdata Value.AsString. */
@@ -179,9 +215,21 @@ export function anyValueAsString(bytes: Uint8Array, start: number, end: number):
  */
 export type Attributes = [string, string][];
 
+/** Where an Attributes array keeps its typed entries (not enumerable: test comparisons ignore it). */
+const TYPED = Symbol('typed attributes');
+
+/**
+ * The typed [key, AnyValue] entries an Attributes array was made from, in pdata's order (duplicates
+ * as sent): what a JSON column stores. Undefined for pairs made elsewhere.
+ */
+export function typedEntries(attributes: Attributes): readonly (readonly [string, Raw])[] | undefined {
+  return (attributes as unknown as { [TYPED]?: readonly (readonly [string, Raw])[] })[TYPED];
+}
+
 /** `dedupe`: collapse duplicate keys, the later winning (OTTL flatten on ClickStack's log path). */
 export function sortAttributes(pairs: [string, Raw][], dedupe = false): Attributes {
   const out: Attributes = new Array<[string, string]>(pairs.length);
+  Object.defineProperty(out, TYPED, { value: pairs });
   for (let i = 0; i < pairs.length; i++) out[i] = [pairs[i]![0], asString(pairs[i]![1])];
   // A stable sort keeps equal keys in arrival order (kept as sent; "later wins" when deduped).
   out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

@@ -88,6 +88,7 @@ export function logRecordRow(
     severityText = result.severityText;
     severityNumber = result.severityNumber;
   }
+  const storedAttributes = logAttributes ?? sortAttributes(attributes);
   const row: Row = {
     Timestamp: time !== 0n ? time : observed,
     TraceId: traceId,
@@ -103,8 +104,12 @@ export function logRecordRow(
     ScopeName: scope.name,
     ScopeVersion: scope.version,
     ScopeAttributes: scope.attributes,
-    LogAttributes: logAttributes ?? sortAttributes(attributes),
+    LogAttributes: storedAttributes,
     EventName: eventName,
+    // Written only into the JSON layout's key columns (writer/json-columns.ts), from the maps.
+    ResourceAttributesKeys: resource.attributes,
+    ScopeAttributesKeys: scope.attributes,
+    LogAttributesKeys: storedAttributes,
   };
   return { table: isSession ? TABLES.sessions : TABLES.logs, row };
 }

@@ -167,6 +167,7 @@ export function spanRow(
     }
     reader.skip(t.wire);
   }
+  const spanAttributes = sortAttributes(attributes);
   return {
     Timestamp: startNs,
     TraceId: traceId,
@@ -179,7 +180,7 @@ export function spanRow(
     ResourceAttributes: resource.attributes,
     ScopeName: scope.name,
     ScopeVersion: scope.version,
-    SpanAttributes: sortAttributes(attributes),
+    SpanAttributes: spanAttributes,
     Duration: endNs > startNs ? endNs - startNs : 0n,
     StatusCode: STATUS_CODES[status.code] ?? '',
     StatusMessage: status.message,
@@ -190,5 +191,8 @@ export function spanRow(
     'Links.SpanId': linkSpanIds,
     'Links.TraceState': linkStates,
     'Links.Attributes': linkAttributes,
+    // Written only into the JSON layout's key columns (writer/json-columns.ts), from the maps.
+    ResourceAttributesKeys: resource.attributes,
+    SpanAttributesKeys: spanAttributes,
   };
 }

@@ -24,7 +24,9 @@ export type FieldKind =
   | 'mapArray'
   | 'timeArray'
   | 'u64Array'
-  | 'f64Array';
+  | 'f64Array'
+  /** The flattened keys of an attribute map (JSON layout): never written by the fast path. */
+  | 'keys';
 
 export interface FieldSpec {
   readonly id: number;
@@ -142,7 +144,7 @@ function compile(shape: TableShape, spec: SignalSpec): Plan {
       const inner = /^Array\((.*)\)$/.exec(type)?.[1];
       time = inner ? timeEncoding(inner) : undefined;
       if (!time) fast = false;
-    } else if (!CANONICAL[item.kind]!.includes(type)) {
+    } else if (!(CANONICAL[item.kind] ?? []).includes(type)) {
       if (NUMERIC.has(item.kind)) generic = true;
       else fast = false;
     }

@@ -28,10 +28,12 @@ export const TRACES_SPEC: SignalSpec = {
     'Links.SpanId': { id: 16, kind: 'stringArray' },
     'Links.TraceState': { id: 17, kind: 'stringArray' },
     'Links.Attributes': { id: 18, kind: 'mapArray' },
+    SpanAttributesKeys: { id: 8, kind: 'keys' },
   },
   scoped: {
     ServiceName: (r) => r.serviceName,
     ResourceAttributes: (r) => r.attributes,
+    ResourceAttributesKeys: (r) => r.attributes,
     ScopeName: (_r, s) => s.name,
     ScopeVersion: (_r, s) => s.version,
   },
@@ -48,15 +50,18 @@ export const LOGS_SPEC: SignalSpec = {
     Body: { id: 7, kind: 'string' },
     LogAttributes: { id: 8, kind: 'map' },
     EventName: { id: 9, kind: 'string' },
+    LogAttributesKeys: { id: 8, kind: 'keys' },
   },
   scoped: {
     ServiceName: (r) => r.serviceName,
     ResourceSchemaUrl: (r) => r.schemaUrl,
     ResourceAttributes: (r) => r.attributes,
+    ResourceAttributesKeys: (r) => r.attributes,
     ScopeSchemaUrl: (_r, s) => s.schemaUrl,
     ScopeName: (_r, s) => s.name,
     ScopeVersion: (_r, s) => s.version,
     ScopeAttributes: (_r, s) => s.attributes,
+    ScopeAttributesKeys: (_r, s) => s.attributes,
   },
 };
 

@@ -5,7 +5,7 @@
  * invalid UTF-8 (TextDecoder writes U+FFFD). A leading byte-order mark is kept, as Go keeps it.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import { anyValueAsString, utf8 } from '../decode/anyvalue.js';
+import { anyValueAsString, formatDouble, utf8 } from '../decode/anyvalue.js';
 import type { ByteWriter } from '../rowbinary.js';
 import { Cursor, f64At, varintBigAt } from './cursor.js';
 
@@ -125,12 +125,6 @@ function writeDecimal(out: ByteWriter, n: number): void {
 const TRUE = Buffer.from('\x04true');
 const FALSE = Buffer.from('\x05false');
 
-/** As decode/anyvalue.ts formatDouble (Go's formatting: negative zero is "-0"). */
-function doubleText(value: number): string {
-  if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : String(value);
-  return `json: unsupported value: ${value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN'}`;
-}
-
 /**
  * pdata AsString of the AnyValue message at bytes[s, e) (s < 0: no value, ""). Scalars are rendered
  * here; arrays and maps (JSON with sorted keys) go through the decoder's own renderer.
@@ -203,7 +197,7 @@ export function writeAnyValue(out: ByteWriter, bytes: Uint8Array, s: number, e: 
       return;
     }
     case 0x21:
-      out.string(doubleText(f64At(bytes, at)));
+      out.string(formatDouble(f64At(bytes, at)));
       return;
     default:
       out.u8(0);

@@ -23,7 +23,7 @@ test('log batches pin the log processing: switching it or the rules is another p
 test('traces and metrics do not depend on the log processing', () => {
   for (const signal of ['traces', 'metrics'] as const) {
     assert.equal(ruleVersion(rules, signal), ruleVersion({ ...rules, logProcessing: 'none' }, signal));
-    assert.equal(ruleVersion(rules, signal), 'rows/3;past=1000;future=2000;record=4096');
+    assert.equal(ruleVersion(rules, signal), 'rows/4;past=1000;future=2000;record=4096');
   }
 });
 

@@ -23,7 +23,12 @@ test('AsString: NaN/Inf inside a map or array gives "", empty bytes inside one g
     [map(['level', Number.NaN]), ''],
     [[1n, Number.POSITIVE_INFINITY], ''],
     [map(['a', map(['b', Number.NEGATIVE_INFINITY])]), ''],
-    [Number.NaN, 'json: unsupported value: NaN'],
+    // A double alone: the spec's text (pdata v1.61+, contrib v0.155+; v0.149 wrote "json: unsupported value: NaN").
+    [Number.NaN, 'NaN'],
+    [Number.POSITIVE_INFINITY, 'Infinity'],
+    [Number.NEGATIVE_INFINITY, '-Infinity'],
+    // Map and array text without HTML escaping (pdata v1.61+); U+2028 still escaped, as Go does.
+    [map(['html', '<b>&amp;</b>\u2028']), '{"html":"<b>&amp;</b>\\u2028"}'],
     [map(['k', new Uint8Array(0)]), '{"k":null}'],
     [[new Uint8Array(0), new Uint8Array([1])], '[null,"AQ=="]'],
     [new Uint8Array(0), ''],
