@@ -6,141 +6,37 @@
  *
  * JavaScript has no 64-bit integers besides BigInt, which allocates per operation (the local server
  * checks every block a client sends, tens of megabytes per bench run). Each 64-bit value is kept as
- * two unsigned 32-bit halves in local variables; the helpers below leave their result in `H`/`L`.
+ * two unsigned 32-bit halves in local variables; the helpers of cityhash-mix.ts leave their result
+ * in `H`/`L`.
  */
 
-/** High and low 32 bits of the last helper's 64-bit result. */
-let H = 0;
-let L = 0;
+import {
+  H,
+  K0H,
+  K0L,
+  K1H,
+  K1L,
+  K3H,
+  K3L,
+  L,
+  add,
+  clearView,
+  fetch64,
+  hashLen0to16,
+  hashLen16,
+  mul,
+  rotate,
+  set,
+  setView,
+  shiftMix,
+  sub,
+} from './cityhash-mix.js';
 
 /** The two halves of a pair result (WeakHashLen32WithSeeds): first = (P1H, P1L), second = (P2H, P2L). */
 let P1H = 0;
 let P1L = 0;
 let P2H = 0;
 let P2L = 0;
-
-// Primes between 2^63 and 2^64 the algorithm uses, as (high, low) halves.
-const K0H = 0xc3a5c85c;
-const K0L = 0x97cb3127;
-const K1H = 0xb492b66f;
-const K1L = 0xbe98f273;
-const K2H = 0x9ae16a3b;
-const K2L = 0x2f90404f;
-const K3H = 0xc949d7c7;
-const K3L = 0x509e6557;
-const KMULH = 0x9ddfea08;
-const KMULL = 0xeb382d69;
-
-const EMPTY = new DataView(new ArrayBuffer(0));
-let view: DataView = EMPTY;
-
-function fetch64(at: number): void {
-  L = view.getUint32(at, true);
-  H = view.getUint32(at + 4, true);
-}
-
-function add(ah: number, al: number, bh: number, bl: number): void {
-  const low = al + bl;
-  L = low >>> 0;
-  H = (ah + bh + (low > 0xffffffff ? 1 : 0)) >>> 0;
-}
-
-function sub(ah: number, al: number, bh: number, bl: number): void {
-  const low = al - bl;
-  L = low >>> 0;
-  H = (ah - bh - (low < 0 ? 1 : 0)) >>> 0;
-}
-
-/** The low 64 bits of a 64 × 64-bit product. */
-function mul(ah: number, al: number, bh: number, bl: number): void {
-  // al × bl in full from 16-bit pieces (every partial product is exact in a double).
-  const a0 = al & 0xffff;
-  const a1 = al >>> 16;
-  const b0 = bl & 0xffff;
-  const b1 = bl >>> 16;
-  const p00 = a0 * b0;
-  const p01 = a0 * b1;
-  const p10 = a1 * b0;
-  const middle = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  const carry = a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (middle >>> 16);
-  L = Math.imul(al, bl) >>> 0;
-  H = (carry + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
-}
-
-/** Right rotation by 0-63 bits. */
-function rotate(h: number, l: number, shift: number): void {
-  if (shift === 0) {
-    H = h;
-    L = l;
-  } else if (shift < 32) {
-    L = ((l >>> shift) | (h << (32 - shift))) >>> 0;
-    H = ((h >>> shift) | (l << (32 - shift))) >>> 0;
-  } else if (shift === 32) {
-    H = l;
-    L = h;
-  } else {
-    const s = shift - 32;
-    L = ((h >>> s) | (l << (32 - s))) >>> 0;
-    H = ((l >>> s) | (h << (32 - s))) >>> 0;
-  }
-}
-
-/** x ^ (x >> 47) */
-function shiftMix(h: number, l: number): void {
-  H = h;
-  L = (l ^ (h >>> 15)) >>> 0;
-}
-
-/** HashLen16(u, v) = Hash128to64(uint128(low u, high v)). */
-function hashLen16(uh: number, ul: number, vh: number, vl: number): void {
-  mul((uh ^ vh) >>> 0, (ul ^ vl) >>> 0, KMULH, KMULL);
-  shiftMix(H, L);
-  const ah = H;
-  const al = L;
-  mul((vh ^ ah) >>> 0, (vl ^ al) >>> 0, KMULH, KMULL);
-  shiftMix(H, L);
-  mul(H, L, KMULH, KMULL);
-}
-
-function hashLen0to16(at: number, len: number): void {
-  if (len > 8) {
-    fetch64(at);
-    const ah = H;
-    const al = L;
-    fetch64(at + len - 8);
-    const bh = H;
-    const bl = L;
-    add(bh, bl, 0, len);
-    rotate(H, L, len);
-    hashLen16(ah, al, H, L);
-    H = (H ^ bh) >>> 0;
-    L = (L ^ bl) >>> 0;
-    return;
-  }
-  if (len >= 4) {
-    const a = view.getUint32(at, true);
-    // len + (a << 3), a 64-bit value
-    add(a >>> 29, (a << 3) >>> 0, 0, len);
-    hashLen16(H, L, 0, view.getUint32(at + len - 4, true));
-    return;
-  }
-  if (len > 0) {
-    const a = view.getUint8(at);
-    const b = view.getUint8(at + (len >> 1));
-    const c = view.getUint8(at + len - 1);
-    const y = a + (b << 8);
-    const z = len + (c << 2);
-    mul(0, y, K2H, K2L);
-    const yh = H;
-    const yl = L;
-    mul(0, z, K3H, K3L);
-    shiftMix((yh ^ H) >>> 0, (yl ^ L) >>> 0);
-    mul(H, L, K2H, K2L);
-    return;
-  }
-  H = K2H;
-  L = K2L;
-}
 
 /** Leaves its pair result in P1/P2. */
 function weakHashLen32WithSeeds(at: number, ah: number, al: number, bh: number, bl: number): void {
@@ -207,8 +103,7 @@ function cityMurmur(at: number, len: number, ah: number, al: number, bh: number,
     cl = L;
     if (len >= 8) fetch64(at);
     else {
-      H = ch;
-      L = cl;
+      set(ch, cl);
     }
     add(ah, al, H, L); // d = ShiftMix(a + (len >= 8 ? Fetch64(s) : c))
     shiftMix(H, L);
@@ -421,7 +316,7 @@ function cityHash128WithSeed(at: number, len: number, xh: number, xl: number, yh
  * the low 64 bits, then the high 64 bits, each little-endian.
  */
 export function cityHash128(bytes: Uint8Array): Buffer {
-  view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  setView(bytes);
   try {
     const len = bytes.length;
     if (len >= 16) {
@@ -441,7 +336,7 @@ export function cityHash128(bytes: Uint8Array): Buffer {
       cityHash128WithSeed(0, 0, sh, sl, (H ^ K1H) >>> 0, (L ^ K1L) >>> 0);
     } else cityHash128WithSeed(0, len, K0H, K0L, K1H, K1L);
   } finally {
-    view = EMPTY; // the caller's memory is not kept alive here
+    clearView(); // the caller's memory is not kept alive here
   }
   const out = Buffer.alloc(16);
   out.writeUInt32LE(RLL, 0);
