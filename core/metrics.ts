@@ -10,12 +10,7 @@
 import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type {
-  Attributes,
-  Counter as OtelCounter,
-  Histogram as OtelHistogram,
-  Meter,
-} from '@opentelemetry/api';
+import type { Attributes, Histogram as OtelHistogram, Meter } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { AggregationTemporality, InstrumentType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { onlyObservedGauges, selfMetricReaders, selfTelemetryResource } from './telemetry.js';
@@ -49,21 +44,61 @@ function unitOf(name: string): string | undefined {
   return undefined;
 }
 
+/** A counter's value for one label set; `inc` on a bound counter adds to it directly. */
+interface Series {
+  readonly attrs: Attributes;
+  value: number;
+}
+
+/** A counter bound to one label set, for hot paths: no attribute sorting or hashing per call. */
+export interface BoundCounter {
+  inc(by?: number): void;
+}
+
+/**
+ * Counted here and reported to OpenTelemetry as an observable counter (the SDK reads `values` when it
+ * collects): an `add` on an OTel counter sorts and hashes its attributes on every call, which the
+ * receiver paid five times per request (receiver profile, docs/performance.md).
+ */
 export class Counter {
-  /** What was added per label set: OTel instruments are write-only, tests and status read these. */
-  private readonly values = new Map<string, number>();
+  /** What was added per label set: tests and status read these too. */
+  private readonly values = new Map<string, Series>();
   constructor(
     readonly name: string,
-    private readonly instrument: OtelCounter,
-  ) {}
-  inc(labels?: Labels, by = 1): void {
+    meter: Meter,
+    help: string,
+  ) {
+    const unit = unitOf(name);
+    meter
+      .createObservableCounter(otelName(name, true), { description: help, ...(unit ? { unit } : {}) })
+      .addCallback((result) => {
+        for (const { attrs, value } of this.values.values()) result.observe(value, attrs);
+      });
+  }
+  private series(labels: Labels | undefined): Series {
     const attrs = attributes(labels);
     const key = keyOf(attrs);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
-    this.instrument.add(by, attrs);
+    let series = this.values.get(key);
+    if (!series) {
+      series = { attrs, value: 0 };
+      this.values.set(key, series);
+    }
+    return series;
+  }
+  inc(labels?: Labels, by = 1): void {
+    this.series(labels).value += by;
+  }
+  /** The counter for one label set; the series exists (at 0) from now on. */
+  bind(labels?: Labels): BoundCounter {
+    const series = this.series(labels);
+    return {
+      inc(by = 1): void {
+        series.value += by;
+      },
+    };
   }
   get(labels?: Labels): number {
-    return this.values.get(keyOf(attributes(labels))) ?? 0;
+    return this.values.get(keyOf(attributes(labels)))?.value ?? 0;
   }
 }
 
@@ -132,11 +167,7 @@ export class Registry {
     this.resetDelay();
   }
   counter(name: string, help: string): Counter {
-    const unit = unitOf(name);
-    return new Counter(
-      name,
-      this.meter.createCounter(otelName(name, true), { description: help, ...(unit ? { unit } : {}) }),
-    );
+    return new Counter(name, this.meter, help);
   }
   gauge(name: string, help: string): Gauge {
     return new Gauge(name, this.meter, help);

@@ -22,7 +22,7 @@ import type { Authenticator } from './auth.js';
 import type { BodyPool } from './http-body.js';
 import { KEY_ID_METADATA, admissionInterceptor, leaseOfMessage } from './grpc-admission.js';
 import { grpcStatusOf } from './grpc-status.js';
-import type { ReceiverMetrics } from './metrics.js';
+import { type ReceiverMetrics, acceptedCounters } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 import { asTributaryError } from './respond.js';
 import type { ServerTls } from './tls.js';
@@ -136,10 +136,11 @@ export function createGrpcServer(deps: GrpcDeps): Server {
             }),
           );
           span.ok(result);
-          metrics.requests.inc({ signal, transport: 'grpc', outcome: 'ok' });
-          metrics.items.inc({ signal, transport: 'grpc' }, result.items);
-          metrics.bytes.inc({ signal, transport: 'grpc' }, call.request.length);
-          metrics.records.inc({ signal }, result.records);
+          const counted = acceptedCounters(metrics, signal, 'grpc');
+          counted.requests.inc();
+          counted.items.inc(result.items);
+          counted.bytes.inc(call.request.length);
+          counted.records.inc(result.records);
           metrics.produceSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { signal });
           callback(null, Buffer.from(encodeResponse(signal, 0, '')));
           // Acknowledged by Kafka: nothing reads the message any more (as for HTTP bodies).

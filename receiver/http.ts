@@ -26,7 +26,7 @@ import {
 import { type Admission, JSON_CONVERSION_FACTOR, type Lease } from './admission.js';
 import type { Authenticator } from './auth.js';
 import { type BodyPool, decompress, readBody } from './http-body.js';
-import type { ReceiverMetrics } from './metrics.js';
+import { type ReceiverMetrics, acceptedCounters } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 import type { ServerTls } from './tls.js';
 import { RETRY_AFTER_SECONDS, asTributaryError } from './respond.js';
@@ -251,10 +251,11 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
         span.ok(result);
         // Acknowledged by Kafka: its socket writes of the records are done, nothing holds the body now.
         pool.give(raw);
-        metrics.requests.inc({ signal, transport: 'http', outcome: 'ok' });
-        metrics.items.inc({ signal, transport: 'http' }, result.items);
-        metrics.bytes.inc({ signal, transport: 'http' }, protobuf.length);
-        metrics.records.inc({ signal }, result.records);
+        const counted = acceptedCounters(metrics, signal, 'http');
+        counted.requests.inc();
+        counted.items.inc(result.items);
+        counted.bytes.inc(protobuf.length);
+        counted.records.inc(result.records);
         metrics.produceSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9, { signal });
         if (json)
           return await reply

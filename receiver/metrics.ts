@@ -1,9 +1,17 @@
 /** The receiver's own metrics, declared in one place. Labels: signal, transport, outcome. */
-import { Registry } from '../core/metrics.js';
+import { type BoundCounter, Registry } from '../core/metrics.js';
+
+/** The counters an accepted request adds to, bound to its signal and transport. */
+export interface AcceptedCounters {
+  readonly requests: BoundCounter;
+  readonly items: BoundCounter;
+  readonly bytes: BoundCounter;
+  readonly records: BoundCounter;
+}
 
 export function createReceiverMetrics() {
   const registry = new Registry().processMetrics();
-  return {
+  const metrics = {
     registry,
     requests: registry.counter(
       'tributary_receiver_requests_total',
@@ -27,6 +35,34 @@ export function createReceiverMetrics() {
       'Bytes of requests waiting for Kafka to acknowledge.',
     ),
   };
+  return metrics;
 }
 
 export type ReceiverMetrics = ReturnType<typeof createReceiverMetrics>;
+
+const boundOf = new WeakMap<ReceiverMetrics, Map<string, AcceptedCounters>>();
+
+/**
+ * The counters of an accepted request, bound once per signal and transport (the hot path's; a series
+ * appears when it is first counted, as with `inc`).
+ */
+export function acceptedCounters(
+  metrics: ReceiverMetrics,
+  signal: string,
+  transport: 'http' | 'grpc',
+): AcceptedCounters {
+  let bound = boundOf.get(metrics);
+  if (!bound) boundOf.set(metrics, (bound = new Map<string, AcceptedCounters>()));
+  const key = `${signal}\u0000${transport}`;
+  let counters = bound.get(key);
+  if (!counters) {
+    counters = {
+      requests: metrics.requests.bind({ signal, transport, outcome: 'ok' }),
+      items: metrics.items.bind({ signal, transport }),
+      bytes: metrics.bytes.bind({ signal, transport }),
+      records: metrics.records.bind({ signal }),
+    };
+    bound.set(key, counters);
+  }
+  return counters;
+}

@@ -149,7 +149,7 @@ export interface RotelClickHouseOptions {
   /** Its batch processor's size and timeout: the rows per insert and the flush interval. */
   readonly batchRows: number;
   readonly flushIntervalMs: number;
-  /** lz4 needs ClickHouse's compressed block framing (`decompress=1`), which the local server lacks. */
+  /** Its default, lz4, sends ClickHouse's compressed blocks (`decompress=1`), which the local server reads. */
   readonly compression: 'none' | 'lz4';
   readonly dir: string;
   readonly name: string;

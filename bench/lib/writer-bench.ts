@@ -209,7 +209,7 @@ export async function writerBench(o: WriterBenchOptions): Promise<Record<string,
             grpcPort: await freePort(),
             batchRows: o.batchRows,
             flushIntervalMs: o.flushIntervalMs,
-            compression: 'none',
+            compression: 'lz4', // its default: ClickHouse's compressed blocks with decompress=1
             dir: o.logDir,
             name: `writer-${round}`,
           });

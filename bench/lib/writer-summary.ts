@@ -47,7 +47,7 @@ function describe(
     };
   if (system === 'rotel')
     return {
-      pipeline: `OTLP/HTTP → Rotel: batch (${batchRows} rows, ${flushMs} ms) → ClickHouse exporter (RowBinary over HTTP, compression none, async_insert off); the wheel's build has no Kafka receiver, so it is fed the same records over OTLP/HTTP`,
+      pipeline: `OTLP/HTTP → Rotel: batch (${batchRows} rows, ${flushMs} ms) → ClickHouse exporter (RowBinary over HTTP, compression lz4, its default (ClickHouse's compressed blocks, decompress=1), async_insert off); the wheel's build has no Kafka receiver, so it is fed the same records over OTLP/HTTP`,
       guarantees:
         'no Kafka in this path: a client is answered when its request is in Rotel’s memory, before the insert; lost on a crash; retried inserts carry no deduplication token',
     };

@@ -24,6 +24,22 @@ export class PlatformaticProducer implements KafkaProducer {
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
+    // The records of one request share one headers object: turn it into bytes once per send.
+    const encoded = new Map<OutgoingRecord['headers'], Map<Buffer, Buffer>>();
+    const headersOf = (headers: OutgoingRecord['headers']): Map<Buffer, Buffer> => {
+      let map = encoded.get(headers);
+      if (!map) {
+        // Header names travel as bytes too (the client's default serializers expect Buffers).
+        map = new Map(
+          Object.entries(headers).map(([k, v]) => [
+            Buffer.from(k),
+            typeof v === 'string' ? Buffer.from(v) : v,
+          ]),
+        );
+        encoded.set(headers, map);
+      }
+      return map;
+    };
     try {
       await this.producer.send({
         messages: records.map((r) => ({
@@ -31,13 +47,7 @@ export class PlatformaticProducer implements KafkaProducer {
           partition: r.partition,
           ...(r.key ? { key: r.key } : {}),
           value: asBuffer(r.value),
-          // Header names travel as bytes too (the client's default serializers expect Buffers).
-          headers: new Map(
-            Object.entries(r.headers).map(([k, v]) => [
-              Buffer.from(k),
-              typeof v === 'string' ? Buffer.from(v) : v,
-            ]),
-          ),
+          headers: headersOf(r.headers),
         })),
       });
     } catch (err) {

@@ -46,16 +46,16 @@ export function frameResult(body: Uint8Array, format: string, revision: number):
 }
 
 /**
- * `compress=1` / `decompress=1` ask for ClickHouse's own block compression (CityHash128 checksum +
- * LZ4/ZSTD per block), which the local server does not write or read: no npm package implements
- * the CityHash128 variant ClickHouse uses. Said plainly instead of a garbled stream.
+ * `compress=1` asks for results in ClickHouse's own block compression (CityHash128 checksum +
+ * LZ4/ZSTD per block), which the local server does not write (it reads such request bodies with
+ * `decompress=1`, request-body.ts). Said plainly instead of an uncompressed answer the client would
+ * misread.
  */
 export function refuseBlockCompression(params: URLSearchParams): void {
-  for (const name of ['compress', 'decompress'])
-    if (/^(1|true)$/i.test(params.get(name) ?? ''))
-      throw new EngineError(
-        `the local ClickHouse server does not support ${name}=1 (ClickHouse's compressed block framing): use HTTP compression (Content-Encoding gzip) or none; for clickhouse-go and the Collector's clickhouseexporter set compress: none (DSN ?compress=none)`,
-        1,
-        'UNSUPPORTED_METHOD',
-      );
+  if (/^(1|true)$/i.test(params.get('compress') ?? ''))
+    throw new EngineError(
+      `the local ClickHouse server does not support compress=1 (results in ClickHouse's compressed block framing): use HTTP compression (enable_http_compression=1 with Accept-Encoding gzip) or none; for clickhouse-go and the Collector's clickhouseexporter set compress: none (DSN ?compress=none)`,
+      1,
+      'UNSUPPORTED_METHOD',
+    );
 }

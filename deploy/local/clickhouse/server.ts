@@ -8,14 +8,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { join } from 'node:path';
-import {
-  gzipSync,
-  createBrotliDecompress,
-  createGunzip,
-  createInflate,
-  createZstdDecompress,
-} from 'node:zlib';
-import type { Readable, Transform } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import type { Logger } from '../../../core/log.js';
 import type { ClickStackUi } from './clickstack-ui.js';
 import { type Engine, EngineError } from './engine.js';
@@ -29,6 +22,7 @@ import {
 } from './insert-sql.js';
 import { addFormFields, multipartBoundary, parseMultipartForm } from './multipart-form.js';
 import { clientProtocolVersion, frameResult, refuseBlockCompression, resultFormat } from './native-output.js';
+import { readRequestBody } from './request-body.js';
 import type { GuardVerdict } from './request-guard.js';
 import type { SqlPolicy } from './sql-policy.js';
 
@@ -96,53 +90,6 @@ function contentTypeFor(format: string): string {
   if (/^(CSV|TSV|TabSeparated|Pretty|Values|Markdown|Vertical)/i.test(format))
     return 'text/plain; charset=UTF-8';
   return 'application/octet-stream';
-}
-
-/** Request-body decoders by Content-Encoding: the ones a server has that Node's zlib also has. */
-const DECODERS: Readonly<Record<string, () => Transform>> = {
-  gzip: createGunzip,
-  deflate: createInflate,
-  br: createBrotliDecompress,
-  zstd: createZstdDecompress,
-};
-
-/**
- * The request body. A plain body is decompressed by its Content-Encoding, as the server does; a
- * multipart body (external data, form fields) is read as sent, as the server does too (it parses
- * multipart from the raw request stream), so a compressed one fails here as it would there.
- */
-function readBody(req: IncomingMessage, limit: number, multipart: boolean): Promise<Buffer> {
-  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase().trim();
-  let stream: Readable = req;
-  if (!multipart && encoding && encoding !== 'identity') {
-    const decoder = DECODERS[encoding];
-    if (!decoder)
-      return Promise.reject(
-        new EngineError(
-          `Content-Encoding ${encoding} is not decompressed by the local server (gzip, deflate, br and zstd are)`,
-          36,
-          'BAD_ARGUMENTS',
-        ),
-      );
-    stream = req.pipe(decoder());
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        stream.destroy();
-        reject(new EngineError(`Request body larger than ${limit} bytes`, 307, 'TOO_MANY_BYTES'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', (err) =>
-      reject(new EngineError(`Cannot read the request body: ${err.message}`, 33, 'CANNOT_READ_ALL_DATA')),
-    );
-  });
 }
 
 function credentials(req: IncomingMessage, url: URL): { user: string; password: string } {
@@ -258,7 +205,11 @@ export function createClickHouseHttpServer(options: ServerOptions): Server {
     const boundary = multipartBoundary(req.headers['content-type']);
     const body =
       req.method === 'POST'
-        ? await readBody(req, options.maxBodyBytes, boundary !== undefined)
+        ? await readRequestBody(req, {
+            limit: options.maxBodyBytes,
+            multipart: boundary !== undefined,
+            params: url.searchParams,
+          })
         : Buffer.alloc(0);
 
     let sql: string;
