@@ -1,4 +1,5 @@
 /** Starts a receiver on OS-assigned ports against the test Kafka, with its own topics. */
+import assert from 'node:assert/strict';
 import { loadConfig } from '../../core/config/load.js';
 import type { Config, ConfigKey } from '../../core/config/options.js';
 import { type RunningReceiver, startReceiver } from '../../receiver/main.js';
@@ -45,4 +46,14 @@ export async function startTestReceiver(
     topics,
     httpUrl: `http://127.0.0.1:${receiver.httpPort}`,
   };
+}
+
+/** Posts an OTLP/JSON request to a receiver (`url` = its base URL + `/v1/<signal>`); it must answer 200. */
+export async function postOtlpJson(url: string, body: unknown): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(response.status, 200, await response.text());
 }

@@ -10,7 +10,7 @@ import { migrate } from '../../schemas/migrate.js';
 import { CLICKSTACK_2_15, EXPORTER_MAP } from '../fixtures/foreign-layouts.js';
 import { count, eventually, rows, testClient } from '../harness/clickhouse.js';
 import { uniqueName } from '../harness/env.js';
-import { startTestReceiver } from '../harness/receiver.js';
+import { postOtlpJson, startTestReceiver } from '../harness/receiver.js';
 import { startTestWriter } from '../harness/writer.js';
 import type { ClickHouseClient } from '../../core/clickhouse.js';
 
@@ -63,15 +63,6 @@ async function fingerprints(
 }
 
 const now = (): string => `${BigInt(Date.now()) * 1_000_000n}`;
-
-async function post(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json' },
-  });
-  assert.equal(response.status, 200, await response.text());
-}
 
 test('migrate upgrades a ClickStack 2.15 database in place: plan, dry run, old rows intact, writer and UI queries work', async (t) => {
   const database = uniqueName('cs215');
@@ -150,7 +141,7 @@ test('migrate upgrades a ClickStack 2.15 database in place: plan, dry run, old r
     ],
   };
   const time = now();
-  await post(`${receiver.httpUrl}/v1/logs`, {
+  await postOtlpJson(`${receiver.httpUrl}/v1/logs`, {
     resourceLogs: [
       {
         resource,
@@ -169,7 +160,7 @@ test('migrate upgrades a ClickStack 2.15 database in place: plan, dry run, old r
       },
     ],
   });
-  await post(`${receiver.httpUrl}/v1/traces`, {
+  await postOtlpJson(`${receiver.httpUrl}/v1/traces`, {
     resourceSpans: [
       {
         resource,
@@ -191,7 +182,7 @@ test('migrate upgrades a ClickStack 2.15 database in place: plan, dry run, old r
       },
     ],
   });
-  await post(`${receiver.httpUrl}/v1/metrics`, {
+  await postOtlpJson(`${receiver.httpUrl}/v1/metrics`, {
     resourceMetrics: [
       {
         resource,
@@ -333,7 +324,7 @@ test("migrate upgrades the exporter's own Map layout: ClickStack's columns, sess
 
   const writer = await startTestWriter(receiver.topics.prefix, database);
   t.after(() => writer.stop());
-  await post(`${receiver.httpUrl}/v1/logs`, {
+  await postOtlpJson(`${receiver.httpUrl}/v1/logs`, {
     resourceLogs: [
       {
         resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },

@@ -14,7 +14,7 @@ import { count, eventually, rows, testClient } from '../harness/clickhouse.js';
 import { EXPORTER_JSON } from '../fixtures/foreign-layouts.js';
 import { uniqueName } from '../harness/env.js';
 import { freshTopics, produce, readRecords } from '../harness/kafka.js';
-import { startTestReceiver } from '../harness/receiver.js';
+import { postOtlpJson, startTestReceiver } from '../harness/receiver.js';
 import { startTestWriter } from '../harness/writer.js';
 
 const T = '1795000000123456789';
@@ -102,15 +102,6 @@ const TRACES = {
   ],
 };
 
-async function post(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json' },
-  });
-  assert.equal(response.status, 200, await response.text());
-}
-
 test('schema.attributes json: migrate creates JSON columns and the pipeline fills them as the exporter does', async (t) => {
   const database = uniqueName('json');
   const client = testClient();
@@ -140,8 +131,8 @@ test('schema.attributes json: migrate creates JSON columns and the pipeline fill
 
   const writer = await startTestWriter(receiver.topics.prefix, database);
   t.after(() => writer.stop());
-  await post(`${receiver.httpUrl}/v1/logs`, LOGS);
-  await post(`${receiver.httpUrl}/v1/traces`, TRACES);
+  await postOtlpJson(`${receiver.httpUrl}/v1/logs`, LOGS);
+  await postOtlpJson(`${receiver.httpUrl}/v1/traces`, TRACES);
   await eventually(
     async () =>
       (await count(client, `SELECT count() AS n FROM ${database}.otel_logs`)) === 1 &&
@@ -305,8 +296,8 @@ test('migrate on a database the exporter made in JSON mode adds what tributary n
 
   const writer = await startTestWriter(receiver.topics.prefix, database);
   t.after(() => writer.stop());
-  await post(`${receiver.httpUrl}/v1/logs`, LOGS);
-  await post(`${receiver.httpUrl}/v1/traces`, TRACES);
+  await postOtlpJson(`${receiver.httpUrl}/v1/logs`, LOGS);
+  await postOtlpJson(`${receiver.httpUrl}/v1/traces`, TRACES);
   await eventually(
     async () =>
       (await count(client, `SELECT count() AS n FROM ${database}.otel_logs`)) === 2 &&
