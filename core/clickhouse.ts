@@ -123,3 +123,13 @@ export function clickhouseFromConfig(
     tls: clickhouseTls(config),
   });
 }
+
+/** The rows of a SELECT, one object per row (JSONEachRow), with `{name:Type}` parameters bound. */
+export async function queryRows<T>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
+  const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return result.json<T>();
+}

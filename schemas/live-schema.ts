@@ -4,7 +4,7 @@
  * what it builds on existing tables and to plan the changes that bring them to tributary's layout
  * (schemas/upgrade-plan.ts).
  */
-import type { ClickHouseClient } from '../core/clickhouse.js';
+import { type ClickHouseClient, queryRows } from '../core/clickhouse.js';
 import type { AttributeLayout } from './ddl.js';
 
 export interface LiveColumn {
@@ -27,10 +27,8 @@ export interface LiveTable {
 
 export type LiveSchema = ReadonlyMap<string, LiveTable>;
 
-async function select<T>(client: ClickHouseClient, query: string, database: string): Promise<T[]> {
-  const result = await client.query({ query, query_params: { db: database }, format: 'JSONEachRow' });
-  return result.json<T>();
-}
+const select = <T>(client: ClickHouseClient, query: string, database: string): Promise<T[]> =>
+  queryRows<T>(client, query, { db: database });
 
 export async function readLiveSchema(client: ClickHouseClient, database: string): Promise<LiveSchema> {
   const tables = await select<{ name: string; engine: string; create_table_query: string }>(

@@ -3,7 +3,7 @@
  * state in — that it exists, is a MergeTree, remembers enough inserts for dedup, its TTL, and that it
  * has every column our DDL declares (the writer fills only the columns a table has).
  */
-import type { ClickHouseClient } from '../../core/clickhouse.js';
+import { type ClickHouseClient, queryRows } from '../../core/clickhouse.js';
 import type { Config } from '../../core/config/options.js';
 import { DEDUP_TABLES, INSERTED_TABLES, loadDdl } from '../../schemas/ddl.js';
 import { MIN_DEDUP_WINDOW, dedupWindowOf } from '../../writer/delivery/preflight.js';
@@ -63,19 +63,10 @@ function hasColumn(columns: Set<string> | undefined, name: string): boolean {
   return false;
 }
 
-async function query<T>(
-  client: ClickHouseClient,
-  sql: string,
-  params: Record<string, unknown> = {},
-): Promise<T[]> {
-  const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-  return result.json<T>();
-}
-
 export async function checkClickHouse(client: ClickHouseClient, config: Config): Promise<Finding[]> {
   const findings: Finding[] = [];
   const database = config['clickhouse.database'];
-  const [{ version } = { version: '' }] = await query<{ version: string }>(
+  const [{ version } = { version: '' }] = await queryRows<{ version: string }>(
     client,
     'SELECT version() AS version',
   );
@@ -92,7 +83,7 @@ export async function checkClickHouse(client: ClickHouseClient, config: Config):
 
   const tables = new Map(
     (
-      await query<TableRow>(
+      await queryRows<TableRow>(
         client,
         'SELECT name, engine, engine_full, create_table_query FROM system.tables WHERE database = {db:String}',
         { db: database },
@@ -100,7 +91,7 @@ export async function checkClickHouse(client: ClickHouseClient, config: Config):
     ).map((t) => [t.name, t]),
   );
   const columns = new Map<string, Set<string>>();
-  for (const row of await query<{ table: string; name: string }>(
+  for (const row of await queryRows<{ table: string; name: string }>(
     client,
     'SELECT table, name FROM system.columns WHERE database = {db:String}',
     { db: database },

@@ -4,7 +4,7 @@
  * components' health endpoints. Each source that cannot be read is named in `problems`; the rest of
  * the snapshot still comes back.
  */
-import type { ClickHouseClient } from '../../core/clickhouse.js';
+import { type ClickHouseClient, queryRows } from '../../core/clickhouse.js';
 import type { Config } from '../../core/config/options.js';
 import { errorMessage } from '../../core/errors.js';
 import type { KafkaAdmin } from '../../kafka/port.js';
@@ -67,15 +67,6 @@ export interface StatusSources {
   readonly config: Config;
 }
 
-async function rows<T>(
-  client: ClickHouseClient,
-  query: string,
-  params: Record<string, unknown> = {},
-): Promise<T[]> {
-  const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
-  return result.json<T>();
-}
-
 async function topicStatus(admin: KafkaAdmin, signal: string, topic: string): Promise<TopicStatus> {
   const offsets = await admin.offsets(topic);
   return {
@@ -100,7 +91,7 @@ interface DoneRow {
 async function doneState(client: ClickHouseClient, database: string): Promise<DoneRow[]> {
   // A stream is cluster id / topic id / partition / group; a re-created topic is a new stream, so
   // of several streams of one (group, topic, partition) the most recently active one counts.
-  return rows<DoneRow>(
+  return queryRows<DoneRow>(
     client,
     `SELECT topic, partition, group, toString(argMax(position, last)) AS position,
             toString(argMax(rows, last)) AS rows, toString(max(last)) AS lastDoneAt
@@ -118,9 +109,13 @@ async function tableRows(
 ): Promise<{ table: string; rows: number }[]> {
   const present = new Set(
     (
-      await rows<{ name: string }>(client, 'SELECT name FROM system.tables WHERE database = {db:String}', {
-        db: database,
-      })
+      await queryRows<{ name: string }>(
+        client,
+        'SELECT name FROM system.tables WHERE database = {db:String}',
+        {
+          db: database,
+        },
+      )
     ).map((r) => r.name),
   );
   const tables = DEDUP_TABLES.filter((t) => present.has(t));
@@ -129,7 +124,7 @@ async function tableRows(
     .map((t) => `SELECT '${t}' AS table, toString(count()) AS n FROM \`${database}\`.\`${t}\``)
     .join(' UNION ALL ');
   const counted = new Map(
-    (await rows<{ table: string; n: string }>(client, union)).map((r) => [r.table, Number(r.n)]),
+    (await queryRows<{ table: string; n: string }>(client, union)).map((r) => [r.table, Number(r.n)]),
   );
   return tables.map((table) => ({ table, rows: counted.get(table) ?? 0 }));
 }

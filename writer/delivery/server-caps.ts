@@ -4,7 +4,7 @@
  * sent only where it exists), its time zone, the shape of the cluster named in schema.cluster, and the
  * engines of the tables it writes.
  */
-import type { ClickHouseClient } from '../../core/clickhouse.js';
+import { type ClickHouseClient, queryRows } from '../../core/clickhouse.js';
 
 /**
  * Settings sent with every fenced insert where the server has them, and why:
@@ -30,25 +30,16 @@ export interface ServerCaps {
   readonly engines: ReadonlyMap<string, string>;
 }
 
-async function rows<T>(
-  client: ClickHouseClient,
-  query: string,
-  params: Record<string, unknown> = {},
-): Promise<T[]> {
-  const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
-  return result.json<T>();
-}
-
 export async function readServerCaps(
   client: ClickHouseClient,
   database: string,
   cluster: string,
 ): Promise<ServerCaps> {
-  const [server] = await rows<{ version: string; timezone: string }>(
+  const [server] = await queryRows<{ version: string; timezone: string }>(
     client,
     'SELECT version() AS version, timezone() AS timezone',
   );
-  const known = await rows<{ name: string }>(
+  const known = await queryRows<{ name: string }>(
     client,
     'SELECT name FROM system.settings WHERE name IN {names:Array(String)}',
     { names: Object.keys(VERSIONED_INSERT_SETTINGS) },
@@ -58,14 +49,14 @@ export async function readServerCaps(
   );
   let shards = 1;
   if (cluster) {
-    const [row] = await rows<{ shards: string }>(
+    const [row] = await queryRows<{ shards: string }>(
       client,
       'SELECT toString(uniqExact(shard_num)) AS shards FROM system.clusters WHERE cluster = {cluster:String}',
       { cluster },
     );
     shards = Number(row?.shards ?? 0);
   }
-  const tables = await rows<{ name: string; engine: string }>(
+  const tables = await queryRows<{ name: string; engine: string }>(
     client,
     'SELECT name, engine FROM system.tables WHERE database = {db:String}',
     { db: database },

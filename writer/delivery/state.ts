@@ -7,7 +7,7 @@
  * tables and ClickHouse Cloud allocate block numbers before commit and serve reads from any replica;
  * there the plans live in KeeperMap (keeper-state.ts).
  */
-import type { ClickHouseClient } from '../../core/clickhouse.js';
+import { type ClickHouseClient, queryRows } from '../../core/clickhouse.js';
 
 export interface Plan {
   readonly start: number;
@@ -66,9 +66,8 @@ export class TablesState implements DeliveryState {
     return `\`${this.database}\`.${name}`;
   }
 
-  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
-    return result.json<T>();
+  private rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    return queryRows<T>(this.client, query, params);
   }
 
   /** The first plan committed for `start`. */
