@@ -28,6 +28,21 @@ export function collectorBuilt(): boolean {
   return readFileSync(stamp, 'utf8').trim() === want;
 }
 
+/** A peer's process with a stop that asks (SIGTERM) and insists after 10 s (SIGKILL). */
+export function stoppable(child: ChildProcess): RunningCollector {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export interface CollectorOptions {
   readonly brokers: readonly string[];
   readonly topics: { traces: string; metrics: string; logs: string };
@@ -94,17 +109,7 @@ async function run(
   const fd = openSync(logPath, 'w');
   const child = spawn(COLLECTOR_BINARY, ['--config', configPath], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const running: RunningCollector = {
-    process: child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const running = stoppable(child);
   const deadline = Date.now() + 60_000;
   while (!(await ready(logPath))) {
     if (child.exitCode !== null || Date.now() > deadline) {

@@ -18,7 +18,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromRoot } from '../../core/paths.js';
-import type { RunningCollector } from './collector.js';
+import { type RunningCollector, stoppable } from './collector.js';
 import { sleep } from './proc.js';
 
 export const ROTEL_BINARY = fromRoot('.tributary', 'rotel', 'rotel-agent');
@@ -69,17 +69,7 @@ async function run(
     env: { PATH: process.env['PATH'] ?? '' },
   });
   closeSync(fd);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const running: RunningCollector = {
-    process: child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const running = stoppable(child);
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
